@@ -1,0 +1,1 @@
+"""Sparkify warehouse workbook helpers."""

@@ -1,0 +1,54 @@
+"""Where things live: the project root, its state folder, run outputs and the sample data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The project root: ``SPARKIFY_HOME`` if set, else the checkout that holds this package."""
+    env = os.environ.get("SPARKIFY_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    return PACKAGE_DIR.parent
+
+
+def sql_dir() -> Path:
+    """The folder of canonical Redshift SQL files."""
+    return project_root() / "sql"
+
+
+def notebooks_dir() -> Path:
+    """The folder of numbered notebooks."""
+    return project_root() / "notebooks"
+
+
+def config_dir() -> Path:
+    """The folder of configuration files."""
+    return project_root() / "config"
+
+
+def state_dir() -> Path:
+    """Per-checkout state (emulator pid and endpoint, caches, local warehouse)."""
+    return project_root() / ".sparkify"
+
+
+def default_warehouse_path() -> Path:
+    """The local DuckDB file analysts open with ``%sql``."""
+    return state_dir() / "warehouse.duckdb"
+
+
+def default_runs_dir() -> Path:
+    """Where ``sparkify run`` writes ``<run_id>/`` folders."""
+    return project_root() / "runs"
+
+
+def sample_dataset_dir() -> Path:
+    """The real Udacity sample (``SPARKIFY_SAMPLE_DIR`` overrides); may not exist."""
+    env = os.environ.get("SPARKIFY_SAMPLE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return project_root().parent / "shared" / "datasets" / "udacity-sample"
