@@ -1,0 +1,126 @@
+"""``sparkify``: run the workbook headless, generate data, manage the local emulator."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from sparkify_helpers.errors import SparkifyError
+
+log = logging.getLogger("sparkify_helpers.cli")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sparkify", description="Sparkify warehouse workbook (Redshift or local DuckDB)."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run every notebook in order with papermill")
+    run.add_argument("--config", type=Path, help="settings file (default config/local.yaml)")
+    run.add_argument("--source", help="data folder (local) or s3://bucket/prefix (redshift)")
+    run.add_argument("--out", type=Path, help="runs folder (default runs/)")
+    run.add_argument("--warehouse", type=Path, help="local DuckDB file")
+    run.add_argument("--teardown", action="store_true", help="also run 05_teardown")
+    run.add_argument("--run-id", help="name of the run folder (default: UTC timestamp)")
+    run.add_argument("--events", type=int, help="events to generate when no --source is given")
+    run.add_argument("--seed", type=int, help="seed of the generated dataset")
+    run.add_argument("--kernel", help="Jupyter kernel name (default: the notebooks' own)")
+
+    gen = sub.add_parser("generate", help="write a synthetic dataset in the public bucket layout")
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--events", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--songs-per-file", type=int, help="song objects per file (default: auto)")
+
+    emu = sub.add_parser("emulator", help="the local AWS emulator for interactive work")
+    emu.add_argument("action", choices=["start", "stop", "status"])
+    return parser
+
+
+def _run(args) -> int:
+    from sparkify_helpers import runner
+
+    options = runner.RunOptions(
+        config=args.config,
+        source=args.source,
+        out=args.out,
+        warehouse=args.warehouse,
+        teardown=args.teardown,
+        run_id=args.run_id,
+        kernel_name=args.kernel,
+    )
+    if args.events is not None:
+        options.events = args.events
+    if args.seed is not None:
+        options.seed = args.seed
+    result = runner.run_workbook(options)
+    print(f"run folder: {result.run_dir}")
+    for nb in result.notebooks:
+        print(f"  {nb.name:<26} {nb.status:<7} {nb.seconds:6.1f}s")
+    print(f"report: {result.run_dir / 'report.html'}")
+    failure = result.failure
+    if failure:
+        cell = f" in cell {failure.failed_cell}" if failure.failed_cell is not None else ""
+        print(
+            f"error: notebook {failure.name} failed{cell}: {failure.error}\n"
+            f"       executed notebook kept at {failure.output}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _generate(args) -> int:
+    from sparkify_helpers import datagen
+
+    summary = datagen.generate(
+        args.out, events=args.events, seed=args.seed, songs_per_file=args.songs_per_file
+    )
+    print(summary)
+    return EXIT_OK
+
+
+def _emulator(args) -> int:
+    from sparkify_helpers import emulator
+
+    if args.action == "start":
+        info = emulator.start()
+        print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
+        print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
+    elif args.action == "stop":
+        print("emulator stopped" if emulator.stop() else "emulator was not running")
+    else:
+        info = emulator.status()
+        if info is None:
+            print("emulator not running")
+            return EXIT_FAILED
+        print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sparkify`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    commands = {"run": _run, "generate": _generate, "emulator": _emulator}
+    try:
+        return commands[args.command](args)
+    except SparkifyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

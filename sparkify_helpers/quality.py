@@ -1,0 +1,88 @@
+"""Data checks in the dbt manner: each ``sql/checks`` file returns offending rows.
+
+A check passes when its query returns no rows. ``-- severity: error`` failures stop
+the load (naming the check and showing sample rows); ``warn`` failures are reported.
+Results go to the run's ``quality.csv``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sparkify_helpers import paths, sqlfiles
+from sparkify_helpers.errors import DataCheckError
+
+log = logging.getLogger(__name__)
+
+QUALITY_COLUMNS = ["check", "severity", "description", "failures", "status", "sample"]
+SEVERITIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The outcome of every check, one row each (see ``QUALITY_COLUMNS``)."""
+
+    results: pd.DataFrame
+    samples: dict[str, pd.DataFrame]
+
+    @property
+    def failed_errors(self) -> pd.DataFrame:
+        """Error-severity checks that found offending rows."""
+        frame = self.results
+        return frame[(frame["severity"] == "error") & (frame["failures"] > 0)]
+
+    def raise_for_errors(self) -> None:
+        """Raise DataCheckError naming each failed error-severity check with sample rows."""
+        failed = self.failed_errors
+        if failed.empty:
+            return
+        parts = []
+        for row in failed.itertuples():
+            sample = self.samples[row.check].to_string(index=False, max_colwidth=60)
+            parts.append(
+                f"- {row.check}: {row.failures} offending rows ({row.description})\n{sample}"
+            )
+        raise DataCheckError(
+            f"{len(failed)} data check(s) of severity 'error' failed; the load is not "
+            "trustworthy until they pass:\n" + "\n".join(parts)
+        )
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write ``quality.csv``."""
+        path = Path(path)
+        self.results.to_csv(path, index=False)
+        return path
+
+
+def run_checks(warehouse, folder: str | Path | None = None, sample_size: int = 5) -> QualityReport:
+    """Run every check in ``sql/checks`` and collect failures and sample rows."""
+    folder = Path(folder) if folder else paths.sql_dir() / "checks"
+    rows, samples = [], {}
+    for sql_file in sqlfiles.read_sql_folder(folder):
+        severity = sql_file.metadata.get("severity", "error").lower()
+        if severity not in SEVERITIES:
+            raise DataCheckError(
+                f"{sql_file.path}: severity must be one of {SEVERITIES}, not {severity!r}."
+            )
+        offending = warehouse.query_file(sql_file.path)
+        samples[sql_file.name] = offending.head(sample_size)
+        failures = len(offending)
+        status = "pass" if failures == 0 else ("fail" if severity == "error" else "warn")
+        rows.append(
+            {
+                "check": sql_file.name,
+                "severity": severity,
+                "description": sql_file.metadata.get("description", ""),
+                "failures": failures,
+                "status": status,
+                "sample": offending.head(sample_size).to_json(orient="records", date_format="iso")
+                if failures
+                else "",
+            }
+        )
+        log.info("check %s: %s (%d offending rows)", sql_file.name, status, failures)
+    return QualityReport(pd.DataFrame(rows, columns=QUALITY_COLUMNS), samples)

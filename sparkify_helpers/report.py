@@ -1,0 +1,87 @@
+"""Load reports: ``row_counts.csv``, the original ``etl_*.results`` file, ``load_errors.csv``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+STAGING_TABLES = ("staging_events", "staging_songs")
+STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
+ALL_TABLES = STAGING_TABLES + STAR_TABLES
+
+LOAD_ERRORS_QUERY = "SELECT * FROM stl_load_errors ORDER BY starttime, query, line_number"
+MATCH_RATE_QUERY = "SELECT COUNT(*) AS plays, COUNT(song_id) AS matched_plays FROM songplays"
+
+
+@dataclass(frozen=True)
+class MatchRate:
+    """How many songplays resolved to a catalogue song."""
+
+    plays: int
+    matched: int
+
+    @property
+    def share(self) -> float:
+        """matched / plays (0 when there are no plays)."""
+        return self.matched / self.plays if self.plays else 0.0
+
+    def __str__(self) -> str:
+        return f"{self.share:.2%} ({self.matched:,} of {self.plays:,} plays matched a song)"
+
+
+def row_counts(warehouse, tables=ALL_TABLES) -> pd.DataFrame:
+    """A ``table,rows`` frame of the warehouse tables."""
+    return warehouse.row_counts(tables)
+
+
+def match_rate(warehouse) -> MatchRate:
+    """The songplays match rate against the song catalogue."""
+    frame = warehouse.query(MATCH_RATE_QUERY)
+    return MatchRate(int(frame.iloc[0]["plays"]), int(frame.iloc[0]["matched_plays"]))
+
+
+def write_row_counts(counts: pd.DataFrame, out_dir: str | Path) -> Path:
+    """Write ``row_counts.csv`` (columns ``table,rows``)."""
+    path = Path(out_dir) / "row_counts.csv"
+    counts[["table", "rows"]].to_csv(path, index=False)
+    return path
+
+
+def results_file_name(started_at: datetime) -> str:
+    """``etl_YYYYMMDDHHMMSS.results`` for the run's start time."""
+    return f"etl_{started_at:%Y%m%d%H%M%S}.results"
+
+
+def write_results_file(
+    counts: pd.DataFrame, out_dir: str | Path, started_at: datetime, rate: MatchRate | None = None
+) -> Path:
+    """Write the original project's ``etl_*.results``: one block per table with its rows."""
+    started_at = started_at or datetime.now(timezone.utc)
+    lines = [f"Sparkify ETL results, run started {started_at:%Y-%m-%d %H:%M:%S %Z}".rstrip(), ""]
+    for row in counts.itertuples(index=False):
+        lines += [f"Table: {row.table}", f"Rows: {row.rows}", ""]
+    if rate is not None:
+        lines += [f"songplays match rate: {rate}", ""]
+    path = Path(out_dir) / results_file_name(started_at)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def load_errors(warehouse) -> pd.DataFrame:
+    """Every recorded COPY rejection (``stl_load_errors``), empty when there are none."""
+    if warehouse.target == "local" and not warehouse.table_exists("stl_load_errors"):
+        return pd.DataFrame()
+    return warehouse.query(LOAD_ERRORS_QUERY)
+
+
+def write_load_errors(frame: pd.DataFrame, out_dir: str | Path) -> Path:
+    """Write ``load_errors.csv`` (a header-only file when nothing was rejected)."""
+    path = Path(out_dir) / "load_errors.csv"
+    frame.to_csv(path, index=False)
+    return path

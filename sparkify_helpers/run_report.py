@@ -1,0 +1,161 @@
+"""``report.html``: the one page someone opens after a scheduled run.
+
+It gathers the run's parameters and per-notebook timings, row counts, data-check
+results, load errors and every chart, and links each executed notebook rendered
+as HTML with nbconvert.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:1100px;color:#1f2933;padding:0 1rem}
+h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #e4e7eb;padding-bottom:.3rem}
+table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
+th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
+.failed,.fail{color:#c62828;font-weight:600}
+.warn{color:#b26a00;font-weight:600} .muted{color:#7b8794}
+figure{margin:1.2rem 0} figure img{max-width:100%;border:1px solid #e4e7eb}
+figcaption{color:#52606d;font-size:.9rem}
+"""
+
+
+def render_notebook_html(notebook: Path) -> Path | None:
+    """Render an executed notebook next to it as ``.html`` (None when it cannot)."""
+    if not notebook.exists():
+        return None
+    from nbconvert import HTMLExporter
+
+    try:
+        body, _ = HTMLExporter().from_filename(str(notebook))
+    except Exception:  # a broken notebook must not stop the report
+        log.exception("could not render %s", notebook)
+        return None
+    target = notebook.with_suffix(".html")
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def _table(frame: pd.DataFrame, empty: str) -> str:
+    if frame is None or frame.empty:
+        return f'<p class="muted">{html.escape(empty)}</p>'
+    return frame.to_html(index=False, border=0, escape=True, na_rep="")
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return None
+
+
+def _status(text: str) -> str:
+    return f'<span class="{html.escape(text)}">{html.escape(text)}</span>'
+
+
+def _notebooks_section(result) -> str:
+    rows = []
+    for nb in result.notebooks:
+        rendered = render_notebook_html(nb.output)
+        link = (
+            f'<a href="{html.escape(rendered.name)}">{html.escape(nb.name)}</a>'
+            if rendered
+            else html.escape(nb.name)
+        )
+        where = f"cell {nb.failed_cell}: " if nb.failed_cell is not None else ""
+        error = html.escape(f"{where}{nb.error}") if nb.error else ""
+        rows.append(
+            f"<tr><td>{link}</td><td>{_status(nb.status)}</td>"
+            f"<td>{nb.seconds:.1f}</td><td>{error}</td></tr>"
+        )
+    head = "<tr><th>notebook</th><th>status</th><th>seconds</th><th>error</th></tr>"
+    return f"<h2>Notebooks</h2><table>{head}{''.join(rows)}</table>"
+
+
+def _quality_section(run_dir: Path) -> str:
+    frame = _read_csv(run_dir / "quality.csv")
+    if frame is not None and "status" in frame:
+        frame = frame.drop(columns=["sample"], errors="ignore")
+        body = frame.to_html(index=False, border=0, escape=True, na_rep="")
+        for status in ("pass", "warn", "fail"):
+            body = body.replace(f"<td>{status}</td>", f"<td>{_status(status)}</td>")
+    else:
+        body = _table(None, "No data checks ran.")
+    return f"<h2>Data checks</h2>{body}"
+
+
+def _load_errors_section(run_dir: Path, limit: int = 50) -> str:
+    frame = _read_csv(run_dir / "load_errors.csv")
+    if frame is None or frame.empty:
+        return "<h2>Load errors</h2><p class='ok'>No rows were rejected by COPY.</p>"
+    note = f"<p>{len(frame):,} rejected rows (first {min(limit, len(frame))} shown).</p>"
+    return f"<h2>Load errors</h2>{note}{_table(frame.head(limit), '')}"
+
+
+def _charts_section(run_dir: Path) -> str:
+    charts = sorted((run_dir / "charts").glob("*.png"))
+    if not charts:
+        return "<h2>Charts</h2><p class='muted'>No charts were produced.</p>"
+    figures = []
+    for png in charts:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        caption = html.escape(png.stem.replace("_", " ").lstrip("0123456789 ").capitalize())
+        figures.append(
+            f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{caption} · <a href='charts/{html.escape(png.name)}'>PNG</a>"
+            "</figcaption></figure>"
+        )
+    return "<h2>Charts</h2>" + "".join(figures)
+
+
+def build_report(result) -> str:
+    """The HTML of ``report.html`` for a finished (or failed) run."""
+    run_dir = result.run_dir
+    state = "ok" if result.ok else "failed"
+    params = pd.DataFrame(sorted(result.parameters.items()), columns=["parameter", "value"])
+    seeded = ""
+    if result.seeded:
+        seeded = (
+            f"<p>Emulator bucket seeded from <code>{html.escape(result.seeded['folder'])}</code>:"
+            f" {result.seeded['objects']:,} objects, {result.seeded['bytes']:,} bytes.</p>"
+        )
+    return "".join(
+        [
+            "<!doctype html><html><head><meta charset='utf-8'>",
+            f"<title>Sparkify run {html.escape(result.run_id)}</title>",
+            f"<style>{STYLE}</style></head><body>",
+            f"<h1>Sparkify run {html.escape(result.run_id)}</h1>",
+            f"<p>Status {_status(state)} · started {result.started_at:%Y-%m-%d %H:%M:%S} UTC</p>",
+            "<h2>Parameters</h2>",
+            _table(params, ""),
+            seeded,
+            _notebooks_section(result),
+            "<h2>Row counts</h2>",
+            _table(
+                _read_csv(run_dir / "row_counts.csv"), "No row counts (the load did not finish)."
+            ),
+            _quality_section(run_dir),
+            _load_errors_section(run_dir),
+            _charts_section(run_dir),
+            "</body></html>",
+        ]
+    )
+
+
+def write_report(result) -> Path:
+    """Write ``report.html`` into the run folder."""
+    path = result.run_dir / "report.html"
+    path.write_text(build_report(result), encoding="utf-8")
+    return path

@@ -1,0 +1,172 @@
+"""What every warehouse offers: run SQL files in a transaction, query into DataFrames."""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sparkify_helpers import sqlfiles
+from sparkify_helpers.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StatementResult:
+    """One executed statement: where it came from, what it did, how long it took."""
+
+    source: str
+    index: int
+    kind: str
+    rows: int | None
+    seconds: float
+
+    def __str__(self) -> str:
+        rows = "" if self.rows is None else f", {self.rows:,} rows"
+        return f"{self.source}#{self.index} {self.kind} ({self.seconds:.2f}s{rows})"
+
+
+def statement_kind(statement: str) -> str:
+    """A short label for logs: CREATE, INSERT, DELETE, COPY, SELECT, ..."""
+    words = [w for w in statement.split() if not w.startswith("--")]
+    return words[0].upper() if words else "EMPTY"
+
+
+ROW_COUNT_KINDS = frozenset({"INSERT", "DELETE", "UPDATE", "COPY", "MERGE"})
+
+
+def sql_parameters(settings, role_arn: str | None = None) -> dict[str, str]:
+    """The values ``{{name}}`` placeholders in ``sql/`` are rendered with."""
+    if role_arn is None:
+        from sparkify_helpers import aws
+
+        role_arn = aws.role_arn(settings)
+    return {
+        "role_arn": role_arn,
+        "region": settings.aws.region,
+        "log_data": settings.source.log_data,
+        "log_jsonpath": settings.source.log_jsonpath,
+        "song_data": settings.source.song_data,
+    }
+
+
+class Warehouse(ABC):
+    """A connection to the Sparkify warehouse that speaks canonical Redshift SQL."""
+
+    target: str
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self._params: dict[str, str] | None = None
+
+    # -- parameters -------------------------------------------------------
+    def parameters(self) -> dict[str, str]:
+        """Rendering parameters, looked up once (the role ARN needs an AWS call)."""
+        if self._params is None:
+            self._params = sql_parameters(self.settings)
+        return self._params
+
+    def _render(self, text: str) -> str:
+        if "{{" not in text:
+            return text
+        return sqlfiles.render(text, self.parameters())
+
+    # -- running files ----------------------------------------------------
+    def run_file(self, path: str | Path) -> list[StatementResult]:
+        """Run one SQL file inside a transaction."""
+        return self.run_files([Path(path)])
+
+    def run_folder(self, folder: str | Path) -> list[StatementResult]:
+        """Run every ``*.sql`` file of a folder in name order, in one transaction."""
+        files = sorted(Path(folder).glob("*.sql"))
+        if not files:
+            raise WarehouseError(f"No .sql files in {folder}: check the path.")
+        return self.run_files(files)
+
+    def run_files(self, paths: Iterable[Path]) -> list[StatementResult]:
+        """Run the statements of several files in order, in one transaction."""
+        batches = []
+        for path in paths:
+            sql_file = sqlfiles.read_sql_file(path)
+            statements = sqlfiles.split_statements(self._render(sql_file.text))
+            batches.append((f"{path.parent.name}/{path.name}", statements))
+        return self.run_statements(batches)
+
+    def run_sql(self, text: str, source: str = "sql") -> list[StatementResult]:
+        """Run a script of Redshift SQL statements in one transaction."""
+        return self.run_statements([(source, sqlfiles.split_statements(self._render(text)))])
+
+    def _timed(self, source: str, index: int, statement: str, execute) -> StatementResult:
+        kind = statement_kind(statement)
+        started = time.perf_counter()
+        rows = execute(statement)
+        result = StatementResult(source, index, kind, rows, time.perf_counter() - started)
+        log.info("%s", result)
+        return result
+
+    @abstractmethod
+    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
+        """Run (source, statements) batches in order inside one transaction."""
+
+    # -- queries ----------------------------------------------------------
+    @abstractmethod
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run one Redshift SELECT and return its result as a DataFrame."""
+
+    def query_file(self, path: str | Path) -> pd.DataFrame:
+        """Run the single SELECT of a SQL file (e.g. ``sql/analytics/...``)."""
+        statements = sqlfiles.split_statements(self._render(sqlfiles.read_sql_file(path).text))
+        if len(statements) != 1:
+            raise WarehouseError(f"{path} holds {len(statements)} statements; expected one query.")
+        return self.query(statements[0])
+
+    def row_count(self, table: str) -> int:
+        """Rows in one table (the name is checked, never pasted as given)."""
+        return int(self.query(f"SELECT COUNT(*) AS n FROM {_plain_name(table)}").iloc[0, 0])
+
+    def row_counts(self, tables: Iterable[str]) -> pd.DataFrame:
+        """A ``table,rows`` frame for the given tables."""
+        return pd.DataFrame([(t, self.row_count(t)) for t in tables], columns=["table", "rows"])
+
+    def table_exists(self, table: str) -> bool:
+        """Whether a table exists in the current schema."""
+        frame = self.query(
+            "SELECT COUNT(*) AS n FROM information_schema.tables "
+            f"WHERE table_name = '{_plain_name(table)}'"
+        )
+        return int(frame.iloc[0, 0]) > 0
+
+    # -- lifecycle --------------------------------------------------------
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection (and the DuckDB file lock)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def failing_statement(
+    results: list[StatementResult], batches: list[tuple[str, list[str]]]
+) -> tuple[str, int, str]:
+    """(source, index, statement) of the first statement that has no result yet."""
+    done = len(results)
+    for source, statements in batches:
+        if done < len(statements):
+            return source, done + 1, statements[done]
+        done -= len(statements)
+    return "the batch", 0, ""
+
+
+def _plain_name(name: str) -> str:
+    if not name.replace("_", "").isalnum():
+        raise WarehouseError(f"Not a table name: {name!r}")
+    return name

@@ -1,0 +1,157 @@
+"""The local target's warehouse: an embedded DuckDB file fed with translated Redshift SQL."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sparkify_helpers import dialect, paths
+from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
+from sparkify_helpers.warehouse.base import (
+    ROW_COUNT_KINDS,
+    StatementResult,
+    Warehouse,
+    failing_statement,
+    statement_kind,
+)
+
+log = logging.getLogger(__name__)
+
+_LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file; a file held by another process raises WarehouseLockedError."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise WarehouseError(
+            f"The local warehouse {path} does not exist yet: run `sparkify run` "
+            "(or notebooks 02 and 03) to build it first."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        match = _LOCK_PID.search(str(exc))
+        if not match:
+            raise WarehouseError(f"Cannot open the local warehouse {path}: {exc}") from exc
+        raise WarehouseLockedError(lock_message(path, int(match["pid"]), match["exe"])) from exc
+
+
+def lock_message(path: Path, pid: int, exe: str) -> str:
+    """Explain who holds the DuckDB file and what to do about it."""
+    holder = _describe_process(pid) or exe
+    return (
+        f"The local warehouse {path} is in use by process {pid} ({holder}). "
+        "DuckDB lets one process write a file at a time. Close that connection first: "
+        "restart the kernel of the notebook that has it open (or run `%sql --close` there), "
+        f"or stop the process (`kill {pid}`), or point this run at another file with "
+        "`--warehouse PATH`."
+    )
+
+
+def _describe_process(pid: int) -> str | None:
+    try:
+        import psutil
+
+        proc = psutil.Process(pid)
+        return " ".join(proc.cmdline()[:4]) or proc.name()
+    except Exception:  # psutil missing, process gone or not ours: fall back to DuckDB's text
+        return None
+
+
+class LocalWarehouse(Warehouse):
+    """DuckDB file + translated SQL + emulated COPY."""
+
+    target = "local"
+
+    def __init__(self, settings, *, read_only: bool = False) -> None:
+        super().__init__(settings)
+        self.path = Path(settings.local.warehouse_path)
+        self.read_only = read_only
+        self.con = open_duckdb(self.path, read_only=read_only)
+        self.copy_results: list = []
+        self._s3 = None
+
+    # -- COPY ----------------------------------------------------------------
+    def _s3_client(self):
+        if self._s3 is None:
+            from sparkify_helpers import aws
+
+            self._s3 = aws.client(self.settings, "s3")
+        return self._s3
+
+    def _copy(self, statement: str) -> int:
+        from sparkify_helpers import copy as redshift_copy
+
+        cache = paths.state_dir() / "s3-cache"
+        result = redshift_copy.execute_copy(self.con, statement, self._s3_client(), cache)
+        self.copy_results.append(result)
+        return result.rows_loaded
+
+    # -- statements ---------------------------------------------------------
+    def _execute(self, statement: str) -> int | None:
+        if dialect.is_copy(statement):
+            return self._copy(statement)
+        rows = None
+        for translated in dialect.translate(statement):
+            cursor = self.con.execute(translated)
+            if statement_kind(translated) in ROW_COUNT_KINDS:
+                fetched = cursor.fetchone()
+                rows = int(fetched[0]) if fetched else 0
+        return rows
+
+    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
+        self._require_writable()
+        results: list[StatementResult] = []
+        self.copy_results = []
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for source, statements in batches:
+                for index, statement in enumerate(statements, start=1):
+                    results.append(self._timed(source, index, statement, self._execute))
+            self.con.execute("COMMIT")
+        except CopyError as exc:
+            self.con.execute("ROLLBACK")
+            self._record_load_errors(getattr(exc, "load_errors", None))
+            raise
+        except duckdb.Error as exc:
+            self.con.execute("ROLLBACK")
+            source, index, _ = failing_statement(results, batches)
+            raise WarehouseError(f"{source} statement {index} failed: {exc}") from exc
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        for copy_result in self.copy_results:
+            self._record_load_errors(copy_result.load_errors)
+        return results
+
+    def _record_load_errors(self, frame) -> None:
+        from sparkify_helpers import copy as redshift_copy
+
+        redshift_copy.ensure_load_errors_table(self.con)
+        if frame is not None and len(frame):
+            redshift_copy.record_load_errors(self.con, frame)
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise WarehouseError(
+                f"{self.path} is open read-only; connect with read_only=False to change it."
+            )
+
+    # -- queries --------------------------------------------------------------
+    def query(self, sql: str) -> pd.DataFrame:
+        translated = dialect.translate(sql)
+        if len(translated) != 1:
+            raise WarehouseError(f"Expected one query, got {len(translated)} statements: {sql}")
+        try:
+            return self.con.execute(translated[0]).df()
+        except duckdb.Error as exc:
+            raise WarehouseError(f"Query failed: {exc}\n{translated[0]}") from exc
+
+    def close(self) -> None:
+        self.con.close()

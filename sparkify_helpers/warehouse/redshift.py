@@ -1,0 +1,131 @@
+"""The redshift target's warehouse: SQLAlchemy over ``redshift_connector``.
+
+The password never comes from a file: IAM temporary credentials
+(``GetClusterCredentials``) by default, else ``SPARKIFY_DB_PASSWORD``, else the
+Secrets Manager secret that ``ManageMasterPassword`` created.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from sparkify_helpers.errors import CopyError, CredentialsError, WarehouseError
+from sparkify_helpers.warehouse.base import (
+    ROW_COUNT_KINDS,
+    StatementResult,
+    Warehouse,
+    failing_statement,
+    statement_kind,
+)
+
+log = logging.getLogger(__name__)
+
+LOAD_ERRORS_SINCE = """
+SELECT query, starttime, TRIM(filename) AS filename, line_number, TRIM(colname) AS colname,
+       type, col_length, TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value,
+       err_code, TRIM(err_reason) AS err_reason
+FROM stl_load_errors
+WHERE starttime >= '{since}'
+ORDER BY starttime, query, line_number
+"""
+
+
+def redshift_url(host: str, port: int, database: str, user: str, password: str) -> URL:
+    """The SQLAlchemy URL of a Redshift database (the password stays in memory)."""
+    return URL.create(
+        "redshift+redshift_connector",
+        username=user,
+        password=password,
+        host=host,
+        port=port,
+        database=database,
+    )
+
+
+def resolve_login(settings, details) -> tuple[str, str]:
+    """(user, password) from IAM temporary credentials, the environment or Secrets Manager."""
+    from sparkify_helpers import aws
+
+    if settings.db_password is not None:
+        return details.db_user, settings.db_password.get_secret_value()
+    try:
+        return aws.cluster_credentials(settings)
+    except CredentialsError:
+        raise
+    except Exception as exc:  # fall back to the managed secret before giving up
+        log.info("IAM database credentials unavailable (%s); trying Secrets Manager", exc)
+    secret = aws.master_password_secret(settings)
+    if secret:
+        return details.db_user, secret
+    raise CredentialsError(
+        "No database password: allow `redshift:GetClusterCredentials` for your AWS identity, "
+        "or set SPARKIFY_DB_PASSWORD in your environment (never in a file)."
+    )
+
+
+class RedshiftWarehouse(Warehouse):
+    """Redshift over SQLAlchemy; SQL runs as written, COPY runs on the cluster."""
+
+    target = "redshift"
+
+    def __init__(self, settings, engine: sa.Engine | None = None) -> None:
+        super().__init__(settings)
+        if engine is None:
+            from sparkify_helpers import aws
+
+            details = aws.connection_details(settings)
+            user, password = resolve_login(settings, details)
+            engine = sa.create_engine(
+                redshift_url(details.host, details.port, details.db_name, user, password),
+                pool_pre_ping=True,
+            )
+        self.engine = engine
+
+    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
+        results: list[StatementResult] = []
+        started = pd.Timestamp.now(tz="UTC").tz_localize(None)
+        try:
+            with self.engine.begin() as conn:
+
+                def execute(statement: str) -> int | None:
+                    cursor = conn.exec_driver_sql(statement)
+                    return cursor.rowcount if statement_kind(statement) in ROW_COUNT_KINDS else None
+
+                for source, statements in batches:
+                    for index, statement in enumerate(statements, start=1):
+                        results.append(self._timed(source, index, statement, execute))
+        except sa.exc.DBAPIError as exc:
+            source, index, statement = failing_statement(results, batches)
+            if statement_kind(statement) == "COPY":
+                errors = self.load_errors_since(started)
+                error = CopyError(
+                    f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows."
+                )
+                error.load_errors = errors
+                raise error from exc
+            raise WarehouseError(
+                f"{source} statement {index} failed on Redshift: {exc.orig}"
+            ) from exc
+        return results
+
+    def load_errors_since(self, since) -> pd.DataFrame:
+        """Rows of ``stl_load_errors`` written since a UTC timestamp."""
+        return self.query(LOAD_ERRORS_SINCE.format(since=pd.Timestamp(since).isoformat(sep=" ")))
+
+    def query(self, sql: str) -> pd.DataFrame:
+        started = time.perf_counter()
+        try:
+            with self.engine.connect() as conn:
+                frame = pd.read_sql_query(sa.text(sql), conn)
+        except sa.exc.DBAPIError as exc:
+            raise WarehouseError(f"Query failed on Redshift: {exc.orig}\n{sql}") from exc
+        log.info("query (%.2fs, %d rows)", time.perf_counter() - started, len(frame))
+        return frame
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,131 @@
+"""The notebooks' entry point: one object that knows the settings, the run folder and the warehouse.
+
+Every notebook starts with ``wb = open_workbook(config, warehouse, out_dir, source)``
+using the values of its ``parameters`` cell, so it runs the same in JupyterLab
+(empty parameters: defaults) and headless under ``sparkify run``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sparkify_helpers import config, paths
+
+log = logging.getLogger(__name__)
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Show the package's progress logs in the notebook (idempotent)."""
+    root = logging.getLogger("sparkify_helpers")
+    if not any(getattr(h, "_sparkify", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._sparkify = True
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+@dataclass
+class Workbook:
+    """Settings, run folder and warehouse access for one notebook session."""
+
+    settings: object
+    run_dir: Path
+
+    @property
+    def charts_dir(self) -> Path:
+        """``<run_dir>/charts``, created on first use."""
+        folder = self.run_dir / "charts"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @property
+    def target(self) -> str:
+        """``local`` or ``redshift``."""
+        return self.settings.target
+
+    @property
+    def dwh_cfg_path(self) -> Path:
+        """Where the original project's ``dwh.cfg`` is written (no password in it)."""
+        if self.target == "local":
+            return paths.state_dir() / "dwh.cfg"
+        return paths.project_root() / "dwh.cfg"
+
+    def connect(self, *, read_only: bool = False):
+        """Open the warehouse of this target (use it in a ``with`` block)."""
+        from sparkify_helpers import warehouse
+
+        return warehouse.connect(self.settings, read_only=read_only)
+
+    def sql_path(self, folder: str, name: str) -> Path:
+        """``sql/<folder>/<name>.sql``."""
+        path = paths.sql_dir() / folder / f"{name}.sql"
+        if not path.exists():
+            raise FileNotFoundError(f"No such SQL file: {path}")
+        return path
+
+    def sql_dir(self, folder: str) -> Path:
+        """``sql/<folder>`` (create, copy, insert, checks, analytics)."""
+        return paths.sql_dir() / folder
+
+    def describe_target(self) -> str:
+        """One paragraph in plain words about where this notebook's calls go."""
+        if self.target == "local":
+            return (
+                "**Local target.** AWS calls go to a local emulator (moto) at "
+                f"`{self.settings.aws.endpoint_url or 'not started'}`; nothing is created "
+                "in a real AWS account and nothing costs money. The warehouse is the DuckDB "
+                f"file `{self.settings.local.warehouse_path}`."
+            )
+        return (
+            f"**Redshift target.** AWS calls go to your account in `{self.settings.aws.region}`"
+            f" (profile `{self.settings.aws.profile or 'default chain'}`). Provisioning "
+            "creates billable resources: run `05_teardown` when you are done."
+        )
+
+
+def as_frame(obj) -> pd.DataFrame:
+    """A two-column (setting, value) frame of a dict, dataclass or settings model."""
+    if dataclasses.is_dataclass(obj):
+        obj = dataclasses.asdict(obj)
+    elif hasattr(obj, "model_dump"):
+        obj = obj.model_dump()
+    rows = [
+        (k, ", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in obj.items()
+    ]
+    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
+
+
+def results_frame(results) -> pd.DataFrame:
+    """The statements a warehouse ran, one row each (file, kind, rows, seconds)."""
+    return pd.DataFrame(
+        [(r.source, r.index, r.kind, r.rows, round(r.seconds, 3)) for r in results],
+        columns=["file", "statement", "kind", "rows", "seconds"],
+    )
+
+
+def open_workbook(
+    config_path: str = "", warehouse: str = "", out_dir: str = "", source: str = ""
+) -> Workbook:
+    """Load settings (with the run's overrides) and pick the run folder."""
+    setup_logging()
+    if warehouse:
+        os.environ["SPARKIFY_WAREHOUSE"] = str(warehouse)
+    settings = config.load_settings(config_path or None)
+    if source.startswith("s3://"):
+        prefix = source.rstrip("/")
+        settings = settings.with_overrides(
+            log_data=f"{prefix}/log_data",
+            log_jsonpath=f"{prefix}/log_json_path.json",
+            song_data=f"{prefix}/song_data",
+        )
+    run_dir = Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return Workbook(settings=settings, run_dir=run_dir)
