@@ -8,13 +8,12 @@ so ``03_load`` is a handful of calls and a failed step leaves its evidence
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from sparkify_helpers import paths, quality, report
-from sparkify_helpers.errors import CopyError
 from sparkify_helpers.workbook import results_frame
 
 log = logging.getLogger(__name__)
@@ -26,12 +25,11 @@ def copy_staging(warehouse, out_dir: str | Path) -> pd.DataFrame:
     Every rejected row lands in ``load_errors.csv`` of the run folder, also when
     the COPY fails (then the error is raised after the file is written).
     """
+    started = datetime.now(timezone.utc)
     try:
         results = warehouse.run_folder(paths.sql_dir() / "copy")
-    except CopyError:
-        report.write_load_errors(report.load_errors(warehouse), out_dir)
-        raise
-    report.write_load_errors(report.load_errors(warehouse), out_dir)
+    finally:
+        report.write_load_errors(report.load_errors(warehouse, since=started), out_dir)
     return results_frame(results)
 
 

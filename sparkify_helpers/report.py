@@ -15,7 +15,10 @@ STAGING_TABLES = ("staging_events", "staging_songs")
 STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
 ALL_TABLES = STAGING_TABLES + STAR_TABLES
 
-LOAD_ERRORS_QUERY = "SELECT * FROM stl_load_errors ORDER BY starttime, query, line_number"
+LOAD_ERRORS_QUERY = (
+    "SELECT * FROM stl_load_errors WHERE starttime >= '{since}' "
+    "ORDER BY starttime, query, line_number"
+)
 MATCH_RATE_QUERY = "SELECT COUNT(*) AS plays, COUNT(song_id) AS matched_plays FROM songplays"
 
 
@@ -73,11 +76,14 @@ def write_results_file(
     return path
 
 
-def load_errors(warehouse) -> pd.DataFrame:
-    """Every recorded COPY rejection (``stl_load_errors``), empty when there are none."""
+def load_errors(warehouse, since: datetime | None = None) -> pd.DataFrame:
+    """COPY rejections recorded in ``stl_load_errors`` since a UTC time (default: all)."""
     if warehouse.target == "local" and not warehouse.table_exists("stl_load_errors"):
-        return pd.DataFrame()
-    return warehouse.query(LOAD_ERRORS_QUERY)
+        from sparkify_helpers.copy import LOAD_ERRORS_COLUMNS
+
+        return pd.DataFrame(columns=list(LOAD_ERRORS_COLUMNS))
+    since = (since or datetime(1970, 1, 1)).astimezone(timezone.utc).replace(tzinfo=None)
+    return warehouse.query(LOAD_ERRORS_QUERY.format(since=since.isoformat(sep=" ")))
 
 
 def write_load_errors(frame: pd.DataFrame, out_dir: str | Path) -> Path:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 WORKBOOK = ("01_provision", "02_create_tables", "03_load", "04_marketing_analytics")
 TEARDOWN = "05_teardown"
+BASE_PARAMETERS = ("config", "run_id", "out_dir", "source", "warehouse")
 DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 42
 
@@ -141,13 +142,9 @@ def run_workbook(options: RunOptions) -> RunResult:
     run_dir.mkdir(parents=True, exist_ok=True)
     source = resolve_source(settings, options.source)
     warehouse = Path(options.warehouse or settings.local.warehouse_path).expanduser().resolve()
-    base = {
-        "config": str(Path(settings.config_path).resolve()) if settings.config_path else "",
-        "run_id": run_id,
-        "out_dir": str(run_dir),
-        "source": source or "",
-        "warehouse": str(warehouse),
-    }
+    config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
+    values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
+    base = dict(zip(BASE_PARAMETERS, values, strict=True))
     result = RunResult(run_id, run_dir, base, started_at)
     names = WORKBOOK + ((TEARDOWN,) if options.teardown else ())
     with _emulator_for(settings):

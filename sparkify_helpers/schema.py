@@ -118,24 +118,26 @@ def er_diagram(tables: list[TableDesign]):
     import matplotlib.pyplot as plt
 
     star = [t for t in tables if not t.is_staging]
-    facts = [t for t in star if t.foreign_keys] or star[:1]
-    dims = [t for t in star if t not in facts]
-    fig, ax = plt.subplots(figsize=(12, 9))
-    ax.set_xlim(-1.9, 1.9)
-    ax.set_ylim(-1.7, 1.7)
+    fact = max(star, key=lambda t: len(t.foreign_keys))
+    dims = [t for t in star if t is not fact]
+    fig, ax = plt.subplots(figsize=(12, 8))
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.25, 1.25)
     ax.axis("off")
-    centers = {t.name: (0.0, 0.0) for t in facts}
+    centers = {fact.name: (0.0, 0.0)}
     for i, t in enumerate(dims):
-        angle = math.pi / 2 - 2 * math.pi * i / max(len(dims), 1)
-        centers[t.name] = (1.3 * math.cos(angle), 1.15 * math.sin(angle))
-    for t in facts:
+        angle = math.pi / 4 + 2 * math.pi * i / max(len(dims), 1)
+        centers[t.name] = (1.1 * math.cos(angle), 0.85 * math.sin(angle))
+    for t in star:
         for _col, ref_table, _ref_col in t.foreign_keys:
             if ref_table in centers:
                 (x0, y0), (x1, y1) = centers[t.name], centers[ref_table]
                 ax.plot([x0, x1], [y0, y1], color="#9aa5b1", lw=1.5, zorder=1)
     for t in star:
-        _draw_table(ax, t, centers[t.name], fact=t in facts)
-    ax.set_title("Sparkify star schema (from sql/create)", fontsize=14, loc="left")
+        _draw_table(ax, t, centers[t.name], fact=t is fact)
+    ax.set_title(
+        "Sparkify star schema, drawn from sql/create (lines: foreign keys)", fontsize=13, loc="left"
+    )
     return fig
 
 
@@ -157,7 +159,7 @@ def _draw_table(ax, table: TableDesign, center: tuple[float, float], fact: bool)
         ha="center",
         va="center",
         family="monospace",
-        fontsize=8,
+        fontsize=9.5,
         zorder=2,
         bbox={
             "boxstyle": "round,pad=0.5",

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +90,14 @@ class Workbook:
             f" (profile `{self.settings.aws.profile or 'default chain'}`). Provisioning "
             "creates billable resources: run `05_teardown` when you are done."
         )
+
+
+def run_started_at(run_id: str = "") -> datetime:
+    """The run's start time (UTC) from a ``YYYYMMDD-HHMMSS`` run id, else now."""
+    try:
+        return datetime.strptime(run_id, "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return datetime.now(timezone.utc)
 
 
 def as_frame(obj) -> pd.DataFrame:

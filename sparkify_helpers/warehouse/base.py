@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -15,6 +16,8 @@ from sparkify_helpers import sqlfiles
 from sparkify_helpers.errors import WarehouseError
 
 log = logging.getLogger(__name__)
+
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class StatementResult:
 
 def statement_kind(statement: str) -> str:
     """A short label for logs: CREATE, INSERT, DELETE, COPY, SELECT, ..."""
-    words = [w for w in statement.split() if not w.startswith("--")]
+    words = _COMMENTS.sub(" ", statement).split()
     return words[0].upper() if words else "EMPTY"
 
 

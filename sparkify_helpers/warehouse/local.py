@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -21,6 +22,7 @@ from sparkify_helpers.warehouse.base import (
 
 log = logging.getLogger(__name__)
 
+SCHEMA_CHANGING_KINDS = frozenset({"CREATE", "DROP", "ALTER"})
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -40,6 +42,15 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
         if not match:
             raise WarehouseError(f"Cannot open the local warehouse {path}: {exc}") from exc
         raise WarehouseLockedError(lock_message(path, int(match["pid"]), match["exe"])) from exc
+
+
+@functools.lru_cache(maxsize=1)
+def declared_lengths() -> dict[str, dict[str, int]]:
+    """VARCHAR byte lengths declared in ``sql/create`` (DuckDB does not keep them)."""
+    from sparkify_helpers import copy as redshift_copy
+
+    ddl = "\n".join(p.read_text() for p in sorted((paths.sql_dir() / "create").glob("*.sql")))
+    return redshift_copy.varchar_lengths(ddl)
 
 
 def lock_message(path: Path, pid: int, exe: str) -> str:
@@ -76,6 +87,20 @@ class LocalWarehouse(Warehouse):
         self.con = open_duckdb(self.path, read_only=read_only)
         self.copy_results: list = []
         self._s3 = None
+        self._schema: dict[str, dict[str, str]] | None = None
+
+    def schema(self) -> dict[str, dict[str, str]]:
+        """Column types of the live tables (for the translator's integer arithmetic)."""
+        if self._schema is None:
+            rows = self.con.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema()"
+            ).fetchall()
+            live: dict[str, dict[str, str]] = {}
+            for table, column, kind in rows:
+                live.setdefault(table, {})[column] = kind
+            self._schema = {**dialect.warehouse_schema(), **live}
+        return self._schema
 
     # -- COPY ----------------------------------------------------------------
     def _s3_client(self):
@@ -88,8 +113,14 @@ class LocalWarehouse(Warehouse):
     def _copy(self, statement: str) -> int:
         from sparkify_helpers import copy as redshift_copy
 
-        cache = paths.state_dir() / "s3-cache"
-        result = redshift_copy.execute_copy(self.con, statement, self._s3_client(), cache)
+        table = redshift_copy.parse_copy(statement).table.lower()
+        result = redshift_copy.execute_copy(
+            self.con,
+            statement,
+            self._s3_client(),
+            paths.state_dir() / "s3-cache",
+            column_lengths=declared_lengths().get(table),
+        )
         self.copy_results.append(result)
         return result.rows_loaded
 
@@ -98,11 +129,14 @@ class LocalWarehouse(Warehouse):
         if dialect.is_copy(statement):
             return self._copy(statement)
         rows = None
-        for translated in dialect.translate(statement):
+        for translated in dialect.translate(statement, self.schema()):
+            kind = statement_kind(translated)
             cursor = self.con.execute(translated)
-            if statement_kind(translated) in ROW_COUNT_KINDS:
+            if kind in ROW_COUNT_KINDS:
                 fetched = cursor.fetchone()
                 rows = int(fetched[0]) if fetched else 0
+            elif kind in SCHEMA_CHANGING_KINDS:
+                self._schema = None
         return rows
 
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
@@ -117,14 +151,17 @@ class LocalWarehouse(Warehouse):
             self.con.execute("COMMIT")
         except CopyError as exc:
             self.con.execute("ROLLBACK")
+            self._schema = None
             self._record_load_errors(getattr(exc, "load_errors", None))
             raise
         except duckdb.Error as exc:
             self.con.execute("ROLLBACK")
+            self._schema = None
             source, index, _ = failing_statement(results, batches)
             raise WarehouseError(f"{source} statement {index} failed: {exc}") from exc
         except BaseException:
             self.con.execute("ROLLBACK")
+            self._schema = None
             raise
         for copy_result in self.copy_results:
             self._record_load_errors(copy_result.load_errors)
@@ -145,7 +182,7 @@ class LocalWarehouse(Warehouse):
 
     # -- queries --------------------------------------------------------------
     def query(self, sql: str) -> pd.DataFrame:
-        translated = dialect.translate(sql)
+        translated = dialect.translate(sql, self.schema())
         if len(translated) != 1:
             raise WarehouseError(f"Expected one query, got {len(translated)} statements: {sql}")
         try:

@@ -1,0 +1,89 @@
+"""The local warehouse: DuckDB file, translated SQL, transactions, lock errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from sparkify_helpers import config, warehouse
+from sparkify_helpers.errors import WarehouseError, WarehouseLockedError
+
+
+@pytest.fixture
+def settings(aws_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    return config.load_settings()
+
+
+def test_runs_redshift_sql_translated_and_counts_rows(settings):
+    with warehouse.connect(settings) as dw:
+        results = dw.run_sql(
+            "CREATE TABLE t (id INTEGER, name VARCHAR(MAX)) DISTSTYLE ALL SORTKEY (id);"
+            "INSERT INTO t VALUES (7, 'a'), (8, 'b'), (9, 'c');"
+            "DELETE FROM t WHERE id = 8;"
+        )
+        assert [r.kind for r in results] == ["CREATE", "INSERT", "DELETE"]
+        assert [r.rows for r in results] == [None, 3, 1]
+        # Redshift integer division truncates; the translation keeps that meaning.
+        assert dw.query("SELECT SUM(id) / 2 AS half FROM t").iloc[0, 0] == 8
+        assert dw.row_counts(["t"]).to_dict("records") == [{"table": "t", "rows": 2}]
+
+
+def test_a_failing_statement_rolls_back_the_whole_batch_and_names_it(settings):
+    with warehouse.connect(settings) as dw:
+        dw.run_sql("CREATE TABLE t (id INTEGER);")
+        with pytest.raises(WarehouseError, match=r"sql statement 2 failed"):
+            dw.run_sql("INSERT INTO t VALUES (1); INSERT INTO missing_table VALUES (2);")
+        assert dw.row_count("t") == 0
+
+
+def test_read_only_connection_refuses_changes(settings):
+    with warehouse.connect(settings) as dw:
+        dw.run_sql("CREATE TABLE t (id INTEGER);")
+    with warehouse.connect(settings, read_only=True) as dw:
+        assert dw.row_count("t") == 0
+        with pytest.raises(WarehouseError, match="read-only"):
+            dw.run_sql("INSERT INTO t VALUES (1);")
+
+
+def test_read_only_on_a_missing_file_says_to_build_it_first(settings):
+    with pytest.raises(WarehouseError, match="does not exist yet"):
+        warehouse.connect(settings, read_only=True)
+
+
+def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings):
+    path = settings.local.warehouse_path
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys, time
+                con = duckdb.connect({str(path)!r})
+                print("ready", flush=True)
+                sys.stdin.readline()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseLockedError) as caught:
+            warehouse.connect(settings)
+        message = str(caught.value)
+        assert f"process {holder.pid}" in message
+        assert "restart the kernel" in message and "--warehouse" in message
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_table_names_are_checked_not_pasted(settings):
+    with warehouse.connect(settings) as dw, pytest.raises(WarehouseError, match="Not a table"):
+        dw.row_count("t; DROP TABLE x")
