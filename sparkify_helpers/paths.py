@@ -32,7 +32,10 @@ def config_dir() -> Path:
 
 
 def state_dir() -> Path:
-    """Per-checkout state (emulator pid and endpoint, caches, local warehouse)."""
+    """Per-checkout state (emulator, S3 cache, generated data; ``SPARKIFY_STATE_DIR`` overrides)."""
+    env = os.environ.get("SPARKIFY_STATE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
     return project_root() / ".sparkify"
 
 

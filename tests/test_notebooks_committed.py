@@ -26,10 +26,10 @@ def test_notebook_is_committed_without_outputs(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_has_one_parameters_cell_first_in_code(name):
-    tagged = [c for c in _cells(name) if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(tagged) == 1
-    first_code = next(c for c in _cells(name) if c["cell_type"] == "code")
-    assert first_code is tagged[0]
+    cells = _cells(name)
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
+    first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+    assert tagged == [first_code]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -1,0 +1,174 @@
+"""The marketing walkthrough's questions: each one's query, chart and computed sentence.
+
+``ask(wb, "plays_by_hour")`` runs ``sql/analytics/NN_plays_by_hour.sql`` on the warehouse,
+draws the chart, saves it as ``<run>/charts/plays_by_hour.png`` and writes the sentence.
+``show_sql(name)`` shows the query itself, so the notebook never hides what it runs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sparkify_helpers import charts, insights, paths, sqlfiles
+from sparkify_helpers.charts.style import DPI
+from sparkify_helpers.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+SQL_FOLDER = "analytics"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One walkthrough question: its name (also the SQL file's and the PNG's), chart, sentence."""
+
+    name: str
+    title: str
+    chart: Callable[..., Figure]
+    insight: Callable[[pd.DataFrame], str]
+
+    @property
+    def sql_path(self) -> Path:
+        """``sql/analytics/<NN>_<name>.sql`` (the number only orders the files)."""
+        found = sorted((paths.sql_dir() / SQL_FOLDER).glob(f"[0-9]*_{self.name}.sql"))
+        if len(found) != 1:
+            raise WarehouseError(
+                f"Expected one sql/{SQL_FOLDER}/NN_{self.name}.sql, found {len(found)}: "
+                "check the sql/analytics folder of the checkout."
+            )
+        return found[0]
+
+
+QUESTIONS: dict[str, Question] = {
+    q.name: q
+    for q in (
+        Question(
+            "plays_by_hour", "Plays by hour of day", charts.plays_by_hour, insights.plays_by_hour
+        ),
+        Question(
+            "plays_by_weekday",
+            "Plays by day of week",
+            charts.plays_by_weekday,
+            insights.plays_by_weekday,
+        ),
+        Question(
+            "plays_by_level_per_day",
+            "Free vs paid share of plays over time",
+            charts.level_share,
+            insights.level_share,
+        ),
+        Question("top_songs", "Top songs", charts.top_songs, insights.top_songs),
+        Question("top_artists", "Top artists", charts.top_artists, insights.top_artists),
+        Question("top_locations", "Top locations", charts.top_locations, insights.top_locations),
+        Question(
+            "user_agents",
+            "Devices, operating systems and browsers",
+            charts.user_agents,
+            insights.user_agents,
+        ),
+        Question(
+            "daily_active_users",
+            "Daily active users",
+            charts.daily_active_users,
+            insights.daily_active_users,
+        ),
+        Question(
+            "free_to_paid_conversions",
+            "Free-to-paid conversions",
+            charts.conversions,
+            insights.conversions,
+        ),
+        Question("match_rate", "Catalogue match rate", charts.match_rate, insights.match_rate),
+    )
+}
+
+
+@dataclass
+class Answer:
+    """What one question gave: the query result, its chart, its sentence and the PNG."""
+
+    question: Question
+    frame: pd.DataFrame
+    figure: Figure
+    sentence: str
+    png_path: Path | None
+
+    def chart(self):
+        """The chart as an IPython image: the saved PNG, exactly what the run keeps."""
+        from IPython.display import Image
+
+        if self.png_path is not None:
+            return Image(filename=str(self.png_path))
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+        return Image(data=buffer.getvalue(), format="png")
+
+    def insight(self):
+        """The sentence as Markdown, ready to display under the chart."""
+        from IPython.display import Markdown
+
+        return Markdown(f"**{self.sentence}**")
+
+
+def question(name: str) -> Question:
+    """Look a question up by name; an unknown name lists the known ones."""
+    try:
+        return QUESTIONS[name]
+    except KeyError:
+        raise KeyError(f"No question {name!r}; pick one of: {', '.join(QUESTIONS)}.") from None
+
+
+def footnote(q: Question, target: str, run_id: str | None, frame: pd.DataFrame) -> str:
+    """The chart's source line: query file, target, run id and the data's date span."""
+    parts = [f"Source: sql/{SQL_FOLDER}/{q.sql_path.name} on the {target} warehouse"]
+    date_columns = [c for c in frame.columns if c.endswith("_date")]
+    if date_columns and not frame.empty:
+        days = pd.to_datetime(frame[date_columns[0]])
+        parts.append(f"data {days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}")
+    if run_id:
+        parts.append(f"run {run_id}")
+    return " · ".join(parts)
+
+
+def answer(
+    q: Question,
+    frame: pd.DataFrame,
+    charts_dir: str | Path | None = None,
+    target: str = "local",
+    run_id: str | None = None,
+) -> Answer:
+    """Draw, describe and (given ``charts_dir``) save the answer to a question's result."""
+    figure = q.chart(frame, footnote=footnote(q, target, run_id, frame))
+    png = charts.save_chart(figure, charts_dir, q.name) if charts_dir is not None else None
+    return Answer(q, frame, figure, q.insight(frame), png)
+
+
+def ask(source, name: str, charts_dir: str | Path | None = None) -> Answer:
+    """Run a question's query on a Workbook (read-only) or an open Warehouse and answer it.
+
+    With a Workbook the chart goes to its run's ``charts/`` folder; with a Warehouse it is
+    saved only when ``charts_dir`` is given.
+    """
+    q = question(name)
+    if hasattr(source, "charts_dir"):  # a Workbook: open the warehouse for this query only
+        with source.connect(read_only=True) as warehouse:
+            frame = warehouse.query_file(q.sql_path)
+        return answer(q, frame, charts_dir or source.charts_dir, source.target, source.run_dir.name)
+    frame = source.query_file(q.sql_path)
+    return answer(q, frame, charts_dir, source.target)
+
+
+def show_sql(name: str):
+    """The question's SQL file as Markdown (path + highlighted query) for the notebook."""
+    from IPython.display import Markdown
+
+    path = question(name).sql_path
+    text = sqlfiles.read_sql_file(path).text.strip()
+    return Markdown(f"`sql/{SQL_FOLDER}/{path.name}`\n\n```sql\n{text}\n```")

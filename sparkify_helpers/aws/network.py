@@ -1,0 +1,147 @@
+"""Security-group ingress for the cluster port, from one configured or detected CIDR."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import urllib.request
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from sparkify_helpers.aws.errors import aws_errors, error_code
+from sparkify_helpers.aws.session import client
+from sparkify_helpers.config import Settings
+from sparkify_helpers.errors import AwsError, ConfigError
+
+log = logging.getLogger(__name__)
+
+CHECKIP_URL = "https://checkip.amazonaws.com"
+OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """One TCP ingress rule on a security group; ``created`` is False when it already existed."""
+
+    group_id: str
+    cidr: str
+    port: int
+    created: bool
+
+
+def rule_description(settings: Settings) -> str:
+    """The description that marks our rule, so teardown finds it whatever the CIDR."""
+    return f"sparkify:{settings.cluster.identifier}"
+
+
+def detect_public_cidr(timeout_s: float = 3.0, url: str = CHECKIP_URL) -> str | None:
+    """The caller's public address as /32, or None when it cannot be found."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310
+            address = ipaddress.ip_address(response.read(64).decode().strip())
+    except (OSError, ValueError) as exc:
+        log.info("could not detect the public address via %s: %s", url, exc)
+        return None
+    return f"{address}/{address.max_prefixlen}"
+
+
+def resolve_cidr(settings: Settings) -> str:
+    """The CIDR to allow: configured, else detected; refuses when neither works."""
+    cidr = settings.cluster.allowed_cidr or detect_public_cidr()
+    if cidr is None:
+        raise ConfigError(
+            "cluster.allowed_cidr is empty and your public address could not be detected; "
+            "set cluster.allowed_cidr (or SPARKIFY_ALLOWED_CIDR) to e.g. 203.0.113.7/32"
+        )
+    if cidr in OPEN_CIDRS:
+        log.warning(
+            "cluster.allowed_cidr is %s: the database port is open to the whole internet; "
+            "set it to your own address /32 unless you really mean it",
+            cidr,
+        )
+    return cidr
+
+
+def default_security_group(settings: Settings) -> str:
+    """The default security group of the region's default VPC."""
+    ec2 = client(settings, "ec2")
+    with aws_errors("find the default VPC security group", "ec2:DescribeSecurityGroups"):
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+        if not vpcs:
+            raise AwsError(
+                f"no default VPC in {settings.aws.region}; create one with "
+                "`aws ec2 create-default-vpc` or pick another region"
+            )
+        groups = ec2.describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]},
+                {"Name": "group-name", "Values": ["default"]},
+            ]
+        )["SecurityGroups"]
+    return groups[0]["GroupId"]
+
+
+def _permission(settings: Settings, cidr: str, described: bool) -> dict:
+    ranges_key = "Ipv6Ranges" if ":" in cidr else "IpRanges"
+    cidr_key = "CidrIpv6" if ":" in cidr else "CidrIp"
+    entry = {cidr_key: cidr}
+    if described:
+        entry["Description"] = rule_description(settings)
+    port = settings.cluster.port
+    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, ranges_key: [entry]}
+
+
+def ensure_ingress(
+    settings: Settings, security_group_id: str | None = None, cidr: str | None = None
+) -> IngressRule:
+    """Allow the cluster port from one CIDR (default: resolve_cidr); an identical rule is reused."""
+    cidr = cidr or resolve_cidr(settings)
+    group = security_group_id or default_security_group(settings)
+    ec2 = client(settings, "ec2")
+    with aws_errors(
+        f"open port {settings.cluster.port} on {group}", "ec2:AuthorizeSecurityGroupIngress"
+    ):
+        try:
+            ec2.authorize_security_group_ingress(
+                GroupId=group, IpPermissions=[_permission(settings, cidr, described=True)]
+            )
+        except ClientError as exc:
+            if error_code(exc) != "InvalidPermission.Duplicate":
+                raise
+            log.info("ingress %s -> %s:%s already present", cidr, group, settings.cluster.port)
+            return IngressRule(group, cidr, settings.cluster.port, created=False)
+    log.info("allowed %s on %s port %s", cidr, group, settings.cluster.port)
+    return IngressRule(group, cidr, settings.cluster.port, created=True)
+
+
+def revoke_ingress(settings: Settings, security_group_id: str | None = None) -> list[str]:
+    """Revoke our rules (found by description) on the group; the CIDRs removed."""
+    group = security_group_id or default_security_group(settings)
+    ec2 = client(settings, "ec2")
+    port, mark = settings.cluster.port, rule_description(settings)
+    removed: list[str] = []
+    with aws_errors(f"revoke ingress on {group}", "ec2:RevokeSecurityGroupIngress"):
+        try:
+            sg = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+        except ClientError as exc:
+            if error_code(exc) == "InvalidGroup.NotFound":
+                return removed
+            raise
+        for perm in sg.get("IpPermissions", []):
+            if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != port:
+                continue
+            ranges = perm.get("IpRanges", []) + perm.get("Ipv6Ranges", [])
+            for entry in ranges:
+                if entry.get("Description") != mark:
+                    continue
+                cidr = entry.get("CidrIp") or entry["CidrIpv6"]
+                try:
+                    ec2.revoke_security_group_ingress(
+                        GroupId=group, IpPermissions=[_permission(settings, cidr, False)]
+                    )
+                    removed.append(cidr)
+                except ClientError as exc:
+                    if error_code(exc) != "InvalidPermission.NotFound":
+                        raise
+    return removed

@@ -1,0 +1,79 @@
+"""Reshaping of query results shared by the charts and the insight sentences.
+
+The charts draw what these return and the sentences describe the same numbers, so a
+sentence can never disagree with its picture.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# Redshift EXTRACT(DOW): 0 = Sunday ... 6 = Saturday; charts read Monday first.
+WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
+OTHER = "Other"
+
+
+def hours(frame: pd.DataFrame) -> pd.Series:
+    """Plays per hour 0..23 (missing hours are 0)."""
+    series = frame.groupby(frame["hour"].astype(int))["plays"].sum()
+    return series.reindex(range(24), fill_value=0).astype(int)
+
+
+def weekdays(frame: pd.DataFrame) -> pd.Series:
+    """Plays per weekday, indexed by day name, Monday first (missing days are 0)."""
+    series = frame.groupby(frame["weekday"].astype(int))["plays"].sum()
+    series = series.reindex(MONDAY_FIRST, fill_value=0).astype(int)
+    series.index = [WEEKDAY_NAMES[d] for d in MONDAY_FIRST]
+    return series
+
+
+def daily_level_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plays per day and level: index day (datetime), one column per level, in date order."""
+    counts = frame.assign(day=pd.to_datetime(frame["play_date"])).pivot_table(
+        index="day", columns="level", values="plays", aggfunc="sum", fill_value=0
+    )
+    counts.columns = [str(c) for c in counts.columns]
+    return counts.sort_index()
+
+
+def level_shares(counts: pd.DataFrame) -> pd.DataFrame:
+    """Each row of a counts frame divided by its total (shares 0..1)."""
+    return counts.div(counts.sum(axis=1), axis=0)
+
+
+def daily_level_share(frame: pd.DataFrame) -> pd.DataFrame:
+    """Share (0..1) of each level in each day's plays: index day, one column per level."""
+    return level_shares(daily_level_counts(frame))
+
+
+def paid_share(counts: pd.DataFrame) -> float:
+    """The paid share of all plays in a counts frame (0 when it has none)."""
+    total = counts.to_numpy().sum()
+    return float(counts["paid"].sum() / total) if "paid" in counts and total else 0.0
+
+
+def by_day(frame: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    """The frame indexed by its date column (as datetimes), in date order."""
+    return (
+        frame.assign(**{date_column: pd.to_datetime(frame[date_column])})
+        .set_index(date_column)
+        .sort_index()
+    )
+
+
+def ranked(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """``label, plays`` sorted by plays (largest first), ties by label."""
+    data = frame.rename(columns={label: "label"})[["label", "plays"]]
+    return data.sort_values(["plays", "label"], ascending=[False, True]).reset_index(drop=True)
+
+
+def agent_split(frame: pd.DataFrame, column: str, keep: int = 5) -> pd.Series:
+    """Share of plays per value of ``column`` (largest first), the tail folded into Other."""
+    shares = frame.groupby(frame[column].fillna("Unknown"))["plays"].sum()
+    total = shares.sum()
+    shares = (shares / total if total else shares).sort_values(ascending=False)
+    if len(shares) > keep:
+        head = shares.iloc[: keep - 1]
+        shares = pd.concat([head, pd.Series({OTHER: shares.iloc[keep - 1 :].sum()})])
+    return shares

@@ -1,0 +1,154 @@
+"""The house style of every marketing chart: one place for size, fonts, colours and labels.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (never ``pyplot``), so
+drawing needs no interactive backend: headless runs render through Agg, and a notebook
+keeps whatever backend it has (``%matplotlib inline`` by default).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+FIGSIZE = (9.0, 5.0)
+WIDE_FIGSIZE = (12.0, 4.8)
+DPI = 120
+
+INK = "#2b2b2b"
+MUTED = "#6b6b6b"
+GRID = "#e4e4e4"
+ACCENT = "#1f6f8b"  # the one colour of single-series charts
+HIGHLIGHT = "#e07a1f"  # the bar or point a sentence talks about
+PALETTE = ("#1f6f8b", "#e07a1f", "#5b8c5a", "#9d5c8f", "#c9a227", "#7f7f7f")
+LEVEL_COLOURS = {"free": "#9fb8c8", "paid": "#1f6f8b"}  # free vs paid, everywhere
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.titlepad": 12,
+    "axes.labelsize": 10.5,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": MUTED,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "xtick.labelcolor": INK,
+    "ytick.labelcolor": INK,
+    "legend.frameon": False,
+    "legend.fontsize": 9.5,
+    "text.color": INK,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+}
+
+
+def styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Run a chart function inside the house rcParams (without touching global state)."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs) -> Figure:
+        with mpl.rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(ncols: int = 1, figsize: tuple[float, float] | None = None):
+    """A backend-free Figure and its axes (one Axes, or a list when ``ncols > 1``)."""
+    fig = Figure(figsize=figsize or (FIGSIZE if ncols == 1 else WIDE_FIGSIZE), dpi=DPI)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=True)
+    return fig, (list(axes) if ncols > 1 else axes)
+
+
+def label_axes(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    """Set a panel's title and both axis labels (units in the label text)."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def finish(fig: Figure, title: str | None = None, footnote: str = "") -> Figure:
+    """Add the figure title (multi-panel figures) and the source line, then lay it out."""
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
+    if footnote:
+        fig.text(0.01, 0.005, footnote, ha="left", va="bottom", fontsize=8, color=MUTED)
+    fig.tight_layout(rect=(0, 0.04 if footnote else 0, 1, 1))
+    return fig
+
+
+def no_data(title: str, footnote: str = "", message: str = "No plays in this period.") -> Figure:
+    """A placeholder chart for an empty result, so a run still has a picture to show."""
+    fig, ax = new_figure()
+    ax.set_title(title)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=13, color=MUTED)
+    return finish(fig, footnote=footnote)
+
+
+def thousands(ax: Axes, axis: str = "y") -> None:
+    """Format an axis with thousands separators (1,234)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+    target.set_major_locator(mticker.MaxNLocator(nbins=6, integer=True))
+
+
+def percent(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
+    """Format an axis holding fractions (0..1) as percentages."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=decimals))
+
+
+def dates(ax: Axes) -> None:
+    """Format a date x axis as day and month (5 Nov, 12 Nov, ...); the span is in the footnote."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+
+
+def share_text(share: float) -> str:
+    """A share (0..1) as readable text: ``42%``, ``4.2%``, ``under 0.1%``."""
+    if share == 0 or share >= 0.1:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
+
+
+def value_grid(ax: Axes, axis: str = "y") -> None:
+    """Light gridlines along the value axis only, drawn under the data."""
+    ax.grid(True, axis=axis)
+    ax.set_axisbelow(True)
+
+
+def truncate(label: object, width: int = 38) -> str:
+    """Shorten a long label with an ellipsis so bars keep their room."""
+    text = str(label)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
+    """Write ``<charts_dir>/<name>.png`` (dpi 120, tight bounding box) and return its path."""
+    folder = Path(charts_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    fig.savefig(path, dpi=DPI, bbox_inches="tight", format="png")
+    log.debug("chart written: %s", path)
+    return path

@@ -1,0 +1,175 @@
+"""One plain-English sentence per walkthrough question, computed from the query's result.
+
+Nothing here is a hard-coded claim: every number, name and date comes from the frame, and
+an empty frame gives a sentence that says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sparkify_helpers.charts import frames
+from sparkify_helpers.charts.style import share_text
+
+NO_PLAYS = "No plays in this period."
+
+
+def _day(value) -> str:
+    """A date the way a reader says it: ``28 Nov 2018``."""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def _hour_span(hour: int) -> str:
+    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+
+def _plays(n: float) -> str:
+    return f"{n:,.0f} play" + ("" if n == 1 else "s")
+
+
+def plays_by_hour(frame: pd.DataFrame) -> str:
+    """Peak hour vs quietest hour."""
+    per_hour = frames.hours(frame) if not frame.empty else pd.Series(dtype=int)
+    if per_hour.sum() == 0:
+        return NO_PLAYS
+    peak, low = int(per_hour.idxmax()), int(per_hour.idxmin())
+    head = f"Plays peak at {_hour_span(peak)} UTC ({_plays(per_hour[peak])})"
+    if per_hour[low] == 0:
+        return f"{head}, while {_hour_span(low)} UTC has no plays at all."
+    ratio = per_hour[peak] / per_hour[low]
+    return f"{head}, {ratio:.1f}x the quietest hour ({_hour_span(low)} UTC)."
+
+
+def plays_by_weekday(frame: pd.DataFrame) -> str:
+    """Busiest vs quietest day of the week."""
+    days = frames.weekdays(frame) if not frame.empty else pd.Series(dtype=int)
+    total = days.sum()
+    if total == 0:
+        return NO_PLAYS
+    busy, quiet = days.idxmax(), days.idxmin()
+    return (
+        f"{busy} is the busiest day with {_plays(days[busy])} ({days[busy] / total:.0%} of the "
+        f"week); {quiet} is the quietest with {days[quiet]:,} ({days[quiet] / total:.0%})."
+    )
+
+
+def level_share(frame: pd.DataFrame) -> str:
+    """Paid share overall and how it moved from the first to the last week (or day)."""
+    counts = frames.daily_level_counts(frame) if not frame.empty else pd.DataFrame()
+    if counts.empty or counts.to_numpy().sum() == 0:
+        return NO_PLAYS
+    head = f"Paid listeners account for {frames.paid_share(counts):.0%} of all plays"
+    if len(counts) < 2:
+        return f"{head} on {_day(counts.index[0])}."
+    span = 7 if len(counts) >= 14 else 1
+    first, last = frames.paid_share(counts.iloc[:span]), frames.paid_share(counts.iloc[-span:])
+    trend = "rose" if last > first else "fell" if last < first else "held"
+    when = (
+        ("the first week", "the last week")
+        if span == 7
+        else (_day(counts.index[0]), _day(counts.index[-1]))
+    )
+    return f"{head}; their share {trend} from {first:.0%} in {when[0]} to {last:.0%} in {when[1]}."
+
+
+def top_songs(frame: pd.DataFrame) -> str:
+    """The most played song and how far ahead it is."""
+    if frame.empty:
+        return "No play matched a catalogue song, so there is no top song."
+    data = frame.sort_values(["plays", "title"], ascending=[False, True]).reset_index(drop=True)
+    top = data.iloc[0]
+    artist = top["artist"] if pd.notna(top["artist"]) else "an unknown artist"
+    head = f"The most played song is “{top['title']}” by {artist} with {_plays(top['plays'])}"
+    if len(data) < 2:
+        return f"{head}."
+    runner_up = data.iloc[1]
+    if runner_up["plays"] == top["plays"]:
+        return f"{head}, tied with “{runner_up['title']}”."
+    return f"{head}, {top['plays'] / runner_up['plays']:.1f}x the next song."
+
+
+def top_artists(frame: pd.DataFrame) -> str:
+    """The most played artist and the runner-up."""
+    if frame.empty:
+        return "No play matched a catalogue artist, so there is no top artist."
+    return _leader(frame, "artist", "is the most played artist")
+
+
+def top_locations(frame: pd.DataFrame) -> str:
+    """The location with the most plays and the runner-up."""
+    if frame.empty:
+        return NO_PLAYS
+    return _leader(frame, "location", "leads all locations")
+
+
+def _leader(frame: pd.DataFrame, label: str, verb: str) -> str:
+    """``<first> <verb> with N plays (from M listeners), ahead of <second> (K plays).``"""
+    data = frame.sort_values(["plays", label], ascending=[False, True]).reset_index(drop=True)
+    first = data.iloc[0]
+    listeners = (
+        f" from {first['listeners']:,} listener" + ("" if first["listeners"] == 1 else "s")
+        if "listeners" in data
+        else ""
+    )
+    head = f"{first[label]} {verb} with {_plays(first['plays'])}{listeners}"
+    if len(data) < 2:
+        return f"{head}."
+    second = data.iloc[1]
+    if second["plays"] == first["plays"]:
+        return f"{head}, tied with {second[label]}."
+    return f"{head}, ahead of {second[label]} ({_plays(second['plays'])})."
+
+
+def user_agents(frame: pd.DataFrame) -> str:
+    """The leading device, operating system and browser by share of plays."""
+    if frame.empty or frame["plays"].sum() == 0:
+        return NO_PLAYS
+    device, os_, browser = (
+        frames.agent_split(frame, column, keep=len(frame)) for column in ("device", "os", "browser")
+    )
+    return (
+        f"{device.index[0]} devices carry {device.iloc[0]:.0%} of plays; {os_.index[0]} is the "
+        f"leading operating system ({os_.iloc[0]:.0%}) and {browser.index[0]} the leading "
+        f"browser ({browser.iloc[0]:.0%})."
+    )
+
+
+def daily_active_users(frame: pd.DataFrame) -> str:
+    """Average daily listeners with the busiest and quietest day."""
+    if frame.empty:
+        return "No listeners in this period."
+    data = frames.by_day(frame, "play_date")["active_users"]
+    busy, quiet = data.idxmax(), data.idxmin()
+    return (
+        f"On average {data.mean():,.0f} people listened each day over {len(data)} days; the "
+        f"busiest day was {_day(busy)} ({data[busy]:,} listeners), the quietest {_day(quiet)} "
+        f"({data[quiet]:,})."
+    )
+
+
+def conversions(frame: pd.DataFrame) -> str:
+    """How many listeners upgraded from free to paid, and the best day."""
+    total = int(frame["users_converted"].sum()) if not frame.empty else 0
+    if total == 0:
+        return "No listener upgraded from free to paid in this period."
+    data = frames.by_day(frame, "conversion_date")["users_converted"]
+    best = data.idxmax()
+    days = "day" if len(data) == 1 else "days"
+    return (
+        f"Listeners upgraded from free to paid {total:,} times over {len(data)} {days}; "
+        f"the best day was {_day(best)} with {data[best]:,}."
+    )
+
+
+def match_rate(frame: pd.DataFrame) -> str:
+    """How many plays matched the song catalogue (what the song/artist charts can see)."""
+    plays = int(frame["plays"].sum()) if not frame.empty else 0
+    if plays == 0:
+        return NO_PLAYS
+    matched = int(frame["matched_plays"].sum())
+    return (
+        f"{share_text(matched / plays).capitalize()} of plays ({matched:,} of {plays:,}) "
+        "matched a song in the "
+        "catalogue; the top songs and top artists are counted from those plays only."
+    )

@@ -1,0 +1,325 @@
+"""The walkthrough: computed sentences, the question registry, ``ask`` on DuckDB, notebook 04."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import duckdb
+import pandas as pd
+import pytest
+
+from sparkify_helpers import adhoc, analytics, insights, paths, warehouse, workbook
+from sparkify_helpers.errors import WarehouseError
+
+PNG = b"\x89PNG\r\n\x1a\n"
+NOTEBOOK = "04_marketing_analytics"
+
+# Five plays: Monday 5 Nov 10:00 and 10:30 (user 1, free), Tuesday 6 Nov 10:15 (user 1, now
+# paid: one conversion) and 22:00 (user 2, unmatched), Wednesday 7 Nov 22:10 (user 2).
+WIN_CHROME = "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 Chrome/36.0 Safari/537.36"
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 7_1_2 like Mac OS X) Mobile/11D257 Safari/9537.53"
+ROWS = f"""
+INSERT INTO users VALUES (1, 'Ann', 'Lee', 'F', 'paid'), (2, 'Bob', 'Ray', 'M', 'paid');
+INSERT INTO artists VALUES ('AR1', 'Artist One', 'Austin', NULL, NULL),
+                           ('AR2', 'Artist Two', NULL, NULL, NULL);
+INSERT INTO songs VALUES ('SO1', 'Song One', 'AR1', 2001, 200.5),
+                         ('SO2', 'Song Two', 'AR2', 0, 180.0);
+INSERT INTO songplays VALUES
+ (1, '2018-11-05 10:00:00', 1, 'free', 'SO1', 'AR1', 7, 'Austin, TX', '{WIN_CHROME}'),
+ (2, '2018-11-05 10:30:00', 1, 'free', 'SO1', 'AR1', 7, 'Austin, TX', '{WIN_CHROME}'),
+ (3, '2018-11-06 10:15:00', 1, 'paid', 'SO2', 'AR2', 8, 'Austin, TX', '{WIN_CHROME}'),
+ (4, '2018-11-06 22:00:00', 2, 'paid', NULL, NULL, 9, 'Boston, MA', '{IPHONE}'),
+ (5, '2018-11-07 22:10:00', 2, 'paid', 'SO1', 'AR1', 10, 'Boston, MA', '{IPHONE}');
+INSERT INTO time
+SELECT start_time, EXTRACT(HOUR FROM start_time), EXTRACT(DAY FROM start_time),
+       EXTRACT(WEEK FROM start_time), EXTRACT(MONTH FROM start_time),
+       EXTRACT(YEAR FROM start_time), EXTRACT(DOW FROM start_time)
+FROM songplays;
+"""
+
+
+@pytest.fixture
+def wb(aws_env, tmp_path, monkeypatch):
+    """A workbook on a small DuckDB warehouse built from sql/create plus the rows above."""
+    path = tmp_path / "wh.duckdb"
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(path))
+    book = workbook.open_workbook("", str(path), str(tmp_path / "run-42"), "")
+    with book.connect() as dw:
+        dw.run_folder(paths.sql_dir() / "create")
+        dw.run_sql(ROWS)
+    return book
+
+
+# -- sentences ----------------------------------------------------------------------
+
+
+def test_hour_sentence_names_peak_and_ratio():
+    quiet = pd.DataFrame({"hour": range(24), "plays": [10] * 16 + [21] + [10] * 7})
+    assert insights.plays_by_hour(quiet) == (
+        "Plays peak at 16:00–17:00 UTC (21 plays), 2.1x the quietest hour (00:00–01:00 UTC)."
+    )
+    gaps = pd.DataFrame({"hour": [9, 23], "plays": [1, 3]})
+    assert insights.plays_by_hour(gaps) == (
+        "Plays peak at 23:00–00:00 UTC (3 plays), while 00:00–01:00 UTC has no plays at all."
+    )
+
+
+def test_weekday_sentence_uses_redshift_day_numbers():
+    frame = pd.DataFrame({"weekday": [0, 3, 5], "plays": [10, 30, 60]})
+    assert insights.plays_by_weekday(frame) == (
+        "Friday is the busiest day with 60 plays (60% of the week); "
+        "Monday is the quietest with 0 (0%)."
+    )
+    frame = pd.DataFrame({"weekday": range(7), "plays": [5, 9, 9, 9, 9, 9, 50]})
+    assert insights.plays_by_weekday(frame).startswith("Saturday is the busiest day with 50 plays")
+
+
+def test_level_sentence_compares_first_and_last_week_or_day():
+    days = pd.date_range("2018-11-01", periods=14).date
+    weeks = pd.DataFrame(
+        {
+            "play_date": list(days) * 2,
+            "level": ["free"] * 14 + ["paid"] * 14,
+            "plays": [3] * 7 + [1] * 7 + [1] * 7 + [3] * 7,
+        }
+    )
+    assert insights.level_share(weeks) == (
+        "Paid listeners account for 50% of all plays; their share rose from 25% in the first "
+        "week to 75% in the last week."
+    )
+    two_days = weeks[weeks["play_date"].isin(days[:2])].assign(plays=[1, 3, 3, 1])
+    assert insights.level_share(two_days) == (
+        "Paid listeners account for 50% of all plays; their share fell from 75% in 1 Nov 2018 "
+        "to 25% in 2 Nov 2018."
+    )
+
+
+def test_top_list_sentences():
+    songs = pd.DataFrame({"title": ["B", "A"], "artist": ["X", None], "plays": [3, 6]})
+    assert insights.top_songs(songs) == (
+        "The most played song is “A” by an unknown artist with 6 plays, 2.0x the next song."
+    )
+    assert insights.top_songs(songs.assign(plays=[6, 6])).endswith("tied with “B”.")
+    artists = pd.DataFrame(
+        {"artist": ["Kid Cudi", "Yoakam"], "plays": [10, 37], "listeners": [8, 1]}
+    )
+    assert insights.top_artists(artists) == (
+        "Yoakam is the most played artist with 37 plays from 1 listener, "
+        "ahead of Kid Cudi (10 plays)."
+    )
+    places = pd.DataFrame({"location": ["Austin, TX"], "plays": [1], "listeners": [1]})
+    assert insights.top_locations(places) == (
+        "Austin, TX leads all locations with 1 play from 1 listener."
+    )
+
+
+def test_agent_dau_conversion_and_match_sentences():
+    agents = pd.DataFrame(
+        {
+            "device": ["Desktop", "Phone"],
+            "os": ["Windows", "iOS"],
+            "browser": ["Chrome", "Safari"],
+            "plays": [1, 3],
+        }
+    )
+    assert insights.user_agents(agents) == (
+        "Phone devices carry 75% of plays; iOS is the leading operating system (75%) and "
+        "Safari the leading browser (75%)."
+    )
+    dau = pd.DataFrame(
+        {"play_date": pd.date_range("2018-11-01", periods=3).date, "active_users": [10, 30, 20]}
+    )
+    assert insights.daily_active_users(dau) == (
+        "On average 20 people listened each day over 3 days; the busiest day was 2 Nov 2018 "
+        "(30 listeners), the quietest 1 Nov 2018 (10)."
+    )
+    ups = pd.DataFrame(
+        {
+            "conversion_date": pd.to_datetime(["2018-11-04"]).date,
+            "conversions": [2],
+            "users_converted": [2],
+        }
+    )
+    assert insights.conversions(ups) == (
+        "Listeners upgraded from free to paid 2 times over 1 day; the best day was "
+        "4 Nov 2018 with 2."
+    )
+    assert insights.match_rate(pd.DataFrame({"plays": [6820], "matched_plays": [1]})).startswith(
+        "Under 0.1% of plays (1 of 6,820) matched"
+    )
+    assert insights.match_rate(pd.DataFrame({"plays": [10], "matched_plays": [9]})).startswith(
+        "90% of plays (9 of 10) matched"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "columns", "sentence"),
+    [
+        ("plays_by_hour", ["hour", "plays"], "No plays in this period."),
+        ("plays_by_weekday", ["weekday", "plays"], "No plays in this period."),
+        ("level_share", ["play_date", "level", "plays"], "No plays in this period."),
+        ("top_songs", ["title", "artist", "plays"], "No play matched a catalogue song"),
+        ("top_artists", ["artist", "plays"], "No play matched a catalogue artist"),
+        ("top_locations", ["location", "plays"], "No plays in this period."),
+        ("user_agents", ["device", "os", "browser", "plays"], "No plays in this period."),
+        ("daily_active_users", ["play_date", "active_users"], "No listeners in this period."),
+        ("conversions", ["conversion_date", "users_converted"], "No listener upgraded"),
+        ("match_rate", ["plays", "matched_plays"], "No plays in this period."),
+    ],
+)
+def test_empty_results_give_a_plain_sentence(name, columns, sentence):
+    assert getattr(insights, name)(pd.DataFrame(columns=columns)).startswith(sentence)
+
+
+# -- registry and ask ---------------------------------------------------------------
+
+
+def test_every_question_has_one_sql_file_with_one_query():
+    assert len(analytics.QUESTIONS) >= 8
+    for q in analytics.QUESTIONS.values():
+        assert q.sql_path.parent == paths.sql_dir() / "analytics"
+        assert len(analytics.sqlfiles.read_sql_file(q.sql_path).statements) == 1
+
+
+def test_unknown_question_lists_the_known_ones():
+    with pytest.raises(KeyError, match="plays_by_hour"):
+        analytics.question("plays_by_minute")
+
+
+def test_show_sql_shows_the_file_as_a_sql_block():
+    shown = analytics.show_sql("plays_by_hour")
+    assert shown.data.startswith("`sql/analytics/10_plays_by_hour.sql`\n\n```sql\n")
+    assert "FROM songplays" in shown.data
+
+
+def test_ask_on_a_workbook_queries_draws_and_saves(wb):
+    answer = analytics.ask(wb, "plays_by_hour")
+    assert answer.frame.astype(int).to_dict("list") == {"hour": [10, 22], "plays": [3, 2]}
+    assert answer.sentence == (
+        "Plays peak at 10:00–11:00 UTC (3 plays), while 00:00–01:00 UTC has no plays at all."
+    )
+    assert answer.png_path == wb.run_dir / "charts" / "plays_by_hour.png"
+    assert answer.png_path.read_bytes()[:8] == PNG
+    footnote = [t.get_text() for t in answer.figure.texts][-1]
+    assert footnote == (
+        "Source: sql/analytics/10_plays_by_hour.sql on the local warehouse · run run-42"
+    )
+    assert answer.chart().data[:8] == PNG
+    assert answer.insight().data == f"**{answer.sentence}**"
+
+
+def test_ask_answers_every_question_from_the_warehouse(wb):
+    answers = {name: analytics.ask(wb, name) for name in analytics.QUESTIONS}
+    assert sorted(p.name for p in wb.charts_dir.glob("*.png")) == sorted(
+        f"{name}.png" for name in analytics.QUESTIONS
+    )
+    assert answers["plays_by_weekday"].frame["plays"].tolist() == [2, 2, 1]
+    assert answers["top_songs"].frame[["title", "plays"]].values.tolist() == [
+        ["Song One", 3],
+        ["Song Two", 1],
+    ]
+    assert answers["top_locations"].sentence == (
+        "Austin, TX leads all locations with 3 plays from 1 listener, "
+        "ahead of Boston, MA (2 plays)."
+    )
+    assert answers["free_to_paid_conversions"].sentence == (
+        "Listeners upgraded from free to paid 1 times over 1 day; the best day was "
+        "6 Nov 2018 with 1."
+    )
+    assert answers["match_rate"].sentence.startswith("80% of plays (4 of 5) matched")
+    assert (
+        "data 2018-11-05 to 2018-11-07" in answers["daily_active_users"].figure.texts[-1].get_text()
+    )
+
+
+def test_ask_on_an_open_warehouse_saves_only_with_a_charts_dir(wb, tmp_path):
+    with wb.connect(read_only=True) as dw:
+        unsaved = analytics.ask(dw, "top_artists")
+        saved = analytics.ask(dw, "top_artists", charts_dir=tmp_path / "elsewhere")
+    assert unsaved.png_path is None
+    assert unsaved.chart().data[:8] == PNG
+    assert saved.png_path == tmp_path / "elsewhere" / "top_artists.png"
+    assert saved.frame["artist"].tolist() == ["Artist One", "Artist Two"]
+
+
+# -- ad hoc %sql connection --------------------------------------------------------
+
+
+def test_adhoc_connection_is_read_only_and_coexists_with_ask(wb):
+    con = adhoc.sql_connection(wb)
+    try:
+        assert con.execute("SELECT COUNT(*) FROM songplays").fetchone() == (5,)
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("DELETE FROM songplays")
+        assert len(analytics.ask(wb, "top_songs").frame) == 2
+    finally:
+        con.close()
+
+
+def test_adhoc_on_a_missing_local_file_says_to_build_it(wb, tmp_path):
+    missing = types.SimpleNamespace(
+        target="local",
+        settings=types.SimpleNamespace(
+            local=types.SimpleNamespace(warehouse_path=tmp_path / "none.duckdb")
+        ),
+    )
+    with pytest.raises(WarehouseError, match="does not exist yet"):
+        adhoc.sql_connection(missing)
+
+
+def test_adhoc_skips_headless_redshift_runs():
+    redshift_wb = types.SimpleNamespace(target="redshift", settings=None)
+    assert adhoc.sql_connection(redshift_wb, headless=True) is None
+
+
+# -- notebook 04 --------------------------------------------------------------------
+
+
+def _cells() -> list[dict]:
+    return json.loads((paths.notebooks_dir() / f"{NOTEBOOK}.ipynb").read_text())["cells"]
+
+
+def test_notebook_asks_every_question_and_closes_sql():
+    code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
+    params = [line.split("#")[0].strip() for line in code[0].splitlines()]
+    assert params == ['config = ""', 'run_id = ""', 'out_dir = ""', 'source = ""', 'warehouse = ""']
+    asked = [name for name in analytics.QUESTIONS if any(f'ask(wb, "{name}")' in c for c in code)]
+    assert asked == list(analytics.QUESTIONS)
+    assert any("%load_ext sql" in c and "autopandas = True" in c for c in code)
+    assert "%sql --close warehouse" in code[-1]
+
+
+@pytest.mark.notebooks
+def test_notebook_runs_headless_on_the_local_warehouse(wb, tmp_path):
+    import papermill
+
+    out = tmp_path / "run-42" / f"{NOTEBOOK}.ipynb"
+    papermill.execute_notebook(
+        str(paths.notebooks_dir() / f"{NOTEBOOK}.ipynb"),
+        str(out),
+        cwd=str(tmp_path),
+        parameters={
+            "config": "",
+            "run_id": "run-42",
+            "out_dir": str(wb.run_dir),
+            "source": "",
+            "warehouse": str(wb.settings.local.warehouse_path),
+        },
+        progress_bar=False,
+        kernel_name="python3",
+    )
+    cells = json.loads(out.read_text())["cells"]
+    outputs = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"]]
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == len(analytics.QUESTIONS)
+    sentences = [
+        "".join(o["data"]["text/markdown"])
+        for o in outputs
+        if o["output_type"] == "execute_result" and "text/markdown" in o["data"]
+    ]
+    assert len(sentences) == len(analytics.QUESTIONS)
+    assert "**Austin, TX leads all locations with 3 plays from 1 listener" in "".join(sentences)
+    assert len(list((wb.run_dir / "charts").glob("*.png"))) == len(analytics.QUESTIONS)
+    # %sql --close released the file: a writer can open it again.
+    warehouse.connect(wb.settings).close()

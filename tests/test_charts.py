@@ -1,0 +1,179 @@
+"""Marketing charts: every chart has a title, labelled axes, the house style, and saves a PNG."""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sparkify_helpers import charts
+from sparkify_helpers.charts import frames, style
+
+PNG = b"\x89PNG\r\n\x1a\n"
+DAYS = pd.to_datetime(["2018-11-01", "2018-11-02", "2018-11-03"]).date
+
+FRAMES = {
+    "plays_by_hour": pd.DataFrame({"hour": [0, 7, 16, 23], "plays": [5, 2, 40, 9]}),
+    "plays_by_weekday": pd.DataFrame(
+        {"weekday": [0, 1, 5], "weekday_name": ["Sunday", "Monday", "Friday"], "plays": [3, 8, 12]}
+    ),
+    "level_share": pd.DataFrame(
+        {
+            "play_date": [DAYS[0], DAYS[0], DAYS[1], DAYS[1], DAYS[2]],
+            "level": ["free", "paid", "free", "paid", "paid"],
+            "plays": [30, 10, 20, 20, 50],
+        }
+    ),
+    "top_songs": pd.DataFrame(
+        {
+            "title": ["A very long song title that goes on and on and on", "Short"],
+            "artist": ["Some Artist", None],
+            "plays": [4, 9],
+        }
+    ),
+    "top_artists": pd.DataFrame(
+        {"artist": ["Dwight Yoakam", "Kid Cudi"], "plays": [37, 10], "listeners": [20, 8]}
+    ),
+    "top_locations": pd.DataFrame(
+        {
+            "location": ["Portland, ME", "San Francisco, CA"],
+            "plays": [665, 691],
+            "listeners": [1, 2],
+        }
+    ),
+    "user_agents": pd.DataFrame(
+        {
+            "device": ["Desktop", "Desktop", "Phone"],
+            "os": ["Windows", "macOS", "iOS"],
+            "browser": ["Chrome", "Safari", "Safari"],
+            "plays": [60, 30, 10],
+            "listeners": [6, 3, 1],
+        }
+    ),
+    "daily_active_users": pd.DataFrame(
+        {
+            "play_date": DAYS,
+            "active_users": [10, 14, 9],
+            "free_users": [7, 9, 5],
+            "paid_users": [3, 6, 4],
+        }
+    ),
+    "conversions": pd.DataFrame(
+        {"conversion_date": DAYS[:2], "conversions": [1, 3], "users_converted": [1, 2]}
+    ),
+    "match_rate": pd.DataFrame({"plays": [6820], "matched_plays": [370], "match_rate_pct": [5.43]}),
+}
+
+
+def _draw(name: str, frame: pd.DataFrame) -> Figure:
+    return getattr(charts, name)(frame, footnote="Source: test · run 20181130T000000")
+
+
+def _title(ax) -> str:
+    return "".join(ax.get_title(loc=loc) for loc in ("left", "center", "right"))
+
+
+def _labelled_axes(fig: Figure):
+    return [ax for ax in fig.axes if ax.get_xlabel()]
+
+
+@pytest.mark.parametrize("name", FRAMES)
+def test_chart_has_title_labelled_axes_and_footnote(name):
+    fig = _draw(name, FRAMES[name])
+    assert isinstance(fig, Figure)
+    titles = [_title(ax) for ax in fig.axes] + [fig.get_suptitle()]
+    assert any(len(t) > 10 for t in titles), titles
+    panels = _labelled_axes(fig)
+    assert panels, f"{name}: no axis has an x label"
+    for ax in panels:
+        assert ax.get_xlabel().strip()
+        assert ax.spines["top"].get_visible() is False
+        assert ax.spines["right"].get_visible() is False
+    assert "Source: test · run 20181130T000000" in [t.get_text() for t in fig.texts]
+
+
+@pytest.mark.parametrize("name", FRAMES)
+def test_chart_saves_a_real_png(name, tmp_path):
+    path = charts.save_chart(_draw(name, FRAMES[name]), tmp_path / "charts", name)
+    assert path == tmp_path / "charts" / f"{name}.png"
+    data = path.read_bytes()
+    assert data[:8] == PNG
+    assert len(data) > 5_000
+    with Image.open(path) as image:
+        assert image.width > 600 and image.height > 200
+
+
+@pytest.mark.parametrize("name", FRAMES)
+def test_empty_frame_draws_a_no_data_chart(name, tmp_path):
+    empty = FRAMES[name].iloc[0:0]
+    fig = _draw(name, empty)
+    messages = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(m.startswith("No ") for m in messages), messages
+    assert charts.save_chart(fig, tmp_path, name).read_bytes()[:8] == PNG
+
+
+def test_time_axes_use_units_in_their_labels():
+    hour = _draw("plays_by_hour", FRAMES["plays_by_hour"]).axes[0]
+    assert (hour.get_xlabel(), hour.get_ylabel()) == ("Hour of day (UTC)", "Plays")
+    dau = _draw("daily_active_users", FRAMES["daily_active_users"]).axes[0]
+    assert (dau.get_xlabel(), dau.get_ylabel()) == ("Day (UTC)", "Listeners")
+
+
+def test_hour_chart_fills_all_24_hours_and_highlights_the_peak():
+    ax = _draw("plays_by_hour", FRAMES["plays_by_hour"]).axes[0]
+    bars = ax.patches
+    assert len(bars) == 24
+    assert [round(b.get_height()) for b in bars][16] == 40
+    peak = [i for i, b in enumerate(bars) if mcolors.to_hex(b.get_facecolor()) == style.HIGHLIGHT]
+    assert peak == [16]
+    assert ax.get_yticklabels()[0].get_text() == "0"
+
+
+def test_weekday_chart_reads_monday_first():
+    ax = _draw("plays_by_weekday", FRAMES["plays_by_weekday"]).axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    assert [round(b.get_height()) for b in ax.patches] == [8, 0, 0, 0, 12, 0, 3]
+
+
+def test_top_songs_are_sorted_largest_first_with_long_titles_cut():
+    ax = _draw("top_songs", FRAMES["top_songs"]).axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "Short — unknown artist"
+    assert labels[1].endswith("…") and len(labels[1]) <= 38
+    assert [round(b.get_width()) for b in ax.patches] == [9, 4]
+
+
+def test_free_and_paid_keep_their_house_colours():
+    ax = _draw("level_share", FRAMES["level_share"]).axes[0]
+    fills = {c.get_label(): mcolors.to_hex(c.get_facecolor()[0]) for c in ax.collections}
+    assert fills == {"Paid": style.LEVEL_COLOURS["paid"], "Free": style.LEVEL_COLOURS["free"]}
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "100%"
+
+
+def test_user_agent_chart_has_three_percent_panels():
+    fig = _draw("user_agents", FRAMES["user_agents"])
+    assert [_title(ax) for ax in fig.axes] == ["Device", "Operating system", "Browser"]
+    assert fig.get_suptitle().startswith("How listeners connect")
+    fig.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in fig.axes[0].get_xticklabels())
+    devices = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert devices == ["Desktop", "Phone"]
+
+
+def test_agent_split_folds_the_tail_into_other():
+    frame = pd.DataFrame({"os": list("abcdefg"), "plays": [40, 20, 10, 10, 10, 5, 5]})
+    split = frames.agent_split(frame, "os", keep=4)
+    assert list(split.index) == ["a", "b", "c", "Other"]
+    assert split["Other"] == pytest.approx(0.30)
+    assert split.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("share", "text"), [(0, "0%"), (0.0001, "under 0.1%"), (0.054, "5.4%"), (0.9, "90%")]
+)
+def test_share_text(share, text):
+    assert style.share_text(share) == text

@@ -1,0 +1,119 @@
+"""The local AWS emulator as a real subprocess: start, reuse, provision against it, seed, stop."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import psutil
+import pytest
+
+from sparkify_helpers import aws, emulator, paths
+from sparkify_helpers.config import load_settings
+from sparkify_helpers.errors import ConfigError, EmulatorError
+
+LOCAL_YAML = paths.config_dir() / "local.yaml"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    state = tmp_path_factory.mktemp("emulator-state")
+    info = emulator.start(state)
+    yield state, info
+    emulator.stop(state)
+
+
+@pytest.fixture
+def local_settings(aws_env, server):
+    _, info = server
+    return load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": info.endpoint_url})
+
+
+def test_start_records_state_and_reuses_the_server(server):
+    state, info = server
+    assert info.endpoint_url == f"http://127.0.0.1:{info.port}"
+    assert psutil.Process(info.pid).is_running()
+    assert emulator.status(state) == info
+    assert emulator.start(state) == info
+    assert (state / "emulator.json").is_file()
+    assert (state / "emulator.log").is_file()
+
+
+def test_provisioning_the_local_target_goes_through_the_emulator(local_settings):
+    info = aws.provision(local_settings, progress=False, poll_s=0)
+    assert info.status == "available" and info.identifier == "sparkify-local"
+    rule_cidrs = [
+        r["CidrIp"]
+        for p in aws.client(local_settings, "ec2").describe_security_groups(
+            GroupIds=list(info.security_group_ids)
+        )["SecurityGroups"][0]["IpPermissions"]
+        if p.get("FromPort") == 5439
+        for r in p["IpRanges"]
+    ]
+    assert rule_cidrs == ["127.0.0.1/32"]
+    report = aws.teardown(local_settings, progress=False, poll_s=0)
+    assert report.final_snapshot is None  # local.yaml skips it
+    assert len(report.removed) == 3 and report.already_gone == []
+
+
+def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir):
+    files = [p for p in sample_dir.rglob("*") if p.is_file()]
+    summary = emulator.seed_bucket(local_settings, sample_dir, progress=False)
+    assert summary.bucket == "sparkify-local"
+    assert summary.objects == len(files)
+    assert summary.bytes == sum(p.stat().st_size for p in files)
+    s3 = aws.client(local_settings, "s3")
+    listed = {
+        obj["Key"]: obj["Size"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="sparkify-local")
+        for obj in page.get("Contents", [])
+    }
+    expected = {p.relative_to(sample_dir).as_posix(): p.stat().st_size for p in files}
+    assert listed == expected
+    assert "log_json_path.json" in listed
+    assert emulator.seed_bucket(local_settings, sample_dir, progress=False).objects == len(files)
+
+
+@pytest.mark.parametrize("layout", ["missing", "empty", "no-data-folders"])
+def test_seed_bucket_refuses_a_bad_source(tmp_path, layout, aws_env):
+    source = tmp_path / "src"
+    if layout != "missing":
+        source.mkdir()
+    if layout == "no-data-folders":
+        (source / "x.json").write_text("{}")
+    settings = load_settings(
+        LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    )
+    with pytest.raises(ConfigError, match="song_data/, log_data/ and log_json_path.json"):
+        emulator.seed_bucket(settings, source)
+
+
+def test_local_target_without_an_emulator_says_how_to_start_one(aws_env, tmp_path, monkeypatch):
+    settings = load_settings(LOCAL_YAML, environ={})
+    monkeypatch.setenv("SPARKIFY_HOME", str(tmp_path))  # an empty state dir
+    with pytest.raises(EmulatorError, match="sparkify emulator start"):
+        aws.client(settings, "s3")
+
+
+def test_running_starts_its_own_and_restores_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKIFY_AWS_ENDPOINT_URL", "http://previous:1")
+    with emulator.running(tmp_path) as info:
+        assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == info.endpoint_url
+        assert emulator.status(tmp_path) == info
+        with pytest.raises(EmulatorError, match="already runs"), emulator.running(tmp_path):
+            pass
+    assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://previous:1"
+    assert not psutil.pid_exists(info.pid)
+    assert emulator.status(tmp_path) is None
+
+
+def test_stop_leaves_no_process_and_stale_state_is_cleaned(tmp_path):
+    info = emulator.start(tmp_path)
+    assert emulator.stop(tmp_path) is True
+    assert not psutil.pid_exists(info.pid)
+    assert not (tmp_path / "emulator.json").exists()
+    assert emulator.stop(tmp_path) is False
+    stale = {"endpoint_url": "http://127.0.0.1:9", "pid": info.pid, "port": 9}
+    (tmp_path / "emulator.json").write_text(json.dumps(stale))
+    assert emulator.status(tmp_path) is None
+    assert not (tmp_path / "emulator.json").exists()
