@@ -1,0 +1,28 @@
+"""The local target's emulation of Amazon Redshift's COPY from S3 (JSON), on DuckDB.
+
+``execute_copy`` parses a rendered COPY, lists and caches its S3 objects through boto3,
+and loads them with DuckDB SQL with Redshift's mapping, conversion and MAXERROR semantics;
+rejected rows come back as ``stl_load_errors`` records.
+"""
+
+from __future__ import annotations
+
+from sparkify_helpers.copy.columns import varchar_lengths
+from sparkify_helpers.copy.execute import CopyResult, execute_copy
+from sparkify_helpers.copy.load_errors import (
+    LOAD_ERRORS_COLUMNS,
+    ensure_load_errors_table,
+    record_load_errors,
+)
+from sparkify_helpers.copy.statement import CopyCommand, parse_copy
+
+__all__ = [
+    "LOAD_ERRORS_COLUMNS",
+    "CopyCommand",
+    "CopyResult",
+    "ensure_load_errors_table",
+    "execute_copy",
+    "parse_copy",
+    "record_load_errors",
+    "varchar_lengths",
+]

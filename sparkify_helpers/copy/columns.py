@@ -1,0 +1,139 @@
+"""The COPY target's columns: DuckDB types and nullability, plus declared VARCHAR lengths.
+
+DuckDB keeps no VARCHAR(n) length in its catalog, so byte limits come from the caller
+(``column_lengths``), typically read from the canonical Redshift DDL with
+:func:`varchar_lengths`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from sparkify_helpers.errors import CopyError
+
+REDSHIFT_DEFAULT_LENGTHS = {"VARCHAR": 256, "TEXT": 256, "CHAR": 1, "NCHAR": 1, "NVARCHAR": 256}
+REDSHIFT_MAX_VARCHAR = 65535
+
+
+@dataclass(frozen=True)
+class TargetColumn:
+    """One column a COPY fills."""
+
+    name: str
+    type: str
+    nullable: bool
+    length: int | None = None
+
+    @property
+    def family(self) -> str:
+        """The conversion family: text, integer, float, decimal, boolean, timestamp, date, other."""
+        base = self.type.split("(")[0].upper()
+        families = {
+            "VARCHAR": "text",
+            "TINYINT": "integer",
+            "SMALLINT": "integer",
+            "INTEGER": "integer",
+            "BIGINT": "integer",
+            "HUGEINT": "integer",
+            "DOUBLE": "float",
+            "FLOAT": "float",
+            "DECIMAL": "decimal",
+            "BOOLEAN": "boolean",
+            "TIMESTAMP": "timestamp",
+            "TIMESTAMP WITH TIME ZONE": "timestamp",
+            "DATE": "date",
+        }
+        return families.get(base, "other")
+
+    @property
+    def redshift_type(self) -> str:
+        """The type name Redshift shows in ``stl_load_errors.type``."""
+        base = self.type.split("(")[0].upper()
+        names = {
+            "VARCHAR": "varchar",
+            "SMALLINT": "int2",
+            "INTEGER": "int4",
+            "BIGINT": "int8",
+            "DOUBLE": "float8",
+            "FLOAT": "float4",
+            "DECIMAL": "numeric",
+            "BOOLEAN": "bool",
+            "TIMESTAMP": "timestamp",
+            "TIMESTAMP WITH TIME ZONE": "timestamptz",
+            "DATE": "date",
+        }
+        return names.get(base, base.lower())
+
+
+def _split_table(table: str) -> tuple[str | None, str]:
+    schema, _, name = table.rpartition(".")
+    return (schema or None), name
+
+
+def target_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str] | None,
+    lengths: Mapping[str, int] | None,
+) -> list[TargetColumn]:
+    """The columns the COPY fills, in COPY order (the column list, else the table's order)."""
+    schema, name = _split_table(table)
+    rows = con.execute(
+        """
+        SELECT column_name, data_type, is_nullable
+        FROM duckdb_columns()
+        WHERE lower(table_name) = lower(?)
+          AND database_name = current_database()
+          AND lower(schema_name) = lower(coalesce(?, current_schema()))
+        ORDER BY column_index
+        """,
+        [name, schema],
+    ).fetchall()
+    if not rows:
+        raise CopyError(
+            f'relation "{table}" does not exist: create the table before running its COPY.'
+        )
+    lowered = {k.lower(): v for k, v in (lengths or {}).items()}
+    by_name = {
+        col.lower(): TargetColumn(col, dtype, bool(nullable), lowered.get(col.lower()))
+        for col, dtype, nullable in rows
+    }
+    wanted = [c.lower() for c in columns] if columns else list(by_name)
+    missing = [c for c in wanted if c not in by_name]
+    if missing:
+        raise CopyError(
+            f'column "{missing[0]}" of relation "{table}" does not exist: fix the COPY column list.'
+        )
+    return [by_name[c] for c in wanted]
+
+
+def varchar_lengths(ddl: str) -> dict[str, dict[str, int]]:
+    """Declared byte lengths of character columns in Redshift CREATE TABLE statements.
+
+    Returns ``{table: {column: length}}`` with Redshift's defaults (VARCHAR/TEXT without a
+    length is 256, CHAR is 1, VARCHAR(MAX) is 65535); table and column names lowercased.
+    """
+    result: dict[str, dict[str, int]] = {}
+    for statement in sqlglot.parse(ddl, read="redshift"):
+        if not isinstance(statement, exp.Create) or not isinstance(statement.this, exp.Schema):
+            continue
+        table = statement.this.this.name.lower()
+        lengths = result.setdefault(table, {})
+        for column in statement.this.find_all(exp.ColumnDef):
+            kind = column.args.get("kind")
+            type_name = kind.this.name if kind is not None else ""
+            if type_name not in REDSHIFT_DEFAULT_LENGTHS:
+                continue
+            params = [p.name for p in kind.expressions]
+            if not params:
+                lengths[column.name.lower()] = REDSHIFT_DEFAULT_LENGTHS[type_name]
+            elif params[0].upper() == "MAX":
+                lengths[column.name.lower()] = REDSHIFT_MAX_VARCHAR
+            else:
+                lengths[column.name.lower()] = int(params[0])
+    return result

@@ -1,0 +1,184 @@
+"""SQL that converts one extracted JSON field to its column's type, as Redshift's COPY would.
+
+Each column gets a value expression and an error-code expression over ``raw`` (the field as
+text, from ``json_extract_string``); a NULL code means the value loads. Decisions, per
+Redshift's documentation where it says so:
+- blank or empty fields load as NULL into every non-character column (Redshift: "blank
+  fields for other data types, such as INT, are always loaded with NULL");
+- EMPTYASNULL / BLANKSASNULL make '' / whitespace-only strings NULL in character columns;
+- integers accept digits ("39") and integral numbers (``1540919166796.0``, ``1e3``); a
+  fractional part is an invalid digit (1207), an out-of-range value an overflow (1222);
+- VARCHAR(n) counts UTF-8 bytes (1204); TRUNCATECOLUMNS cuts to n bytes on a character
+  boundary;
+- TIMEFORMAT 'epochmillisecs' / 'epochsecs' read numbers; 'auto' or none reads ISO-like text;
+  a Redshift format string ('YYYY-MM-DD HH24:MI:SS') maps to strptime.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sparkify_helpers.copy.columns import TargetColumn
+from sparkify_helpers.copy.statement import CopyCommand
+
+_INT_LABELS = {
+    "TINYINT": "Short",
+    "SMALLINT": "Short",
+    "INTEGER": "Integer",
+    "BIGINT": "Long",
+    "HUGEINT": "Long",
+}
+_FORMAT_TOKENS = [
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("YYYY", "%Y"),
+    ("MON", "%b"),
+    ("HH", "%H"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+]
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """SQL for one column.
+
+    ``value`` reads the text column ``raw``; ``error`` (a Redshift code or NULL) reads ``raw``
+    and ``__VAL__``, the computed value; ``reason`` reads ``raw`` and ``__CODE__``, the code.
+    """
+
+    value: str
+    error: str
+    reason: str
+
+    def error_sql(self, value_column: str) -> str:
+        """The error-code SQL reading the computed value from ``value_column``."""
+        return self.error.replace("__VAL__", value_column)
+
+    def reason_sql(self, code_column: str) -> str:
+        """The reason SQL reading the error code from ``code_column``."""
+        return self.reason.replace("__CODE__", code_column)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def strptime_format(redshift_format: str) -> str:
+    """Translate a Redshift DATEFORMAT/TIMEFORMAT string into a strptime format."""
+    pattern = "|".join(re.escape(token) for token, _ in _FORMAT_TOKENS)
+    mapping = dict(_FORMAT_TOKENS)
+    return re.sub(pattern, lambda m: mapping[m.group()], redshift_format)
+
+
+def _invalid_digit(raw: str, label: str, number_prefix: str) -> str:
+    """Redshift's 1207 reason: the first character that is not part of a number, and where."""
+    pos = f"length(regexp_extract(trim({raw}), {_quote(number_prefix)}))"
+    char = f"coalesce(nullif(substr(trim({raw}), {pos} + 1, 1), ''), trim({raw}))"
+    return f"format('Invalid digit, Value ''{{}}'', Pos {{}}, Type: {label}', {char}, {pos})"
+
+
+def _text(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
+    nulls = []
+    if cmd.emptyasnull:
+        nulls.append(f"{raw} = ''")
+    if cmd.blanksasnull:
+        nulls.append(rf"({raw} <> '' AND regexp_full_match({raw}, '\s+'))")
+    value = f"CASE WHEN {' OR '.join(nulls)} THEN NULL ELSE {raw} END" if nulls else raw
+    if col.length is None:
+        return Conversion(value, "NULL", "NULL")
+    if cmd.truncatecolumns:
+        cuts = ", ".join(
+            f"try(decode(encode({raw})[1:{col.length - k}]))" for k in range(min(4, col.length + 1))
+        )
+        value = f"CASE WHEN strlen({raw}) > {col.length} THEN coalesce({cuts}) ELSE {value} END"
+        return Conversion(value, "NULL", "NULL")
+    return Conversion(
+        value,
+        f"CASE WHEN strlen(__VAL__) > {col.length} THEN 1204 END",
+        "'String length exceeds DDL length'",
+    )
+
+
+def _integer(col: TargetColumn, raw: str) -> Conversion:
+    s = f"trim({raw})"
+    digits = rf"regexp_full_match({s}, '[+-]?[0-9]+(\.0*)?')"
+    as_double = f"try_cast({s} AS DOUBLE)"
+    whole = f"(isfinite({as_double}) AND {as_double} = trunc({as_double}))"
+    value = (
+        f"CASE WHEN {s} = '' THEN NULL "
+        rf"WHEN {digits} THEN try_cast(regexp_replace({s}, '\.0*$', '') AS {col.type}) "
+        f"WHEN {whole} THEN try_cast({as_double} AS {col.type}) END"
+    )
+    error = (
+        f"CASE WHEN {s} <> '' AND __VAL__ IS NULL "
+        f"THEN CASE WHEN {digits} OR {whole} THEN 1222 ELSE 1207 END END"
+    )
+    label = _INT_LABELS.get(col.type.upper(), "Integer")
+    reason = (
+        f"CASE WHEN __CODE__ = 1222 THEN format('Overflow, Value ''{{}}'', Type: {label}', {s}) "
+        f"ELSE {_invalid_digit(raw, label, '^[+-]?[0-9]*')} END"
+    )
+    return Conversion(value, error, reason)
+
+
+def _cast(col: TargetColumn, raw: str, code: int, reason: str) -> Conversion:
+    s = f"trim({raw})"
+    value = f"CASE WHEN {s} = '' THEN NULL ELSE try_cast({s} AS {col.type}) END"
+    return Conversion(value, f"CASE WHEN {s} <> '' AND __VAL__ IS NULL THEN {code} END", reason)
+
+
+def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Conversion:
+    s = f"trim({raw})"
+    mode = (fmt or "auto").lower()
+    if not is_date and mode in ("epochmillisecs", "epochsecs"):
+        scale = 1000 if mode == "epochmillisecs" else 1_000_000
+        number = f"try_cast({s} AS DOUBLE)"
+        parsed = (
+            f"CASE WHEN isfinite({number}) "
+            f"THEN make_timestamp(CAST(round({number} * {scale}) AS BIGINT)) END"
+        )
+    elif mode == "auto":
+        parsed = f"try_cast({s} AS {'DATE' if is_date else 'TIMESTAMP'})"
+    else:
+        parsed = f"try_strptime({s}, {_quote(strptime_format(fmt or ''))})"
+    value = f"CASE WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
+    code, what = (1205, "date") if is_date else (1206, "timestamp")
+    shown = fmt or ("YYYY-MM-DD" if is_date else "YYYY-MM-DD HH24:MI:SS")
+    return Conversion(
+        value,
+        f"CASE WHEN {s} <> '' AND __VAL__ IS NULL THEN {code} END",
+        _quote(f"Invalid {what} format or value [{shown}]"),
+    )
+
+
+def conversion(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
+    """The value/error/reason SQL for ``col`` from the text expression ``raw``."""
+    family = col.family
+    if family == "text":
+        conv = _text(col, cmd, raw)
+    elif family == "integer":
+        conv = _integer(col, raw)
+    elif family in ("float", "decimal"):
+        label = "Double" if family == "float" else "Decimal"
+        conv = _cast(col, raw, 1207, _invalid_digit(raw, label, r"^[+-]?[0-9]*\.?[0-9]*"))
+    elif family == "boolean":
+        conv = _cast(col, raw, 1210, "'Invalid boolean format: expected true/false, t/f or 1/0'")
+    elif family in ("timestamp", "date"):
+        fmt = cmd.dateformat if family == "date" else cmd.timeformat
+        conv = _temporal(col, raw, fmt, family == "date")
+    else:
+        conv = _cast(col, raw, 1216, _quote(f"Invalid input value for type {col.type}"))
+    if col.nullable:
+        return conv
+    return Conversion(
+        conv.value,
+        f"coalesce({conv.error}, CASE WHEN __VAL__ IS NULL THEN 1213 END)",
+        f"CASE WHEN __CODE__ = 1213 THEN 'Missing data for not-null field' ELSE {conv.reason} END",
+    )
