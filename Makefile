@@ -25,20 +25,22 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## JupyterLab with the local AWS emulator up (stopped when Lab exits).
+## JupyterLab with the local AWS emulator up and seeded (SOURCE=DIR for your own data;
+## stopped when Lab exits).
+SOURCE ?=
 lab: $(STAMP)
-	$(BIN)/sparkify emulator start
+	$(BIN)/sparkify emulator start $(if $(SOURCE),--source $(SOURCE))
 	$(BIN)/jupyter lab --notebook-dir=notebooks; status=$$?; $(BIN)/sparkify emulator stop; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/nbstripout notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py $(ARGS)

@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
 
     emu = sub.add_parser("emulator", help="the local AWS emulator for interactive work")
     emu.add_argument("action", choices=["start", "stop", "status"])
+    emu.add_argument("--config", type=Path, help="settings file (default config/local.yaml)")
+    emu.add_argument("--source", help="start: seed the bucket from this data folder")
+    emu.add_argument("--events", type=int, help="start: seed a generated dataset of N events")
+    emu.add_argument("--seed", type=int, help="start: seed of the generated dataset")
+    emu.add_argument("--no-data", action="store_true", help="start: leave the bucket empty")
     return parser
 
 
@@ -92,6 +97,8 @@ def _emulator(args) -> int:
     if args.action == "start":
         info = emulator.start()
         print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
+        if not args.no_data:
+            _seed_for_lab(args)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
     elif args.action == "stop":
         print("emulator stopped" if emulator.stop() else "emulator was not running")
@@ -102,6 +109,22 @@ def _emulator(args) -> int:
             return EXIT_FAILED
         print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
     return EXIT_OK
+
+
+def _seed_for_lab(args) -> None:
+    """Fill the emulator's bucket so notebooks 01-04 run by hand as under ``sparkify run``."""
+    from sparkify_helpers import config, runner
+
+    settings = config.load_settings(args.config)
+    source = runner.resolve_source(settings, args.source)
+    seeded = runner.seed_emulator(
+        settings,
+        source,
+        args.events if args.events is not None else runner.DEFAULT_EVENTS,
+        args.seed if args.seed is not None else runner.DEFAULT_SEED,
+    )
+    objects, size, folder = seeded["objects"], seeded["bytes"], seeded["folder"]
+    print(f"seeded {objects:,} objects ({size:,} bytes) from {folder}")
 
 
 def main(argv: list[str] | None = None) -> int:

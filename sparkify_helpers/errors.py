@@ -55,7 +55,3 @@ class CopyError(WarehouseError):
 
 class DataCheckError(WarehouseError):
     """An error-severity data check found offending rows."""
-
-
-class NotebookRunError(SparkifyError):
-    """A notebook failed during a headless run."""

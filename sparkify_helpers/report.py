@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sparkify_helpers import paths
+
 log = logging.getLogger(__name__)
 
 STAGING_TABLES = ("staging_events", "staging_songs")
@@ -45,7 +47,7 @@ def row_counts(warehouse, tables=ALL_TABLES) -> pd.DataFrame:
 
 def match_rate(warehouse) -> MatchRate:
     """The songplays match rate against the song catalogue."""
-    frame = warehouse.query(MATCH_RATE_QUERY)
+    frame = warehouse.query_file(paths.sql_dir() / "analytics" / "70_match_rate.sql")
     return MatchRate(int(frame.iloc[0]["plays"]), int(frame.iloc[0]["matched_plays"]))
 
 

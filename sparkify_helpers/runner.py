@@ -72,8 +72,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """True when every notebook succeeded."""
-        return all(nb.status == "ok" for nb in self.notebooks)
+        """True when every notebook ran and succeeded."""
+        return bool(self.notebooks) and all(nb.status == "ok" for nb in self.notebooks)
 
     @property
     def failure(self) -> NotebookRun | None:
@@ -121,13 +121,26 @@ def resolve_source(settings, source: str | None) -> str | None:
 
 
 def generated_source(events: int, seed: int) -> Path:
-    """A cached synthetic dataset for runs without ``--source``."""
+    """A cached synthetic dataset for runs without ``--source`` (regenerated if incomplete)."""
     from sparkify_helpers import datagen
 
     folder = paths.state_dir() / "generated" / f"events-{events}-seed-{seed}"
-    if not (folder / "_generated.json").exists():
+    manifest = folder / "_generated.json"
+    done = manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
+    if not done:
         datagen.generate(folder, events=events, seed=seed, progress=False)
     return folder
+
+
+def seed_emulator(settings, source: str | None, events: int, seed: int) -> dict:
+    """Fill the emulator's bucket from ``source`` (a folder) or a generated dataset."""
+    from sparkify_helpers import emulator
+
+    folder = Path(source) if source else generated_source(events, seed)
+    local = config.load_settings(settings.config_path)  # sees the emulator's endpoint now
+    summary = emulator.seed_bucket(local, folder, bucket=settings.source.bucket)
+    log.info("seeded s3://%s from %s: %s", settings.source.bucket, folder, summary)
+    return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
 
 
 def run_workbook(options: RunOptions) -> RunResult:
@@ -146,18 +159,21 @@ def run_workbook(options: RunOptions) -> RunResult:
     values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
     base = dict(zip(BASE_PARAMETERS, values, strict=True))
     result = RunResult(run_id, run_dir, base, started_at)
+    _write_run_json(result)  # the notebooks read the run's start time from it
     names = WORKBOOK + ((TEARDOWN,) if options.teardown else ())
-    with _emulator_for(settings):
-        if settings.target == "local":
-            result.seeded = _seed(settings, source, options)
-        for name in names:
-            nb = _execute(name, notebook_parameters(name, base), run_dir, options.kernel_name)
-            result.notebooks.append(nb)
-            if nb.status != "ok":
-                break
-    _write_run_json(result)
-    _write_report(result)
-    _point_latest(out, run_id)
+    try:
+        with _emulator_for(settings):
+            if settings.target == "local":
+                result.seeded = seed_emulator(settings, source, options.events, options.seed)
+            for name in names:
+                nb = _execute(name, notebook_parameters(name, base), run_dir, options.kernel_name)
+                result.notebooks.append(nb)
+                if nb.status != "ok":
+                    break
+    finally:
+        _write_run_json(result)
+        _write_report(result)
+        _point_latest(out, run_id)
     return result
 
 
@@ -171,16 +187,6 @@ def _emulator_for(settings):
 
     with emulator.running() as info:
         yield info.endpoint_url
-
-
-def _seed(settings, source: str | None, options: RunOptions) -> dict:
-    from sparkify_helpers import emulator
-
-    folder = Path(source) if source else generated_source(options.events, options.seed)
-    local = config.load_settings(settings.config_path)  # now sees the emulator's endpoint
-    summary = emulator.seed_bucket(local, folder, bucket=settings.source.bucket)
-    log.info("seeded s3://%s from %s: %s", settings.source.bucket, folder, summary)
-    return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
 
 
 def _execute(name: str, params: dict, run_dir: Path, kernel_name: str | None) -> NotebookRun:
@@ -233,6 +239,9 @@ def _write_report(result: RunResult) -> None:
 def _point_latest(out: Path, run_id: str) -> None:
     """Atomically point ``OUT/latest`` at the run folder."""
     link = out / "latest"
+    if link.exists() and not link.is_symlink():
+        log.warning("%s is not a symlink; leaving it alone (the run is in %s)", link, out / run_id)
+        return
     tmp = out / f".latest-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()

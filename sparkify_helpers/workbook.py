@@ -8,6 +8,7 @@ using the values of its ``parameters`` cell, so it runs the same in JupyterLab
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -18,8 +19,12 @@ from pathlib import Path
 import pandas as pd
 
 from sparkify_helpers import config, paths
+from sparkify_helpers.errors import SparkifyError
 
 log = logging.getLogger(__name__)
+
+
+HIDDEN_KEYS = ("secret", "password")  # never shown in a notebook, even as an ARN
 
 
 def setup_logging(level: int = logging.INFO) -> None:
@@ -65,23 +70,26 @@ class Workbook:
 
         return warehouse.connect(self.settings, read_only=read_only)
 
-    def sql_path(self, folder: str, name: str) -> Path:
-        """``sql/<folder>/<name>.sql``."""
-        path = paths.sql_dir() / folder / f"{name}.sql"
-        if not path.exists():
-            raise FileNotFoundError(f"No such SQL file: {path}")
-        return path
-
     def sql_dir(self, folder: str) -> Path:
         """``sql/<folder>`` (create, copy, insert, checks, analytics)."""
         return paths.sql_dir() / folder
+
+    def endpoint_url(self) -> str | None:
+        """The AWS endpoint in use: the emulator's on the local target, None for AWS itself."""
+        from sparkify_helpers import aws
+
+        try:
+            return aws.endpoint_url(self.settings)
+        except SparkifyError:
+            return None
 
     def describe_target(self) -> str:
         """One paragraph in plain words about where this notebook's calls go."""
         if self.target == "local":
             return (
                 "**Local target.** AWS calls go to a local emulator (moto) at "
-                f"`{self.settings.aws.endpoint_url or 'not started'}`; nothing is created "
+                f"`{self.endpoint_url() or 'not started: run `sparkify emulator start`'}`; "
+                "nothing is created "
                 "in a real AWS account and nothing costs money. The warehouse is the DuckDB "
                 f"file `{self.settings.local.warehouse_path}`."
             )
@@ -92,16 +100,16 @@ class Workbook:
         )
 
 
-def run_started_at(run_id: str = "") -> datetime:
-    """The run's start time (UTC) from a ``YYYYMMDD-HHMMSS`` run id, else now."""
-    try:
-        return datetime.strptime(run_id, "%Y%m%d-%H%M%S").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return datetime.now(timezone.utc)
+def run_started_at(out_dir: str | Path = "") -> datetime:
+    """The run's start time (UTC) as the runner recorded it in ``run.json``, else now."""
+    run_json = Path(out_dir) / "run.json" if out_dir else None
+    if run_json and run_json.exists():
+        return datetime.fromisoformat(json.loads(run_json.read_text())["started_at"])
+    return datetime.now(timezone.utc)
 
 
 def as_frame(obj) -> pd.DataFrame:
-    """A two-column (setting, value) frame of a dict, dataclass or settings model."""
+    """A (setting, value) frame of a dict, dataclass or model, without secret-looking keys."""
     if dataclasses.is_dataclass(obj):
         obj = dataclasses.asdict(obj)
     elif hasattr(obj, "model_dump"):

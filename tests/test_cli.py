@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sparkify_helpers import cli
+from sparkify_helpers import aws, cli, config
 
 
 @pytest.fixture
@@ -50,12 +50,18 @@ def test_generate_writes_the_public_bucket_layout(state, capsys):
     assert len(events) == 300
 
 
-def test_emulator_start_status_stop(state, capsys):
+def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
-    assert cli.main(["emulator", "start"]) == 0
+    assert cli.main(["emulator", "start", "--events", "300", "--seed", "5"]) == 0
     try:
         out = capsys.readouterr().out
         assert "export SPARKIFY_AWS_ENDPOINT_URL=http://127.0.0.1:" in out
+        settings = config.load_settings()
+        listed = aws.client(settings, "s3").list_objects_v2(Bucket=settings.source.bucket)
+        keys = [obj["Key"] for obj in listed["Contents"]]
+        assert "log_json_path.json" in keys
+        assert any(k.startswith("log_data/") for k in keys)
+        assert any(k.startswith("song_data/") for k in keys)
         assert cli.main(["emulator", "status"]) == 0
     finally:
         assert cli.main(["emulator", "stop"]) == 0

@@ -156,3 +156,29 @@ def test_a_corrupt_event_line_fails_the_run_at_03_load_and_keeps_the_evidence(ru
         json.loads((run_dir / "run.json").read_text())["notebooks"][i]["status"] for i in range(3)
     ) == Counter({"ok": 2, "failed": 1})
     assert _no_new_processes(before) == []
+
+
+def test_a_run_that_finds_the_warehouse_held_says_who_holds_it(run_env):
+    warehouse = run_env / "wh.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(warehouse)!r}); "
+            "print('ready', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = runner.run_workbook(
+            runner.RunOptions(out=run_env / "runs", warehouse=warehouse, events=300)
+        )
+    finally:
+        holder.communicate("\n", timeout=30)
+    failure = result.failure
+    assert failure is not None and failure.name == "02_create_tables"
+    assert "WarehouseLockedError" in failure.error
+    assert f"process {holder.pid}" in failure.error

@@ -37,6 +37,13 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        mode = "read-only" if read_only else "read-write"
+        raise WarehouseLockedError(
+            f"The local warehouse {path} is already open in this process with another mode "
+            f"than {mode} (e.g. a %sql connection). Close it first (`%sql --close NAME`, "
+            "or `.close()` on the other connection), then try again."
+        ) from exc
     except duckdb.IOException as exc:
         match = _LOCK_PID.search(str(exc))
         if not match:
@@ -44,12 +51,17 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
         raise WarehouseLockedError(lock_message(path, int(match["pid"]), match["exe"])) from exc
 
 
-@functools.lru_cache(maxsize=1)
 def declared_lengths() -> dict[str, dict[str, int]]:
     """VARCHAR byte lengths declared in ``sql/create`` (DuckDB does not keep them)."""
+    files = sorted((paths.sql_dir() / "create").glob("*.sql"))
+    return _lengths_of(tuple((str(f), f.stat().st_mtime_ns) for f in files))
+
+
+@functools.lru_cache(maxsize=4)
+def _lengths_of(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, int]]:
     from sparkify_helpers import copy as redshift_copy
 
-    ddl = "\n".join(p.read_text() for p in sorted((paths.sql_dir() / "create").glob("*.sql")))
+    ddl = "\n".join(Path(name).read_text() for name, _mtime in files)
     return redshift_copy.varchar_lengths(ddl)
 
 
@@ -113,7 +125,7 @@ class LocalWarehouse(Warehouse):
     def _copy(self, statement: str) -> int:
         from sparkify_helpers import copy as redshift_copy
 
-        table = redshift_copy.parse_copy(statement).table.lower()
+        table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
         result = redshift_copy.execute_copy(
             self.con,
             statement,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 
 import pandas as pd
 import sqlalchemy as sa
@@ -24,15 +25,6 @@ from sparkify_helpers.warehouse.base import (
 )
 
 log = logging.getLogger(__name__)
-
-LOAD_ERRORS_SINCE = """
-SELECT query, starttime, TRIM(filename) AS filename, line_number, TRIM(colname) AS colname,
-       type, col_length, TRIM(raw_line) AS raw_line, TRIM(raw_field_value) AS raw_field_value,
-       err_code, TRIM(err_reason) AS err_reason
-FROM stl_load_errors
-WHERE starttime >= '{since}'
-ORDER BY starttime, query, line_number
-"""
 
 
 def redshift_url(host: str, port: int, database: str, user: str, password: str) -> URL:
@@ -88,7 +80,7 @@ class RedshiftWarehouse(Warehouse):
 
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
         results: list[StatementResult] = []
-        started = pd.Timestamp.now(tz="UTC").tz_localize(None)
+        started = datetime.now(timezone.utc)
         try:
             with self.engine.begin() as conn:
 
@@ -102,7 +94,9 @@ class RedshiftWarehouse(Warehouse):
         except sa.exc.DBAPIError as exc:
             source, index, statement = failing_statement(results, batches)
             if statement_kind(statement) == "COPY":
-                errors = self.load_errors_since(started)
+                from sparkify_helpers.report import load_errors
+
+                errors = load_errors(self, since=started)
                 error = CopyError(
                     f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows."
                 )
@@ -112,10 +106,6 @@ class RedshiftWarehouse(Warehouse):
                 f"{source} statement {index} failed on Redshift: {exc.orig}"
             ) from exc
         return results
-
-    def load_errors_since(self, since) -> pd.DataFrame:
-        """Rows of ``stl_load_errors`` written since a UTC timestamp."""
-        return self.query(LOAD_ERRORS_SINCE.format(since=pd.Timestamp(since).isoformat(sep=" ")))
 
     def query(self, sql: str) -> pd.DataFrame:
         started = time.perf_counter()
