@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -39,6 +40,7 @@ ENDPOINT_ENV = "SPARKIFY_AWS_ENDPOINT_URL"
 STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
 START_TIMEOUT_S = 30.0
+PROBE_PATH = "/moto-api/config"
 STOP_TIMEOUT_S = 10.0
 _children: dict[int, subprocess.Popen] = {}
 
@@ -74,13 +76,32 @@ def _free_port() -> int:
 
 
 def _answers(endpoint: str, timeout_s: float = 1.0) -> bool:
-    """True when an HTTP server answers at the endpoint (any status)."""
+    """True when an HTTP server answers at the endpoint (any status).
+
+    Asks for ``/moto-api/config``, a few bytes of JSON: unlike ``/moto-api/data.json`` it
+    does not serialise the emulator's whole state, so its cost does not grow with the data.
+    """
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=timeout_s):
+        with urllib.request.urlopen(f"{endpoint}{PROBE_PATH}", timeout=timeout_s):
             return True
     except urllib.error.HTTPError:
         return True
     except OSError:
+        return False
+
+
+def _listening(endpoint: str, timeout_s: float = 1.0) -> bool:
+    """True when something accepts TCP connections at the endpoint's host and port.
+
+    The kernel accepts the connection, so a busy server (a large upload or listing in
+    progress) still counts as listening.
+    """
+    parts = urllib.parse.urlsplit(endpoint)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        with socket.create_connection((parts.hostname or "127.0.0.1", port), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
         return False
 
 
@@ -117,16 +138,28 @@ def _read_state(sdir: Path) -> EmulatorInfo | None:
 
 
 def status(state_dir: Path | str | None = None) -> EmulatorInfo | None:
-    """The running emulator of this state dir, or None (a stale state file is removed)."""
+    """The running emulator of this state dir, or None.
+
+    The state file is removed only when its process is gone or is not moto's server: while
+    the recorded moto process lives, the state is kept (so ``stop`` can still end it), even
+    if it does not accept connections right now.
+    """
     sdir = _state_dir(state_dir)
     info = _read_state(sdir)
     if info is None:
         return None
-    if _alive(info.pid) and _is_moto(info.pid) and _answers(info.endpoint_url):
-        return info
-    log.info("removing stale emulator state %s (pid %s)", sdir / STATE_FILE, info.pid)
-    (sdir / STATE_FILE).unlink(missing_ok=True)
-    return None
+    if not (_alive(info.pid) and _is_moto(info.pid)):
+        log.info("removing stale emulator state %s (pid %s)", sdir / STATE_FILE, info.pid)
+        (sdir / STATE_FILE).unlink(missing_ok=True)
+        return None
+    if not _listening(info.endpoint_url):
+        log.warning(
+            "the emulator (pid %s) runs but does not accept connections at %s; if this "
+            "lasts, restart it: sparkify emulator stop, then sparkify emulator start",
+            info.pid,
+            info.endpoint_url,
+        )
+    return info
 
 
 def _spawn(sdir: Path) -> EmulatorInfo:

@@ -6,6 +6,8 @@ an empty frame gives a sentence that says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from sparkify_helpers.charts import frames
@@ -77,16 +79,18 @@ def top_songs(frame: pd.DataFrame) -> str:
     """The most played song and how far ahead it is."""
     if frame.empty:
         return "No play matched a catalogue song, so there is no top song."
-    data = frame.sort_values(["plays", "title"], ascending=[False, True]).reset_index(drop=True)
-    top = data.iloc[0]
-    artist = top["artist"] if pd.notna(top["artist"]) else "an unknown artist"
-    head = f"The most played song is “{top['title']}” by {artist} with {_plays(top['plays'])}"
-    if len(data) < 2:
-        return f"{head}."
-    runner_up = data.iloc[1]
-    if runner_up["plays"] == top["plays"]:
-        return f"{head}, tied with “{runner_up['title']}”."
-    return f"{head}, {top['plays'] / runner_up['plays']:.1f}x the next song."
+
+    def head(top: pd.Series) -> str:
+        artist = top["artist"] if pd.notna(top["artist"]) else "an unknown artist"
+        return f"The most played song is “{top['title']}” by {artist} with {_plays(top['plays'])}"
+
+    return _ranking(
+        frame,
+        "title",
+        head,
+        name=lambda row: f"“{row['title']}”",
+        ahead=lambda top, runner_up: f"{top['plays'] / runner_up['plays']:.1f}x the next song",
+    )
 
 
 def top_artists(frame: pd.DataFrame) -> str:
@@ -105,20 +109,44 @@ def top_locations(frame: pd.DataFrame) -> str:
 
 def _leader(frame: pd.DataFrame, label: str, verb: str) -> str:
     """``<first> <verb> with N plays (from M listeners), ahead of <second> (K plays).``"""
+
+    def head(first: pd.Series) -> str:
+        listeners = (
+            f" from {first['listeners']:,} listener" + ("" if first["listeners"] == 1 else "s")
+            if "listeners" in first
+            else ""
+        )
+        return f"{first[label]} {verb} with {_plays(first['plays'])}{listeners}"
+
+    return _ranking(
+        frame,
+        label,
+        head,
+        name=lambda row: str(row[label]),
+        ahead=lambda _, second: f"ahead of {second[label]} ({_plays(second['plays'])})",
+    )
+
+
+def _ranking(
+    frame: pd.DataFrame,
+    label: str,
+    head: Callable[[pd.Series], str],
+    name: Callable[[pd.Series], str],
+    ahead: Callable[[pd.Series, pd.Series], str],
+) -> str:
+    """The leader by plays (ties broken by ``label``) against the runner-up.
+
+    ``<head>.`` alone, ``<head>, tied with <name>.`` or ``<head>, <ahead>.``
+    """
     data = frame.sort_values(["plays", label], ascending=[False, True]).reset_index(drop=True)
     first = data.iloc[0]
-    listeners = (
-        f" from {first['listeners']:,} listener" + ("" if first["listeners"] == 1 else "s")
-        if "listeners" in data
-        else ""
-    )
-    head = f"{first[label]} {verb} with {_plays(first['plays'])}{listeners}"
+    text = head(first)
     if len(data) < 2:
-        return f"{head}."
+        return f"{text}."
     second = data.iloc[1]
     if second["plays"] == first["plays"]:
-        return f"{head}, tied with {second[label]}."
-    return f"{head}, ahead of {second[label]} ({_plays(second['plays'])})."
+        return f"{text}, tied with {name(second)}."
+    return f"{text}, {ahead(first, second)}."
 
 
 def user_agents(frame: pd.DataFrame) -> str:

@@ -115,7 +115,9 @@ def as_frame(obj) -> pd.DataFrame:
     elif hasattr(obj, "model_dump"):
         obj = obj.model_dump()
     rows = [
-        (k, ", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in obj.items()
+        (key, ", ".join(map(str, value)) if isinstance(value, list | tuple) else value)
+        for key, value in obj.items()
+        if not any(word in key.lower() for word in HIDDEN_KEYS)
     ]
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
 

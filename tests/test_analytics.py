@@ -323,3 +323,12 @@ def test_notebook_runs_headless_on_the_local_warehouse(wb, tmp_path):
     assert len(list((wb.run_dir / "charts").glob("*.png"))) == len(analytics.QUESTIONS)
     # %sql --close released the file: a writer can open it again.
     warehouse.connect(wb.settings).close()
+
+
+def test_top_list_sentences_share_one_ranking_for_single_rows_and_ties():
+    song = pd.DataFrame({"title": ["A"], "artist": ["X"], "plays": [1]})
+    assert insights.top_songs(song) == "The most played song is “A” by X with 1 play."
+    artists = pd.DataFrame({"artist": ["B", "A"], "plays": [4, 4]})
+    assert insights.top_artists(artists) == (
+        "A is the most played artist with 4 plays, tied with B."
+    )

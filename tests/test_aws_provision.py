@@ -246,9 +246,11 @@ def test_master_password_secret(mocked_aws, settings, monkeypatch):
     assert aws.master_password_secret(settings) == "pw9"
 
 
-def test_cluster_info_frame(mocked_aws, settings):
+def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings):
+    from sparkify_helpers.workbook import as_frame
+
     info = aws.provision(settings, progress=False, poll_s=0)
-    frame = info.as_frame()
+    frame = as_frame(info)
     assert frame.loc["status", "value"] == "available"
     assert frame.loc["hourly_cost_usd", "value"] == pytest.approx(1.086)
     assert frame.loc["role_arns", "value"] == info.role_arns[0]

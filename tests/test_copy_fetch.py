@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from copy_helpers import BUCKET, mocked_s3, put
 
-from sparkify_helpers.copy.fetch import fetch, list_manifest, list_prefix
+from sparkify_helpers.copy import fetch as fetch_module
+from sparkify_helpers.copy.fetch import S3Object, fetch, list_manifest, list_prefix, read_text
 from sparkify_helpers.errors import CopyError
 
 
@@ -115,3 +122,94 @@ def test_cache_keys_distinguish_identical_files_at_different_keys(s3, tmp_path: 
     put(s3, "x/2/same.json", "{}\n")
     files = fetch(s3, list_prefix(s3, f"s3://{BUCKET}/x/"), tmp_path, gunzip=False)
     assert len({f.path for f in files}) == 2
+
+
+class _FullDisk:
+    """A file opened for writing on a full disk."""
+
+    def __init__(self, path, *args) -> None:
+        self.path = str(path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def write(self, data) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", self.path)
+
+
+@pytest.mark.parametrize("gunzip", [False, True])
+def test_a_full_disk_is_reported_as_such_not_as_a_gzip_problem(
+    s3, tmp_path, monkeypatch, gunzip
+) -> None:
+    put(s3, "z/a.json.gz", gzip.compress(b'{"a": 1}\n'))
+    monkeypatch.setattr(fetch_module, "open", _FullDisk, raising=False)
+    with pytest.raises(CopyError, match="No space left on device") as caught:
+        fetch(s3, list_prefix(s3, f"s3://{BUCKET}/z/"), tmp_path, gunzip=gunzip)
+    assert "decompress" not in str(caught.value) and "GZIP" not in str(caught.value)
+    assert "s3://sparkify-test/z/a.json.gz" in str(caught.value)
+    assert str(tmp_path / BUCKET) in str(caught.value)
+
+
+def test_an_unwritable_cache_folder_names_the_path(s3, tmp_path) -> None:
+    put(s3, "d/a.json", "{}\n")
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be")
+    with pytest.raises(CopyError, match="Cannot save s3://sparkify-test/d/a.json to ") as caught:
+        fetch(s3, list_prefix(s3, f"s3://{BUCKET}/d/"), cache, gunzip=True)
+    assert "decompress" not in str(caught.value)
+
+
+@pytest.fixture
+def unreachable_s3(monkeypatch: pytest.MonkeyPatch):
+    """An S3 client whose endpoint refuses connections (the emulator is down)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    config = Config(retries={"max_attempts": 1}, connect_timeout=2)
+    return endpoint, boto3.client(
+        "s3", region_name="us-east-1", endpoint_url=endpoint, config=config
+    )
+
+
+def test_an_unreachable_endpoint_says_so_and_how_to_start_the_emulator(
+    unreachable_s3, tmp_path
+) -> None:
+    endpoint, client = unreachable_s3
+    obj = S3Object(BUCKET, "d/a.json", 3, "etag")
+    calls = [
+        lambda: list_prefix(client, f"s3://{BUCKET}/d/"),
+        lambda: read_text(client, f"s3://{BUCKET}/log_json_path.json", "JSONPaths file"),
+        lambda: list_manifest(client, f"s3://{BUCKET}/load.manifest"),
+        lambda: fetch(client, [obj], tmp_path, gunzip=True),
+    ]
+    for call in calls:
+        with pytest.raises(CopyError, match=f"Cannot reach the S3 endpoint {endpoint}") as caught:
+            call()
+        assert "sparkify emulator start" in str(caught.value)
+        assert "decompress" not in str(caught.value)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+class _DroppingBody:
+    def read(self, *args) -> bytes:
+        raise ReadTimeoutError(endpoint_url="http://127.0.0.1:5000/sparkify-test/d/a.json.gz")
+
+
+def test_a_dropped_connection_is_not_reported_as_a_gzip_problem(tmp_path) -> None:
+    meta = SimpleNamespace(endpoint_url="http://127.0.0.1:5000")
+    closed = ConnectionClosedError(endpoint_url="http://127.0.0.1:5000/sparkify-test")
+
+    def refuse(**kwargs):
+        raise closed
+
+    obj = S3Object(BUCKET, "d/a.json.gz", 3, "etag")
+    for get_object in (refuse, lambda **kwargs: {"Body": _DroppingBody()}):
+        s3 = SimpleNamespace(meta=meta, get_object=get_object)
+        with pytest.raises(CopyError, match="Cannot reach the S3 endpoint http://127.0.0.1:5000"):
+            fetch(s3, [obj], tmp_path, gunzip=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import urllib.request
 
 import psutil
 import pytest
@@ -117,3 +119,39 @@ def test_stop_leaves_no_process_and_stale_state_is_cleaned(tmp_path):
     (tmp_path / "emulator.json").write_text(json.dumps(stale))
     assert emulator.status(tmp_path) is None
     assert not (tmp_path / "emulator.json").exists()
+
+
+def test_status_keeps_a_live_emulator_that_is_slow_or_not_accepting(server, monkeypatch):
+    state, info = server
+
+    def slow_probe(*args, **kwargs):
+        time.sleep(1.5)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(urllib.request, "urlopen", slow_probe)  # e.g. a large state dump
+    began = time.monotonic()
+    assert emulator.status(state) == info
+    assert time.monotonic() - began < 1.0
+    monkeypatch.setattr(emulator, "_listening", lambda *args, **kwargs: False)
+    assert emulator.status(state) == info
+    assert (state / "emulator.json").is_file()
+    assert psutil.Process(info.pid).is_running()
+
+
+def test_state_of_a_pid_that_is_not_moto_is_removed(tmp_path):
+    stale = {"endpoint_url": "http://127.0.0.1:9", "pid": os.getpid(), "port": 9}
+    (tmp_path / "emulator.json").write_text(json.dumps(stale))
+    assert emulator.status(tmp_path) is None
+    assert not (tmp_path / "emulator.json").exists()
+
+
+def test_endpoint_url_comes_from_the_state_file_when_settings_have_none(
+    aws_env, server, monkeypatch
+):
+    state, info = server
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(state))
+    settings = load_settings(LOCAL_YAML, environ={})
+    assert settings.aws.endpoint_url is None
+    assert aws.endpoint_url(settings) == info.endpoint_url
+    configured = load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": "http://h:1"})
+    assert aws.endpoint_url(configured) == "http://h:1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -69,17 +69,6 @@ class ClusterInfo:
             hourly_cost_usd=hourly_cost(cluster["NodeType"], nodes),
             master_password_secret_arn=cluster.get("MasterPasswordSecretArn"),
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain values for display."""
-        return asdict(self)
-
-    def as_frame(self) -> Any:
-        """A one-column pandas frame (setting -> value) for the notebook."""
-        import pandas as pd
-
-        values = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in self.as_dict().items()}
-        return pd.DataFrame({"value": pd.Series(values, dtype=object)})
 
 
 def describe_cluster(settings: Settings) -> ClusterInfo | None:

@@ -9,7 +9,6 @@ HOURLY_USD: dict[str, float] = {
     "ra3.4xlarge": 3.26,
     "ra3.16xlarge": 13.04,
 }
-PRICED_REGIONS = ("us-east-1", "us-west-2")
 
 
 def hourly_cost(node_type: str, num_nodes: int) -> float | None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from sparkify_helpers.aws.cluster import ClusterInfo, ensure_cluster, wait_available
 from sparkify_helpers.aws.iam import ensure_role
@@ -27,10 +26,6 @@ class ProvisionPlan:
     hourly_cost_usd: float | None
     role_name: str
     allowed_cidr: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain values for display."""
-        return asdict(self)
 
 
 def plan(settings: Settings) -> ProvisionPlan:

@@ -239,17 +239,3 @@ def match_rate(frame: pd.DataFrame, footnote: str = "") -> Figure:
     style.label_axes(ax, title, "Share of plays", "")
     style.percent(ax, "x")
     return style.finish(fig, footnote=footnote)
-
-
-__all__ = [
-    "conversions",
-    "daily_active_users",
-    "level_share",
-    "match_rate",
-    "plays_by_hour",
-    "plays_by_weekday",
-    "top_artists",
-    "top_locations",
-    "top_songs",
-    "user_agents",
-]

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from sparkify_helpers.copy.columns import TargetColumn
+from sparkify_helpers.copy.sqltext import sql_string
 from sparkify_helpers.copy.statement import CopyCommand
 
 _INT_LABELS = {
@@ -66,10 +67,6 @@ class Conversion:
         return self.reason.replace("__CODE__", code_column)
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def strptime_format(redshift_format: str) -> str:
     """Translate a Redshift DATEFORMAT/TIMEFORMAT string into a strptime format."""
     pattern = "|".join(re.escape(token) for token, _ in _FORMAT_TOKENS)
@@ -79,7 +76,7 @@ def strptime_format(redshift_format: str) -> str:
 
 def _invalid_digit(raw: str, label: str, number_prefix: str) -> str:
     """Redshift's 1207 reason: the first character that is not part of a number, and where."""
-    pos = f"length(regexp_extract(trim({raw}), {_quote(number_prefix)}))"
+    pos = f"length(regexp_extract(trim({raw}), {sql_string(number_prefix)}))"
     char = f"coalesce(nullif(substr(trim({raw}), {pos} + 1, 1), ''), trim({raw}))"
     return f"format('Invalid digit, Value ''{{}}'', Pos {{}}, Type: {label}', {char}, {pos})"
 
@@ -147,14 +144,14 @@ def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Co
     elif mode == "auto":
         parsed = f"try_cast({s} AS {'DATE' if is_date else 'TIMESTAMP'})"
     else:
-        parsed = f"try_strptime({s}, {_quote(strptime_format(fmt or ''))})"
+        parsed = f"try_strptime({s}, {sql_string(strptime_format(fmt or ''))})"
     value = f"CASE WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
     code, what = (1205, "date") if is_date else (1206, "timestamp")
     shown = fmt or ("YYYY-MM-DD" if is_date else "YYYY-MM-DD HH24:MI:SS")
     return Conversion(
         value,
         f"CASE WHEN {s} <> '' AND __VAL__ IS NULL THEN {code} END",
-        _quote(f"Invalid {what} format or value [{shown}]"),
+        sql_string(f"Invalid {what} format or value [{shown}]"),
     )
 
 
@@ -174,7 +171,7 @@ def conversion(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
         fmt = cmd.dateformat if family == "date" else cmd.timeformat
         conv = _temporal(col, raw, fmt, family == "date")
     else:
-        conv = _cast(col, raw, 1216, _quote(f"Invalid input value for type {col.type}"))
+        conv = _cast(col, raw, 1216, sql_string(f"Invalid input value for type {col.type}"))
     if col.nullable:
         return conv
     return Conversion(

@@ -7,6 +7,7 @@ downloaded again. With GZIP the cache holds the decompressed bytes.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -15,13 +16,15 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from tqdm.auto import tqdm
 
 from sparkify_helpers.errors import CopyError
@@ -33,6 +36,11 @@ PROGRESS_THRESHOLD = 50
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+# Raised when the S3 endpoint cannot be reached or drops the connection (emulator down,
+# network gone): EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError,
+# ReadTimeoutError, ResponseStreamingError.
+_UNREACHABLE = (BotoConnectionError, HTTPClientError)
+_READ_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -86,19 +94,38 @@ def _s3_error(exc: ClientError, uri: str, what: str) -> CopyError:
     )
 
 
+def _unreachable(s3: Any, exc: Exception, uri: str) -> CopyError:
+    """A CopyError naming the S3 endpoint that could not be reached, and what to do."""
+    endpoint = getattr(getattr(s3, "meta", None), "endpoint_url", None) or "(unknown endpoint)"
+    return CopyError(
+        f"Cannot reach the S3 endpoint {endpoint} to read '{uri}': {exc}. For the local "
+        "target, start the emulator (sparkify emulator start; if it runs but does not answer, "
+        "sparkify emulator stop first); for AWS, check the network and your AWS credentials."
+    )
+
+
+@contextlib.contextmanager
+def _s3_call(s3: Any, uri: str, what: str) -> Iterator[None]:
+    """Turn S3 service errors and connection failures into CopyError."""
+    try:
+        yield
+    except ClientError as exc:
+        raise _s3_error(exc, uri, what) from exc
+    except _UNREACHABLE as exc:
+        raise _unreachable(s3, exc, uri) from exc
+
+
 def list_prefix(s3: Any, uri: str) -> list[S3Object]:
     """Every object whose key starts with the URI's prefix, skipping zero-byte folder keys."""
     bucket, prefix = split_uri(uri)
     objects: list[S3Object] = []
-    try:
+    with _s3_call(s3, uri, "S3 prefix"):
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             objects.extend(
                 S3Object(bucket, item["Key"], int(item["Size"]), item["ETag"].strip('"'))
                 for item in page.get("Contents", [])
                 if not (item["Key"].endswith("/") and int(item["Size"]) == 0)
             )
-    except ClientError as exc:
-        raise _s3_error(exc, uri, "S3 prefix") from exc
     if not objects:
         raise CopyError(
             f"S3ServiceException:The specified S3 prefix '{prefix}' does not exist "
@@ -110,10 +137,8 @@ def list_prefix(s3: Any, uri: str) -> list[S3Object]:
 def read_text(s3: Any, uri: str, what: str) -> str:
     """The text of one small S3 object (a manifest or JSONPaths file)."""
     bucket, key = split_uri(uri)
-    try:
+    with _s3_call(s3, uri, what):
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except ClientError as exc:
-        raise _s3_error(exc, uri, what) from exc
     return body.decode("utf-8-sig")
 
 
@@ -126,6 +151,8 @@ def _head(s3: Any, uri: str) -> S3Object | None:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
             return None
         raise _s3_error(exc, uri, "manifest entry") from exc
+    except _UNREACHABLE as exc:
+        raise _unreachable(s3, exc, uri) from exc
     return S3Object(bucket, key, int(head["ContentLength"]), head["ETag"].strip('"'))
 
 
@@ -176,25 +203,45 @@ def cache_path(cache_dir: Path, obj: S3Object, gunzip: bool) -> Path:
     return Path(cache_dir) / _UNSAFE.sub("_", obj.bucket) / (name + (".gunzip" if gunzip else ""))
 
 
+def _copy_stream(body: Any, out: Any, gunzip: bool, uri: str) -> None:
+    """Copy an object's body into ``out``; with GZIP, bytes that do not decompress raise."""
+    if not gunzip:
+        shutil.copyfileobj(body, out, _READ_CHUNK)
+        return
+    reader = gzip.GzipFile(fileobj=body)
+    while True:
+        try:
+            chunk = reader.read(_READ_CHUNK)
+        except _UNREACHABLE:
+            raise
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise CopyError(
+                f"Cannot decompress {uri}: {exc}. Remove GZIP from the COPY statement "
+                "or upload gzip-compressed files."
+            ) from exc
+        if not chunk:
+            return
+        out.write(chunk)
+
+
 def _download(s3: Any, obj: S3Object, target: Path, gunzip: bool) -> None:
     """Stream one object into ``target`` (decompressing when asked), atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(f"{target.name}.part-{uuid.uuid4().hex}")
     try:
-        body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"]
-        with open(part, "wb") as out:
-            source = gzip.GzipFile(fileobj=body) if gunzip else body
-            shutil.copyfileobj(source, out, 1 << 20)
-        os.replace(part, target)
-    except ClientError as exc:
-        raise _s3_error(exc, obj.uri, "data file") from exc
-    except (OSError, EOFError) as exc:
+        with _s3_call(s3, obj.uri, "data file"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            body = s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"]
+            with open(part, "wb") as out:
+                _copy_stream(body, out, gunzip, obj.uri)
+            os.replace(part, target)
+    except OSError as exc:
         raise CopyError(
-            f"Cannot decompress {obj.uri}: {exc}. Remove GZIP from the COPY statement "
-            "or upload gzip-compressed files."
+            f"Cannot save {obj.uri} to {exc.filename or part}: {exc.strerror or exc}. "
+            f"Check the free space and permissions of the COPY cache folder {target.parent}."
         ) from exc
     finally:
-        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
 
 
 def fetch(s3: Any, objects: list[S3Object], cache_dir: Path, gunzip: bool) -> list[CachedFile]:

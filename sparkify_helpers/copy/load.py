@@ -20,6 +20,7 @@ from sparkify_helpers.copy.convert import conversion
 from sparkify_helpers.copy.fetch import CachedFile
 from sparkify_helpers.copy.load_errors import LOAD_ERRORS_COLUMNS, failure_message
 from sparkify_helpers.copy.records import load_records
+from sparkify_helpers.copy.sqltext import sql_ident, sql_string
 from sparkify_helpers.copy.statement import CopyCommand
 from sparkify_helpers.errors import CopyError
 
@@ -33,14 +34,6 @@ class LoadOutcome:
     load_errors: pd.DataFrame
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _fields_sql(
     records: str, columns: list[TargetColumn], cmd: CopyCommand, paths: list[str] | None
 ) -> str:
@@ -52,14 +45,14 @@ def _fields_sql(
     readable = f"FROM {records} WHERE status_code IS NULL"
     if not cmd.ignorecase:
         fixed = paths or [f'$."{c.name.lower()}"' for c in columns]
-        listed = ", ".join(_literal(p) for p in fixed)
+        listed = ", ".join(sql_string(p) for p in fixed)
         fields = ", ".join(f"f[{i + 1}] AS r_{i}" for i in range(len(columns)))
         return (
             f"SELECT rec_id, {fields} "
             f"FROM (SELECT rec_id, json_extract_string(text, [{listed}]) AS f {readable})"
         )
     keys = [
-        f"list_filter(json_keys(text), lambda k: lower(k) = {_literal(c.name.lower())})[1]"
+        f"list_filter(json_keys(text), lambda k: lower(k) = {sql_string(c.name.lower())})[1]"
         for c in columns
     ]
     fields = ", ".join(
@@ -96,9 +89,9 @@ def _errors_sql(records: str, converted: str, columns: list[TargetColumn], cmd: 
     def pick(parts: list[str]) -> str:
         return "CASE k " + " ".join(f"WHEN {i} THEN {p}" for i, p in enumerate(parts)) + " END"
 
-    names = [_literal(c.name) for c in columns]
-    types = [_literal(c.redshift_type) for c in columns]
-    lengths = [_literal(str(c.length)) if c.length else "NULL" for c in columns]
+    names = [sql_string(c.name) for c in columns]
+    types = [sql_string(c.redshift_type) for c in columns]
+    lengths = [sql_string(str(c.length)) if c.length else "NULL" for c in columns]
     first_bad = "CASE " + " ".join(f"WHEN e_{i} IS NOT NULL THEN {i}" for i in idx) + " END"
     return f"""
 SELECT $query::BIGINT AS query, $starttime::TIMESTAMP AS starttime, $tbl AS tbl,
@@ -148,8 +141,8 @@ def run_load(
             failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror))
             failure.load_errors = errors  # type: ignore[attr-defined]
             raise failure
-        target = ".".join(_ident(p) for p in cmd.table.split("."))
-        names = ", ".join(_ident(c.name) for c in columns)
+        target = ".".join(sql_ident(p) for p in cmd.table.split("."))
+        names = ", ".join(sql_ident(c.name) for c in columns)
         good = " AND ".join(f"e_{i} IS NULL" for i in range(len(columns))) or "TRUE"
         values = ", ".join(f"v_{i}" for i in range(len(columns)))
         inserted = con.execute(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import duckdb
 
+from sparkify_helpers.copy.sqltext import sql_string
+
 # Valid multi-byte UTF-8 sequences in DuckDB's escaped BLOB text (bytes >= 0x80 print as
 # \xHH); each is re-marked as \yHH so the bytes left as \xHH are the invalid ones.
 _VALID_SEQUENCES = [
@@ -24,16 +26,12 @@ _HIGH_BYTE = r"\\x[89A-F][0-9A-F]"
 _HIGH_BYTE_HEX = r"\\x([89A-F][0-9A-F])"
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _marked(column: str) -> str:
     """SQL marking valid multi-byte sequences of an escaped line as ``\\yHH``."""
     expr = column
     for pattern, groups in _VALID_SEQUENCES:
         replacement = "".join(rf"\\y\{i}" for i in range(1, groups + 1))
-        expr = f"regexp_replace({expr}, {_sql_string(pattern)}, {_sql_string(replacement)}, 'g')"
+        expr = f"regexp_replace({expr}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
     return expr
 
 
@@ -42,7 +40,7 @@ def _replaced(acceptinvchars: str | None) -> str:
     if acceptinvchars is None:
         return "NULL::VARCHAR"
     byte = "".join(f"\\\\x{b:02X}" for b in (acceptinvchars or "?")[0].encode("utf-8"))
-    fixed = f"regexp_replace(marked, {_sql_string(_HIGH_BYTE)}, {_sql_string(byte)}, 'g')"
+    fixed = f"regexp_replace(marked, {sql_string(_HIGH_BYTE)}, {sql_string(byte)}, 'g')"
     return rf"try(decode(replace({fixed}, '\y', '\x')::BLOB))"
 
 
@@ -76,9 +74,9 @@ escaped AS (
 bad AS (
     SELECT path, line_number, coalesce(ok, {_replaced(acceptinvchars)}) AS line,
         CASE WHEN ok IS NULL
-            THEN decode(regexp_replace(esc, {_sql_string(_HIGH_BYTE)}, '.', 'g')::BLOB) END
+            THEN decode(regexp_replace(esc, {sql_string(_HIGH_BYTE)}, '.', 'g')::BLOB) END
             AS dotted,
-        lower(regexp_extract(marked, {_sql_string(_HIGH_BYTE_HEX)}, 1)) AS bad_hex
+        lower(regexp_extract(marked, {sql_string(_HIGH_BYTE_HEX)}, 1)) AS bad_hex
     FROM (SELECT *, try(decode(esc::BLOB)) AS ok, {_marked("esc")} AS marked FROM escaped)
 ),
 lines AS (
