@@ -243,6 +243,11 @@ def test_sessions_levels_and_upgrades(events: list[dict]) -> None:
                 assert b["ts"] - a["ts"] == pytest.approx(a["length"] * 1000, abs=1)
         assert all(r["level"] == "free" for r in rows if r["page"] == "Roll Advert")
 
+    first_seen: dict[str, dict] = {}
+    for e in events:
+        if e["userId"] and e["userId"] not in first_seen:
+            first_seen[e["userId"]] = e
+    assert all(e["registration"] < e["ts"] for e in first_seen.values())
     levels_by_user: dict[str, set] = {}
     for e in events:
         if e["userId"]:
@@ -261,7 +266,7 @@ def test_sessions_levels_and_upgrades(events: list[dict]) -> None:
             assert later[0]["level"] == "free"
 
 
-def test_daily_rhythm_and_popularity(events: list[dict]) -> None:
+def test_daily_and_weekly_rhythm_and_popularity(events: list[dict]) -> None:
     hours = [datetime.fromtimestamp(e["ts"] / 1000, timezone.utc).hour for e in events]
     evening = sum(18 <= h <= 23 for h in hours)
     early = sum(3 <= h <= 8 for h in hours)
@@ -270,6 +275,13 @@ def test_daily_rhythm_and_popularity(events: list[dict]) -> None:
     for e in events:
         if e["page"] == "NextSong":
             plays[(e["song"], e["artist"])] = plays.get((e["song"], e["artist"]), 0) + 1
+    per_day: dict[date, int] = {}
+    for e in events:
+        day = datetime.fromtimestamp(e["ts"] / 1000, timezone.utc).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    weekend = [n for d, n in per_day.items() if d.weekday() >= 5 and d.month == 11]
+    weekday = [n for d, n in per_day.items() if d.weekday() < 5 and d.month == 11]
+    assert sum(weekend) / len(weekend) < 0.95 * sum(weekday) / len(weekday)
     counts = sorted(plays.values(), reverse=True)
     assert counts[0] > 10 * counts[len(counts) // 2]  # heavy-tailed popularity
 

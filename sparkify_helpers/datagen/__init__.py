@@ -36,6 +36,7 @@ __all__ = ["DatagenError", "GenerateSummary", "generate"]
 log = logging.getLogger(__name__)
 
 MAX_SLOT_EVENTS = 20_000  # events simulated at once: bounds memory at any scale
+LINES_PER_WRITE = 5_000  # event lines encoded and written at once
 SONGS_PER_FILE_FROM = 20_000  # catalogues larger than this pack several songs per file
 FORMAT_VERSION = 1
 
@@ -187,9 +188,11 @@ def _emit(
     and the number of NextSong events written."""
     block = block.take(np.argsort(block.ts, kind="stable"))
     cut = len(block) if until_ms is None else int(np.searchsorted(block.ts, until_ms))
-    done = block.take(slice(0, cut))
-    writer.write(done.ts, event_lines(done, catalogue, people))
-    return block.take(slice(cut, None)), int(np.count_nonzero(done.page == NEXT_SONG))
+    for a in range(0, cut, LINES_PER_WRITE):
+        part = block.take(slice(a, min(cut, a + LINES_PER_WRITE)))
+        writer.write(part.ts, event_lines(part, catalogue, people))
+    plays = int(np.count_nonzero(block.page[:cut] == NEXT_SONG))
+    return block.take(slice(cut, None)), plays
 
 
 def _positive(name: str, value: int) -> int:

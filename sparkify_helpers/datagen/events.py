@@ -6,12 +6,13 @@ sequential by nature (a user's level and when their previous session ended) loop
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from .catalogue import Catalogue
-from .rhythm import Slot, session_starts
+from .rhythm import HOUR_MS, Slot, session_starts
 from .users import Users
 
 PAGES = (  # name, method, status: as the real event simulator logs them
@@ -56,7 +57,7 @@ LOGOUT_SHARE = 0.15  # user sessions that end with Logout
 P_UPGRADE = 0.04  # free sessions that end with Upgrade, Submit Upgrade
 P_DOWNGRADE = 0.015  # paid sessions that end with Downgrade, Submit Downgrade
 SESSION_GAP_MS = 10 * 60_000  # at least this long between two sessions of one user
-MAX_DELAY_MS = 6 * 3_600_000  # a session waits at most this long for the user's previous one
+MAX_DELAY_MS = 6 * HOUR_MS  # a session waits at most this long for the user's previous one
 
 
 def _cdf(mix: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,9 +103,7 @@ class EventBlock:
     level: np.ndarray
     page: np.ndarray
     session: np.ndarray
-    names: tuple[str, ...] = field(
-        default=("ts", "song", "user", "item", "level", "page", "session"), repr=False
-    )
+    names: ClassVar[tuple[str, ...]] = ("ts", "song", "user", "item", "level", "page", "session")
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -167,25 +166,9 @@ def simulate_slot(
     sess = np.repeat(np.arange(k), length)
     item = np.arange(n) - first[sess]
 
-    u = rng.random(n)
-    free, paid = _draw(FREE, u), _draw(PAID, u)
-    fixed = np.full(n, -1)
     row = np.where(kind == 1, users.guest, np.where(kind == 2, users.logged_out, user))[sess]
-    ek = kind[sess]
-    fixed[ek == 1] = _draw(GUEST, u[ek == 1])
-    fixed[ek == 2] = _draw(VISITOR, u[ek == 2])
-    r = rng.random((k, 3))
-    login = (kind == 0) & (length >= 4) & (r[:, 0] < LOGIN_SHARE)
-    home = (kind == 0) & ~login & (r[:, 1] < HOME_FIRST)
-    logout = (kind == 0) & (length >= 3) & (r[:, 2] < LOGOUT_SHARE)
-    fixed[first[login]] = P["Home"]
-    fixed[first[login] + 1] = P["Login"]
-    fixed[first[login] + 2] = P["Home"]
+    free, paid, login = _pages(rng, kind, length, first, sess)
     row[first[login]] = row[first[login] + 1] = users.logged_out
-    fixed[first[home]] = P["Home"]
-    fixed[last[logout]] = P["Logout"]
-    free = np.where(fixed >= 0, fixed, free)
-    paid = np.where(fixed >= 0, fixed, paid)
 
     song = catalogue.draw_plays(rng, n, unmatched_share)
     other_gap = rng.integers(1, 90, n) * 1000
@@ -211,6 +194,39 @@ def simulate_slot(
     state.next_session_id += k
     song = np.where(page == NEXT_SONG, song, catalogue.null_song)
     return EventBlock(ts, song, row, item, ev_level, page, session_id[sess])
+
+
+def _pages(
+    rng: np.random.Generator,
+    kind: np.ndarray,
+    length: np.ndarray,
+    first: np.ndarray,
+    sess: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each event's page if its session is on the free level and if it is on the paid one.
+
+    Guests and visitors browse; a user session may open logged out (Home, Login, Home),
+    open on Home, and end with Logout. Also returns the mask of sessions that log in.
+    """
+    n = len(sess)
+    last = first + length - 1
+    u = rng.random(n)
+    fixed = np.full(n, -1)
+    event_kind = kind[sess]
+    fixed[event_kind == 1] = _draw(GUEST, u[event_kind == 1])
+    fixed[event_kind == 2] = _draw(VISITOR, u[event_kind == 2])
+    r = rng.random((len(kind), 3))
+    login = (kind == 0) & (length >= 4) & (r[:, 0] < LOGIN_SHARE)
+    home = (kind == 0) & ~login & (r[:, 1] < HOME_FIRST)
+    logout = (kind == 0) & (length >= 3) & (r[:, 2] < LOGOUT_SHARE)
+    fixed[first[login]] = P["Home"]
+    fixed[first[login] + 1] = P["Login"]
+    fixed[first[login] + 2] = P["Home"]
+    fixed[first[home]] = P["Home"]
+    fixed[last[logout]] = P["Logout"]
+    free = np.where(fixed >= 0, fixed, _draw(FREE, u))
+    paid = np.where(fixed >= 0, fixed, _draw(PAID, u))
+    return free, paid, login
 
 
 def _sequence_sessions(

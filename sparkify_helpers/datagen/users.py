@@ -8,8 +8,8 @@ import numpy as np
 
 from . import vocab
 from .encode import log_str
+from .rhythm import DAY_MS, HOUR_MS
 
-DAY_MS = 86_400_000
 NEW_USER_SHARE = 0.25  # users who register while the logs run (the rest registered before)
 PAID_SHARE = 0.3  # users on the paid level when the logs start
 
@@ -51,7 +51,7 @@ class Users:
 def build_users(rng: np.random.Generator, n: int, start_ms: int, span_ms: int) -> Users:
     """``n`` users active over ``[start_ms, start_ms + span_ms)``."""
     new = rng.random(n) < NEW_USER_SHARE
-    before = start_ms - rng.integers(3_600_000, 180 * DAY_MS, n)
+    before = start_ms - rng.integers(HOUR_MS, 180 * DAY_MS, n)
     during = start_ms + rng.integers(0, max(1, int(span_ms * 0.9)), n)
     registration = np.sort(np.where(new, during, before))
     registration[0] = min(registration[0], start_ms - DAY_MS)

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..errors import SparkifyError
 from .encode import jsonpaths_text
+from .rhythm import DAY_MS
 
-DAY_MS = 86_400_000
 MANIFEST = "_generated.json"
 GENERATOR = "sparkify_helpers.datagen"
 LAYOUT = ("song_data", "log_data", "log_json_path.json", MANIFEST)
