@@ -1,0 +1,172 @@
+"""The measured work: each stage of the local target's load, and the DuckDB-only floor.
+
+Both run inside a benchmark worker process (one per size, see ``bench_load``), so every
+stage's peak RSS covers that process and its moto child only. Each stage is a dict:
+``stage``, ``seconds``, ``rows``, ``peak_rss`` (bytes), plus optional ``detail``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from _memory import TreeSampler
+
+SEED = "seed the emulator"
+COPY_EVENTS = "COPY staging_events"
+COPY_SONGS = "COPY staging_songs"
+CHECKS = "data checks"
+LOAD_STAGES_PREFIX = ("COPY ", "transform ", CHECKS)
+FLOOR_LOGS = "floor: read_json log_data"
+FLOOR_SONGS = "floor: read_json song_data"
+
+
+def input_files(data_dir: Path) -> dict[str, list[Path]]:
+    """The raw files a load reads: ``log_data`` and ``song_data`` (sorted paths)."""
+    return {
+        part: sorted(p for p in (Path(data_dir) / part).rglob("*") if p.is_file())
+        for part in ("log_data", "song_data")
+    }
+
+
+def input_bytes(data_dir: Path) -> dict[str, int]:
+    """Raw bytes of ``log_data`` and ``song_data``."""
+    return {k: sum(p.stat().st_size for p in v) for k, v in input_files(data_dir).items()}
+
+
+def is_load_stage(name: str) -> bool:
+    """Whether a stage counts toward "the whole load" (both COPYs, transforms, checks)."""
+    return name.startswith(LOAD_STAGES_PREFIX)
+
+
+class _Recorder:
+    """Runs stages under the tree sampler and collects their figures."""
+
+    def __init__(self, sampler: TreeSampler) -> None:
+        self.sampler = sampler
+        self.stages: list[dict[str, Any]] = []
+
+    def run(self, name: str, func: Callable[[], Any], rows: Callable[[Any], int]) -> Any:
+        with self.sampler.window() as window:
+            began = time.perf_counter()
+            value = func()
+            seconds = time.perf_counter() - began
+        self.stages.append(
+            {"stage": name, "seconds": seconds, "rows": int(rows(value)), "peak_rss": 0}
+        )
+        self.stages[-1]["peak_rss"] = window.peak_bytes
+        return value
+
+
+class _CopyTimer:
+    """Times the phases of the COPY emulation (fetch, records, convert+insert) by wrapping
+    ``sparkify_helpers.copy`` functions in this worker process only."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    def install(self) -> None:
+        from sparkify_helpers.copy import execute, load
+
+        execute.fetch = self._wrap("fetch", execute.fetch)
+        execute.run_load = self._wrap("read+convert+insert", execute.run_load)
+        load.load_records = self._wrap("read records", load.load_records)
+
+    def _wrap(self, phase: str, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def timed(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - began
+
+        return timed
+
+    def take(self) -> dict[str, float]:
+        """The phases timed since the last call; ``convert+insert`` = load minus records."""
+        phases, self.phases = self.phases, {}
+        if "read+convert+insert" in phases:
+            total = phases.pop("read+convert+insert")
+            phases["convert+insert"] = total - phases.get("read records", 0.0)
+        return {k: round(v, 3) for k, v in phases.items()}
+
+
+def _copy_rows(results) -> int:
+    return sum(r.rows or 0 for r in results if r.kind == "COPY")
+
+
+def _changed_rows(results) -> int:
+    return sum(r.rows or 0 for r in results if r.kind == "INSERT")
+
+
+def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
+    """Seed a private emulator with ``data_dir`` and load it stage by stage into DuckDB.
+
+    ``SPARKIFY_WAREHOUSE`` and ``SPARKIFY_STATE_DIR`` must already point into ``work_dir``.
+    """
+    from sparkify_helpers import aws, config, emulator, paths, quality, warehouse
+    from sparkify_helpers.report import ALL_TABLES
+
+    timer = _CopyTimer()
+    timer.install()
+    sql = paths.sql_dir()
+    with TreeSampler() as sampler, emulator.running(Path(work_dir) / "emulator"):
+        rec = _Recorder(sampler)
+        settings = config.load_settings()
+        aws.ensure_role(settings)
+        rec.run(
+            SEED,
+            lambda: emulator.seed_bucket(
+                settings, data_dir, bucket=settings.source.bucket, progress=False
+            ),
+            lambda summary: summary.objects,
+        )
+        with warehouse.connect(settings) as dw:
+            dw.run_folder(sql / "create")
+            dw.run_file(sql / "copy" / "00_empty_staging.sql")
+            for name, file in (
+                (COPY_EVENTS, "10_staging_events.sql"),
+                (COPY_SONGS, "20_staging_songs.sql"),
+            ):
+                rec.run(name, functools.partial(dw.run_file, sql / "copy" / file), _copy_rows)
+                rec.stages[-1]["detail"] = timer.take()
+            for file in sorted((sql / "insert").glob("*.sql")):
+                name = f"transform {file.stem.split('_', 1)[-1]}"
+                rec.run(name, functools.partial(dw.run_file, file), _changed_rows)
+            report = rec.run(CHECKS, lambda: quality.run_checks(dw), lambda r: len(r.results))
+            failed = report.results[report.results["status"] != "pass"]
+            memory_limit = dw.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            tables = dw.row_counts(list(ALL_TABLES))
+        peak, children = sampler.peak_bytes, sampler.peak_children_bytes
+    return {
+        "stages": rec.stages,
+        "peak_rss": peak,
+        "peak_rss_children": children,
+        "duckdb_memory_limit": memory_limit,
+        "tables": dict(zip(tables["table"], tables["rows"].astype(int).tolist(), strict=True)),
+        "checks_not_passing": failed["check"].tolist(),
+    }
+
+
+def run_floor(data_dir: Path) -> dict[str, Any]:
+    """DuckDB alone counting the same raw files with ``read_json`` (an in-memory database)."""
+    files = input_files(data_dir)
+    with TreeSampler() as sampler:
+        rec = _Recorder(sampler)
+        con = duckdb.connect()
+        query = "SELECT count(*) FROM read_json($files, format = 'newline_delimited')"
+        for name, part in ((FLOOR_LOGS, "log_data"), (FLOOR_SONGS, "song_data")):
+            paths = [str(p) for p in files[part]]
+            rec.run(
+                name,
+                lambda paths=paths: con.execute(query, {"files": paths}).fetchone()[0],
+                int,
+            )
+        con.close()
+        peak = sampler.peak_bytes
+    return {"stages": rec.stages, "peak_rss": peak}
