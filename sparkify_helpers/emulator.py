@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +27,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 from tqdm.auto import tqdm
 
@@ -165,7 +165,13 @@ def status(state_dir: Path | str | None = None) -> EmulatorInfo | None:
 def _spawn(sdir: Path) -> EmulatorInfo:
     """Start one moto server subprocess and wait until it answers."""
     port = _free_port()
-    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_PORT": str(port)}
+    env = {
+        **os.environ,
+        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+        "MOTO_PORT": str(port),
+        # objects above 1 MiB spool to disk instead of staying in the server's memory
+        "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(1024 * 1024),
+    }
     cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
     with open(sdir / LOG_FILE, "ab") as log_handle:
         proc = subprocess.Popen(
@@ -304,14 +310,33 @@ def _ensure_bucket(s3, bucket: str, region: str) -> None:
             raise
 
 
+def _warm_cache(cache_dir: Path, bucket: str, key: str, source: Path, etag: str) -> None:
+    """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag)."""
+    from sparkify_helpers.copy.fetch import S3Object, cache_path
+
+    obj = S3Object(bucket, key, source.stat().st_size, etag.strip('"'))  # as listings give it
+    target = cache_path(cache_dir, obj, False)
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+    shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
+    os.replace(tmp, target)
+
+
 def seed_bucket(
     settings: Settings,
     source_dir: Path | str,
     bucket: str | None = None,
     workers: int = 16,
     progress: bool = True,
+    cache_dir: Path | str | None = None,
 ) -> SeedSummary:
-    """Upload every file under ``source_dir`` (keys = relative paths) to the bucket."""
+    """Upload every file under ``source_dir`` (keys = relative paths) to the bucket.
+
+    With ``cache_dir`` (the local COPY's cache), each uploaded file is also placed under
+    its ETag there, so the COPY that follows reads it without downloading it again.
+    """
     from sparkify_helpers.aws.errors import aws_errors
     from sparkify_helpers.aws.session import client
 
@@ -319,7 +344,14 @@ def seed_bucket(
     files = _source_files(root)
     name = bucket or settings.source.bucket
     s3 = client(settings, "s3", max_pool_connections=max(10, workers))
-    transfer = TransferConfig(use_threads=False)
+
+    def upload(path: Path) -> None:
+        key = path.relative_to(root).as_posix()
+        with path.open("rb") as body:
+            etag = s3.put_object(Bucket=name, Key=key, Body=body)["ETag"]
+        if cache_dir is not None:
+            _warm_cache(Path(cache_dir), name, key, path, etag)
+
     began = time.monotonic()
     with aws_errors(f"seed bucket {name}", "s3:PutObject"):
         _ensure_bucket(s3, name, settings.aws.region)
@@ -329,13 +361,7 @@ def seed_bucket(
                 total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
             ) as bar,
         ):
-            futures = [
-                pool.submit(
-                    s3.upload_file, str(f), name, f.relative_to(root).as_posix(), Config=transfer
-                )
-                for f in files
-            ]
-            for future in as_completed(futures):
+            for future in as_completed([pool.submit(upload, f) for f in files]):
                 future.result()
                 bar.update(1)
     summary = SeedSummary(

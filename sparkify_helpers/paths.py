@@ -39,6 +39,11 @@ def state_dir() -> Path:
     return project_root() / ".sparkify"
 
 
+def copy_cache_dir() -> Path:
+    """The local COPY's cache of S3 objects (keyed by ETag; seeding fills it too)."""
+    return state_dir() / "s3-cache"
+
+
 def default_warehouse_path() -> Path:
     """The local DuckDB file analysts open with ``%sql``."""
     return state_dir() / "warehouse.duckdb"

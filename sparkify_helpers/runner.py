@@ -138,7 +138,9 @@ def seed_emulator(settings, source: str | None, events: int, seed: int) -> dict:
 
     folder = Path(source) if source else generated_source(events, seed)
     local = config.load_settings(settings.config_path)  # sees the emulator's endpoint now
-    summary = emulator.seed_bucket(local, folder, bucket=settings.source.bucket)
+    summary = emulator.seed_bucket(
+        local, folder, bucket=settings.source.bucket, cache_dir=paths.copy_cache_dir()
+    )
     log.info("seeded s3://%s from %s: %s", settings.source.bucket, folder, summary)
     return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
 

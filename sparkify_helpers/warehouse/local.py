@@ -118,8 +118,9 @@ class LocalWarehouse(Warehouse):
     def _s3_client(self):
         if self._s3 is None:
             from sparkify_helpers import aws
+            from sparkify_helpers.copy.fetch import MAX_WORKERS
 
-            self._s3 = aws.client(self.settings, "s3")
+            self._s3 = aws.client(self.settings, "s3", max_pool_connections=MAX_WORKERS)
         return self._s3
 
     def _copy(self, statement: str) -> int:
@@ -130,7 +131,7 @@ class LocalWarehouse(Warehouse):
             self.con,
             statement,
             self._s3_client(),
-            paths.state_dir() / "s3-cache",
+            paths.copy_cache_dir(),
             column_lengths=declared_lengths().get(table),
         )
         self.copy_results.append(result)
