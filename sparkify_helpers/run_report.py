@@ -105,19 +105,46 @@ def _load_errors_section(run_dir: Path, limit: int = 50) -> str:
 
 
 def _charts_section(run_dir: Path) -> str:
-    charts = sorted((run_dir / "charts").glob("*.png"))
+    from sparkify_helpers.analytics import QUESTIONS
+
+    order = list(QUESTIONS)
+    charts = sorted(
+        (run_dir / "charts").glob("*.png"),
+        key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem),
+    )
     if not charts:
         return "<h2>Charts</h2><p class='muted'>No charts were produced.</p>"
     figures = []
     for png in charts:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
-        caption = html.escape(png.stem.replace("_", " ").lstrip("0123456789 ").capitalize())
+        title = QUESTIONS[png.stem].title if png.stem in QUESTIONS else png.stem.replace("_", " ")
+        caption = html.escape(title)
         figures.append(
             f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
             f"<figcaption>{caption} · <a href='charts/{html.escape(png.name)}'>PNG</a>"
             "</figcaption></figure>"
         )
     return "<h2>Charts</h2>" + "".join(figures)
+
+
+def _results_note(run_dir: Path) -> str:
+    """The match-rate line of the run's ``etl_*.results``, when the load got that far."""
+    for results in sorted(run_dir.glob("etl_*.results")):
+        for line in results.read_text().splitlines():
+            if line.startswith("songplays match rate:"):
+                return f"<p>{html.escape(line)} · <a href='{results.name}'>{results.name}</a></p>"
+    return ""
+
+
+def _schema_section(run_dir: Path) -> str:
+    diagram = run_dir / "star_schema.png"
+    if not diagram.exists():
+        return ""
+    data = base64.b64encode(diagram.read_bytes()).decode("ascii")
+    return (
+        "<h2>Star schema</h2><figure><img alt='Star schema drawn from sql/create' "
+        f"src='data:image/png;base64,{data}'></figure>"
+    )
 
 
 def build_report(result) -> str:
@@ -146,9 +173,11 @@ def build_report(result) -> str:
             _table(
                 _read_csv(run_dir / "row_counts.csv"), "No row counts (the load did not finish)."
             ),
+            _results_note(run_dir),
             _quality_section(run_dir),
             _load_errors_section(run_dir),
             _charts_section(run_dir),
+            _schema_section(run_dir),
             "</body></html>",
         ]
     )
