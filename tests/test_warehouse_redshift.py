@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from sparkify_helpers import aws, config, paths
-from sparkify_helpers.errors import CopyError, WarehouseError
+from sparkify_helpers import aws, config, errors, paths
+from sparkify_helpers.errors import CopyError, CredentialsError, WarehouseError
 from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, redshift_url, resolve_login
 
 
@@ -73,3 +73,16 @@ def test_a_failing_copy_raises_copy_error_with_the_rows_from_stl_load_errors(sta
     errors = caught.value.load_errors
     assert isinstance(errors, pd.DataFrame)
     assert errors.loc[0, "err_code"] == 1207
+
+
+def test_no_password_anywhere_says_what_failed_and_what_to_do(settings, mocked_aws, monkeypatch):
+    def refused(_settings, *args, **kwargs):
+        raise errors.AccessDeniedError("not allowed: redshift:GetClusterCredentials")
+
+    monkeypatch.setattr(aws, "cluster_credentials", refused)
+    monkeypatch.setattr(aws, "master_password_secret", lambda _settings: None)
+    details = aws.ConnectionDetails(host="h", port=5439, db_name="d", db_user="admin")
+    with pytest.raises(CredentialsError) as caught:
+        resolve_login(settings, details)
+    message = str(caught.value)
+    assert "redshift:GetClusterCredentials" in message and "SPARKIFY_DB_PASSWORD" in message

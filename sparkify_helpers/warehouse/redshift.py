@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from sparkify_helpers.errors import CopyError, CredentialsError, WarehouseError
+from sparkify_helpers.errors import CopyError, CredentialsError, SparkifyError, WarehouseError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
     StatementResult,
@@ -40,23 +40,24 @@ def redshift_url(host: str, port: int, database: str, user: str, password: str) 
 
 
 def resolve_login(settings, details) -> tuple[str, str]:
-    """(user, password) from IAM temporary credentials, the environment or Secrets Manager."""
+    """(user, password) from the environment, IAM temporary credentials or Secrets Manager."""
     from sparkify_helpers import aws
 
     if settings.db_password is not None:
         return details.db_user, settings.db_password.get_secret_value()
     try:
-        return aws.cluster_credentials(settings)
-    except CredentialsError:
-        raise
-    except Exception as exc:  # fall back to the managed secret before giving up
-        log.info("IAM database credentials unavailable (%s); trying Secrets Manager", exc)
+        user, password = aws.cluster_credentials(settings)
+        return user, password
+    except SparkifyError as exc:  # fall back to the managed secret before giving up
+        iam_problem = str(exc)
+        log.warning("IAM database credentials unavailable: %s; trying Secrets Manager", exc)
     secret = aws.master_password_secret(settings)
     if secret:
         return details.db_user, secret
     raise CredentialsError(
-        "No database password: allow `redshift:GetClusterCredentials` for your AWS identity, "
-        "or set SPARKIFY_DB_PASSWORD in your environment (never in a file)."
+        f"No database password. IAM temporary credentials failed ({iam_problem}) and the "
+        "cluster has no Secrets Manager password. Allow `redshift:GetClusterCredentials` for "
+        "your AWS identity, or set SPARKIFY_DB_PASSWORD in your environment (never in a file)."
     )
 
 
