@@ -204,7 +204,8 @@ def render(results: dict[str, Any]) -> str:
         f"`{results['command']}`",
         "",
         "Each size runs in fresh worker processes (load, then floor), so the peaks are "
-        "independent. The load uses a cold COPY cache and a new DuckDB file. "
+        "independent. Seeding warms the COPY cache as `sparkify run` does (fetch then only "
+        "lists and checks it); the load uses a new DuckDB file. "
         "events/s = N / stage seconds; MB/s = raw input bytes (log_data + song_data) / stage "
         "seconds; peak RSS = the worker process plus its moto server child, sampled every 50 ms.",
         "",

@@ -100,17 +100,26 @@ def test_whole_workbook_on_the_real_sample(run_env, sample_dir):
     assert _no_new_processes(before) == []
 
 
-def test_whole_workbook_on_generated_data(run_env):
+def test_whole_workbook_on_generated_data_then_teardown(run_env):
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     result = runner.run_workbook(
         runner.RunOptions(
-            out=run_env / "runs", warehouse=run_env / "wh.duckdb", events=4000, seed=7
+            out=run_env / "runs",
+            warehouse=run_env / "wh.duckdb",
+            events=4000,
+            seed=7,
+            teardown=True,
         )
     )
     _assert_complete_run(result)
     counts = pd.read_csv(result.run_dir / "row_counts.csv").set_index("table")["rows"]
     generated = Path(result.seeded["folder"])
     assert counts.to_dict() == _expected_counts(generated)
+    teardown = result.run_dir / f"{runner.TEARDOWN}.ipynb"
+    assert [nb.name for nb in result.notebooks][-1] == runner.TEARDOWN
+    assert _error_outputs(teardown) == []
+    shown = json.dumps(json.loads(teardown.read_text())["cells"])
+    assert "cluster sparkify-local" in shown and "IAM role" in shown
     assert _no_new_processes(before) == []
 
 

@@ -12,6 +12,11 @@ Redshift's documentation where it says so:
   boundary;
 - TIMEFORMAT 'epochmillisecs' / 'epochsecs' read numbers; 'auto' or none reads ISO-like text;
   a Redshift format string ('YYYY-MM-DD HH24:MI:SS') maps to strptime.
+
+Hot paths are guarded so the common value skips the costly general expression (regexes,
+trims): a canonical integer ("4197", checked by a cast round trip), a number the cast reads
+as is, a text that does not start with whitespace. Each guard only admits values for which
+it gives what the general expression gives.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ _INT_LABELS = {
     "BIGINT": "Long",
     "HUGEINT": "Long",
 }
+_RE2_SPACES = "(9, 10, 12, 13, 32)"
 _FORMAT_TOKENS = [
     ("HH24", "%H"),
     ("HH12", "%I"),
@@ -86,7 +92,8 @@ def _text(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
     if cmd.emptyasnull:
         nulls.append(f"{raw} = ''")
     if cmd.blanksasnull:
-        nulls.append(rf"({raw} <> '' AND regexp_full_match({raw}, '\s+'))")
+        # RE2's \s is [\t\n\f\r ]: only a text starting with one of those can be blank.
+        nulls.append(rf"(ascii({raw}) IN {_RE2_SPACES} AND regexp_full_match({raw}, '\s+'))")
     value = f"CASE WHEN {' OR '.join(nulls)} THEN NULL ELSE {raw} END" if nulls else raw
     if col.length is None:
         return Conversion(value, "NULL", "NULL")
@@ -103,20 +110,25 @@ def _text(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
     )
 
 
+def _missing_or(raw: str, code: str) -> str:
+    """The error SQL of a non-text column: ``code`` when the value is NULL but the trimmed
+    text is not empty (blank fields load as NULL); the trim runs on NULL values only."""
+    return f"CASE WHEN __VAL__ IS NULL THEN CASE WHEN trim({raw}) <> '' THEN {code} END END"
+
+
 def _integer(col: TargetColumn, raw: str) -> Conversion:
     s = f"trim({raw})"
     digits = rf"regexp_full_match({s}, '[+-]?[0-9]+(\.0*)?')"
     as_double = f"try_cast({s} AS DOUBLE)"
     whole = f"(isfinite({as_double}) AND {as_double} = trunc({as_double}))"
+    cast = f"try_cast({raw} AS {col.type})"
     value = (
-        f"CASE WHEN {s} = '' THEN NULL "
+        f"CASE WHEN CAST({cast} AS VARCHAR) = {raw} THEN {cast} "
+        f"WHEN {s} = '' THEN NULL "
         rf"WHEN {digits} THEN try_cast(regexp_replace({s}, '\.0*$', '') AS {col.type}) "
         f"WHEN {whole} THEN try_cast({as_double} AS {col.type}) END"
     )
-    error = (
-        f"CASE WHEN {s} <> '' AND __VAL__ IS NULL "
-        f"THEN CASE WHEN {digits} OR {whole} THEN 1222 ELSE 1207 END END"
-    )
+    error = _missing_or(raw, f"CASE WHEN {digits} OR {whole} THEN 1222 ELSE 1207 END")
     label = _INT_LABELS.get(col.type.upper(), "Integer")
     reason = (
         f"CASE WHEN __CODE__ = 1222 THEN format('Overflow, Value ''{{}}'', Type: {label}', {s}) "
@@ -125,32 +137,47 @@ def _integer(col: TargetColumn, raw: str) -> Conversion:
     return Conversion(value, error, reason)
 
 
-def _cast(col: TargetColumn, raw: str, code: int, reason: str) -> Conversion:
+def _cast(col: TargetColumn, raw: str, code: int, reason: str, untrimmed: bool) -> Conversion:
+    """A plain cast of the trimmed text. ``untrimmed``: try the text as is first (numbers and
+    booleans, whose casts skip surrounding whitespace themselves, so the value is the same)."""
     s = f"trim({raw})"
     value = f"CASE WHEN {s} = '' THEN NULL ELSE try_cast({s} AS {col.type}) END"
-    return Conversion(value, f"CASE WHEN {s} <> '' AND __VAL__ IS NULL THEN {code} END", reason)
+    if untrimmed:
+        cast = f"try_cast({raw} AS {col.type})"
+        value = f"CASE WHEN {cast} IS NOT NULL THEN {cast} WHEN {s} = '' THEN NULL ELSE {value} END"
+    return Conversion(value, _missing_or(raw, str(code)), reason)
 
 
 def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Conversion:
     s = f"trim({raw})"
     mode = (fmt or "auto").lower()
+    value = None
     if not is_date and mode in ("epochmillisecs", "epochsecs"):
         scale = 1000 if mode == "epochmillisecs" else 1_000_000
+
+        def epoch(number: str) -> str:
+            return f"make_timestamp(CAST(round({number} * {scale}) AS BIGINT))"
+
         number = f"try_cast({s} AS DOUBLE)"
-        parsed = (
-            f"CASE WHEN isfinite({number}) "
-            f"THEN make_timestamp(CAST(round({number} * {scale}) AS BIGINT)) END"
+        parsed = f"CASE WHEN isfinite({number}) THEN {epoch(number)} END"
+        # The double cast skips surrounding whitespace itself: a number read from the
+        # untrimmed text is the trimmed text's number.
+        direct = f"try_cast({raw} AS DOUBLE)"
+        value = (
+            f"CASE WHEN isfinite({direct}) THEN CAST({epoch(direct)} AS {col.type}) "
+            f"WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
         )
     elif mode == "auto":
         parsed = f"try_cast({s} AS {'DATE' if is_date else 'TIMESTAMP'})"
     else:
         parsed = f"try_strptime({s}, {sql_string(strptime_format(fmt or ''))})"
-    value = f"CASE WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
+    if value is None:
+        value = f"CASE WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
     code, what = (1205, "date") if is_date else (1206, "timestamp")
     shown = fmt or ("YYYY-MM-DD" if is_date else "YYYY-MM-DD HH24:MI:SS")
     return Conversion(
         value,
-        f"CASE WHEN {s} <> '' AND __VAL__ IS NULL THEN {code} END",
+        _missing_or(raw, str(code)),
         sql_string(f"Invalid {what} format or value [{shown}]"),
     )
 
@@ -164,14 +191,17 @@ def conversion(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
         conv = _integer(col, raw)
     elif family in ("float", "decimal"):
         label = "Double" if family == "float" else "Decimal"
-        conv = _cast(col, raw, 1207, _invalid_digit(raw, label, r"^[+-]?[0-9]*\.?[0-9]*"))
+        reason = _invalid_digit(raw, label, r"^[+-]?[0-9]*\.?[0-9]*")
+        conv = _cast(col, raw, 1207, reason, untrimmed=True)
     elif family == "boolean":
-        conv = _cast(col, raw, 1210, "'Invalid boolean format: expected true/false, t/f or 1/0'")
+        reason = "'Invalid boolean format: expected true/false, t/f or 1/0'"
+        conv = _cast(col, raw, 1210, reason, untrimmed=True)
     elif family in ("timestamp", "date"):
         fmt = cmd.dateformat if family == "date" else cmd.timeformat
         conv = _temporal(col, raw, fmt, family == "date")
     else:
-        conv = _cast(col, raw, 1216, sql_string(f"Invalid input value for type {col.type}"))
+        reason = sql_string(f"Invalid input value for type {col.type}")
+        conv = _cast(col, raw, 1216, reason, untrimmed=False)
     if col.nullable:
         return conv
     return Conversion(

@@ -36,6 +36,8 @@ class CopyResult:
     load_errors: pd.DataFrame
     seconds: float
     files_downloaded: int = 0
+    batches: int = 0
+    exact_batches: int = 0
 
 
 def _jsonpaths(s3: Any, cmd: CopyCommand, columns: list[TargetColumn]) -> list[str] | None:
@@ -90,14 +92,18 @@ def execute_copy(
         load_errors=outcome.load_errors,
         seconds=time.perf_counter() - started,
         files_downloaded=sum(f.downloaded for f in files),
+        batches=outcome.batches,
+        exact_batches=outcome.exact_batches,
     )
     log.info(
-        "COPY %s: %d files, %d bytes, %d rows loaded, %d rejected, %.2fs",
+        "COPY %s: %d files, %d bytes, %d rows loaded, %d rejected, %d batches (%d exact), %.2fs",
         result.table,
         result.files,
         result.bytes,
         result.rows_loaded,
         result.rows_rejected,
+        result.batches,
+        result.exact_batches,
         result.seconds,
     )
     return result

@@ -1,13 +1,18 @@
-"""Load cached files into the target table in DuckDB SQL: map fields, convert, reject, insert.
+"""Load cached files into the target table in batches of bounded size, with MAXERROR over all.
 
-Three set-based steps over temp tables: records (one per JSON object, see ``records``),
-converted values with a Redshift error code per column (see ``convert``), then either a
-failure (more rejected rows than MAXERROR, nothing inserted) or one INSERT of the good rows.
+Files are taken in batches (``batches``, ``BATCH_BYTES`` each) so memory does not grow with
+the input. Each batch tries the fast path (``fast``) and falls back to the exact one
+(``exact``), which appends its rejections to a temp errors table; both insert the good rows
+into the target table straight away. At the end, more rejections than MAXERROR fail the
+COPY and undo what it inserted: it rolls back its own transaction when the connection had
+none open, and otherwise deletes the rows it appended (DuckDB numbers appended rows upwards,
+so they are the rows above the highest ``rowid`` seen before the first batch).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,14 +20,22 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from sparkify_helpers.copy import exact, fast
+from sparkify_helpers.copy.batches import DEFAULT_BATCH_BYTES, BatchInput, plan_batches
 from sparkify_helpers.copy.columns import TargetColumn
-from sparkify_helpers.copy.convert import conversion
 from sparkify_helpers.copy.fetch import CachedFile
-from sparkify_helpers.copy.load_errors import LOAD_ERRORS_COLUMNS, failure_message
-from sparkify_helpers.copy.records import load_records
-from sparkify_helpers.copy.sqltext import sql_ident, sql_string
+from sparkify_helpers.copy.load_errors import (
+    LOAD_ERRORS_COLUMNS,
+    LOAD_ERRORS_TYPES,
+    failure_message,
+)
+from sparkify_helpers.copy.sqltext import sql_ident
 from sparkify_helpers.copy.statement import CopyCommand
 from sparkify_helpers.errors import CopyError
+
+log = logging.getLogger(__name__)
+
+BATCH_BYTES = DEFAULT_BATCH_BYTES
 
 
 @dataclass(frozen=True)
@@ -32,82 +45,44 @@ class LoadOutcome:
     rows_loaded: int
     rows_rejected: int
     load_errors: pd.DataFrame
+    batches: int = 0
+    exact_batches: int = 0
 
 
-def _fields_sql(
-    records: str, columns: list[TargetColumn], cmd: CopyCommand, paths: list[str] | None
-) -> str:
-    """Readable records with each column's field as text ``r_i`` (NULL when absent or null).
-
-    Fixed paths are read with one ``json_extract_string`` call (one parse per record);
-    'auto ignorecase' looks each column up among the record's keys.
-    """
-    readable = f"FROM {records} WHERE status_code IS NULL"
-    if not cmd.ignorecase:
-        fixed = paths or [f'$."{c.name.lower()}"' for c in columns]
-        listed = ", ".join(sql_string(p) for p in fixed)
-        fields = ", ".join(f"f[{i + 1}] AS r_{i}" for i in range(len(columns)))
-        return (
-            f"SELECT rec_id, {fields} "
-            f"FROM (SELECT rec_id, json_extract_string(text, [{listed}]) AS f {readable})"
-        )
-    keys = [
-        f"list_filter(json_keys(text), lambda k: lower(k) = {sql_string(c.name.lower())})[1]"
-        for c in columns
-    ]
-    fields = ", ".join(
-        f"json_extract_string(text, '$.\"' || {key} || '\"') AS r_{i}" for i, key in enumerate(keys)
-    )
-    return f"SELECT rec_id, {fields} {readable}"
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection has a transaction open (autocommit gives each query a new id)."""
+    first = con.execute("SELECT txid_current()").fetchone()[0]
+    return con.execute("SELECT txid_current()").fetchone()[0] == first
 
 
-def _converted_sql(
-    records: str, columns: list[TargetColumn], cmd: CopyCommand, paths: list[str] | None
-) -> str:
-    """Per readable record: value ``v_i``, error code ``e_i`` and raw text ``r_i`` (on error)."""
-    convs = [conversion(c, cmd, f"r_{i}") for i, c in enumerate(columns)]
-    idx = range(len(columns))
-    values = ", ".join(f"{convs[i].value} AS v_{i}" for i in idx)
-    errors = ", ".join(f"{convs[i].error_sql(f'v_{i}')} AS e_{i}" for i in idx)
-    kept = ", ".join(
-        f"v_{i}, e_{i}, CASE WHEN e_{i} IS NOT NULL THEN r_{i} END AS r_{i}" for i in idx
-    )
-    return f"""
-SELECT rec_id, {kept} FROM (
-    SELECT *, {errors} FROM (
-        SELECT *, {values} FROM ({_fields_sql(records, columns, cmd, paths)})
-    )
-)
-"""
-
-
-def _errors_sql(records: str, converted: str, columns: list[TargetColumn], cmd: CopyCommand) -> str:
-    """stl_load_errors rows: unreadable records plus the first bad column of converted ones."""
-    convs = [conversion(c, cmd, f"r_{i}") for i, c in enumerate(columns)]
-    idx = range(len(columns))
-
-    def pick(parts: list[str]) -> str:
-        return "CASE k " + " ".join(f"WHEN {i} THEN {p}" for i, p in enumerate(parts)) + " END"
-
-    names = [sql_string(c.name) for c in columns]
-    types = [sql_string(c.redshift_type) for c in columns]
-    lengths = [sql_string(str(c.length)) if c.length else "NULL" for c in columns]
-    first_bad = "CASE " + " ".join(f"WHEN e_{i} IS NOT NULL THEN {i}" for i in idx) + " END"
-    return f"""
-SELECT $query::BIGINT AS query, $starttime::TIMESTAMP AS starttime, $tbl AS tbl,
-    filename, line_number, NULL AS colname, NULL AS type, NULL AS col_length, raw_line,
-    NULL AS raw_field_value, status_code AS err_code, status_reason AS err_reason
-FROM {records} WHERE status_code IS NOT NULL
-UNION ALL
-SELECT $query::BIGINT, $starttime::TIMESTAMP, $tbl, r.filename, r.line_number,
-    {pick(names)}, {pick(types)}, {pick(lengths)}, r.raw_line,
-    left({pick([f"r_{i}" for i in idx])}, 1024),
-    {pick([f"e_{i}" for i in idx])},
-    {pick([convs[i].reason_sql(f"e_{i}") for i in idx])}
-FROM (SELECT *, {first_bad} AS k FROM {converted}) c JOIN {records} r USING (rec_id)
-WHERE k IS NOT NULL
-ORDER BY filename, line_number
-"""
+def _load_batches(
+    con: duckdb.DuckDBPyConnection,
+    cmd: CopyCommand,
+    columns: list[TargetColumn],
+    files: list[CachedFile],
+    json_paths: list[str] | None,
+    errors_table: str,
+    error_params: dict,
+) -> tuple[int, int, int]:
+    """Load every batch, fast path first; return rows inserted, batches, exact batches."""
+    target = ".".join(sql_ident(p) for p in cmd.table.split("."))
+    names = ", ".join(sql_ident(c.name) for c in columns)
+    insert_into = f"INSERT INTO {target} ({names})"
+    inserted = exact_batches = 0
+    planned = plan_batches(files, BATCH_BYTES, gunzipped=cmd.gzip)
+    for number, files_of_batch in enumerate(planned, start=1):
+        with BatchInput(con, files_of_batch) as batch:
+            rows = fast.load_batch(con, batch, cmd, columns, json_paths, insert_into)
+            if rows is None:
+                exact_batches += 1
+                log.debug(
+                    "COPY %s: batch %d/%d takes the exact path", cmd.table, number, len(planned)
+                )
+                rows = exact.load_batch(
+                    con, batch, cmd, columns, json_paths, insert_into, errors_table, error_params
+                )
+        inserted += int(rows)
+    return inserted, len(planned), exact_batches
 
 
 def run_load(
@@ -119,41 +94,52 @@ def run_load(
     query_id: int,
     starttime: datetime,
 ) -> LoadOutcome:
-    """Read, convert and insert; raise CopyError (with ``.load_errors``) past MAXERROR."""
-    suffix = uuid.uuid4().hex[:12]
-    records, converted = f"__copy_records_{suffix}", f"__copy_converted_{suffix}"
+    """Read, convert and insert; raise CopyError (with ``.load_errors``) past MAXERROR.
+
+    Runs in the caller's transaction, or in one of its own when the connection has none.
+    """
+    target = ".".join(sql_ident(p) for p in cmd.table.split("."))
+    errors_table = f"__copy_errors_{uuid.uuid4().hex[:12]}"
+    error_params = {"query": query_id, "starttime": starttime, "tbl": cmd.table}
+    own = False
     try:
-        load_records(
-            con,
-            records,
-            [str(f.path) for f in files],
-            [f.uri for f in files],
-            cmd.acceptinvchars,
-            json_objects_only=json_paths is None,
+        own = not _in_transaction(con)
+        if own:
+            con.execute("BEGIN TRANSACTION")
+        before = None if own else con.execute(f"SELECT max(rowid) FROM {target}").fetchone()[0]
+        columns_sql = ", ".join(f"{n} {t}" for n, t in LOAD_ERRORS_TYPES.items())
+        con.execute(f"CREATE TEMP TABLE {errors_table} ({columns_sql})")
+        inserted, batches, exact_batches = _load_batches(
+            con, cmd, columns, files, json_paths, errors_table, error_params
         )
-        con.execute(
-            f"CREATE TEMP TABLE {converted} AS {_converted_sql(records, columns, cmd, json_paths)}"
-        )
-        params = {"query": query_id, "starttime": starttime, "tbl": cmd.table}
-        errors = con.execute(_errors_sql(records, converted, columns, cmd), params).df()
-        errors = errors[list(LOAD_ERRORS_COLUMNS)]
+        errors = con.execute(f"SELECT * FROM {errors_table} ORDER BY filename, line_number").df()[
+            list(LOAD_ERRORS_COLUMNS)
+        ]
+        con.execute(f"DROP TABLE {errors_table}")
         if len(errors) > cmd.maxerror:
+            if not own and inserted:
+                since = "" if before is None else f" WHERE rowid > {int(before)}"
+                con.execute(f"DELETE FROM {target}{since}")
             failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror))
             failure.load_errors = errors  # type: ignore[attr-defined]
             raise failure
-        target = ".".join(sql_ident(p) for p in cmd.table.split("."))
-        names = ", ".join(sql_ident(c.name) for c in columns)
-        good = " AND ".join(f"e_{i} IS NULL" for i in range(len(columns))) or "TRUE"
-        values = ", ".join(f"v_{i}" for i in range(len(columns)))
-        inserted = con.execute(
-            f"INSERT INTO {target} ({names}) SELECT {values} FROM {converted} WHERE {good}"
-        ).fetchone()[0]
+        if own:
+            con.execute("COMMIT")
     except duckdb.Error as exc:
+        _abandon(con, own, errors_table)
         raise CopyError(
             f"Load into table '{cmd.table}' failed while reading or inserting the data: {exc}"
         ) from exc
-    finally:
-        for name in (converted, records):
-            with contextlib.suppress(duckdb.Error):
-                con.execute(f"DROP TABLE IF EXISTS {name}")
-    return LoadOutcome(int(inserted), len(errors), errors)
+    except BaseException:
+        _abandon(con, own, errors_table)
+        raise
+    return LoadOutcome(inserted, len(errors), errors, batches, exact_batches)
+
+
+def _abandon(con: duckdb.DuckDBPyConnection, own: bool, errors_table: str) -> None:
+    """After a failure: roll back our own transaction, or drop the errors table in the caller's."""
+    with contextlib.suppress(duckdb.Error):
+        if own:
+            con.execute("ROLLBACK")
+        else:
+            con.execute(f"DROP TABLE IF EXISTS {errors_table}")

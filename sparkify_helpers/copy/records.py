@@ -1,12 +1,14 @@
-"""Read cached COPY files into JSON records in one DuckDB pass, with per-file line numbers.
+"""Read a batch of cached COPY files into JSON records in one DuckDB pass, with line numbers.
 
-Files are read with ``read_blob`` and split into lines. A record starts at a line whose first
-character is ``{`` or ``[`` and takes the following lines that do not (so newline-delimited
-files give one record per line and pretty-printed objects span lines). A line with invalid
-UTF-8 is read byte by byte through DuckDB's escaped BLOB text: its record is rejected
-(code 1220), or with ACCEPTINVCHARS each invalid byte becomes the replacement character.
-Records on one line after another (``{...}{...}``) are not split and are rejected as
-invalid JSON.
+This is the exact reader: it handles every input, and the fast path (``fast``) falls back to
+it for any batch it is not sure about. The files' bytes come from a relation of
+``(path, content)`` rows (see ``batches``) and are split into lines. A record starts at a
+line whose first character is ``{`` or ``[`` and takes the following lines that do not (so
+newline-delimited files give one record per line and pretty-printed objects span lines). A
+line with invalid UTF-8 is read byte by byte through DuckDB's escaped BLOB text: its record
+is rejected (code 1220), or with ACCEPTINVCHARS each invalid byte becomes the replacement
+character. Records on one line after another (``{...}{...}``) are not split and are rejected
+as invalid JSON.
 """
 
 from __future__ import annotations
@@ -44,8 +46,9 @@ def _replaced(acceptinvchars: str | None) -> str:
     return rf"try(decode(replace({fixed}, '\y', '\x')::BLOB))"
 
 
-def records_sql(acceptinvchars: str | None) -> str:
-    """A query over parameters (paths, uris) giving one row per record.
+def records_sql(acceptinvchars: str | None, blobs: str) -> str:
+    """A query over ``blobs`` (rows of ``path, content``) and parameters (paths, uris) giving
+    one row per record.
 
     Single-line records (the common case) skip the aggregation that multi-line ones need.
     ``dotted`` (the line with invalid bytes shown as '.') is NULL for valid UTF-8 lines.
@@ -53,9 +56,9 @@ def records_sql(acceptinvchars: str | None) -> str:
     return f"""
 WITH files AS (SELECT unnest($paths) AS path, unnest($uris) AS uri),
 blobs AS (
-    SELECT filename AS path, try(decode(content)) AS txt,
+    SELECT path, try(decode(content)) AS txt,
         CASE WHEN try(decode(content)) IS NULL THEN content::VARCHAR END AS esc
-    FROM read_blob($paths)
+    FROM {blobs}
 ),
 good AS (
     SELECT path, unnest(s) AS line, generate_subscripts(s, 1) AS line_number
@@ -130,11 +133,14 @@ FROM (SELECT *, try(json_type(text)) AS kind FROM ({source}))
 def load_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    paths: list[str],
-    uris: list[str],
+    blobs: str,
+    params: dict[str, list[str]],
     acceptinvchars: str | None,
     json_objects_only: bool,
 ) -> None:
-    """Create temp table ``table`` with every record of the files and its read status."""
-    query = status_sql(records_sql(acceptinvchars), json_objects_only)
-    con.execute(f"CREATE TEMP TABLE {table} AS {query}", {"paths": paths, "uris": uris})
+    """Create temp table ``table`` with every record of the batch and its read status.
+
+    ``blobs`` is the batch's ``(path, content)`` relation; ``params`` its paths and uris.
+    """
+    query = status_sql(records_sql(acceptinvchars, blobs), json_objects_only)
+    con.execute(f"CREATE TEMP TABLE {table} AS {query}", params)

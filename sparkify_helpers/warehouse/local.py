@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from sparkify_helpers.warehouse.base import (
 log = logging.getLogger(__name__)
 
 SCHEMA_CHANGING_KINDS = frozenset({"CREATE", "DROP", "ALTER"})
+MEMORY_LIMIT_ENV = "SPARKIFY_DUCKDB_MEMORY_LIMIT"
+MEMORY_LIMIT_CAP = 4 << 30
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
@@ -49,6 +52,43 @@ def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnec
         if not match:
             raise WarehouseError(f"Cannot open the local warehouse {path}: {exc}") from exc
         raise WarehouseLockedError(lock_message(path, int(match["pid"]), match["exe"])) from exc
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit: ``$SPARKIFY_DUCKDB_MEMORY_LIMIT``, else 4 GiB or a quarter of RAM.
+
+    DuckDB's own default (80% of RAM) lets one load take the machine; with a limit it spills
+    to ``temp_directory`` instead.
+    """
+    configured = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+    if configured:
+        return configured
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        ram = 0
+    limit = min(MEMORY_LIMIT_CAP, ram // 4) if ram > 0 else MEMORY_LIMIT_CAP
+    return f"{limit >> 20}MiB"
+
+
+def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Set the memory limit and a temp directory under the state folder for spilled data."""
+    limit = memory_limit()
+    spill = paths.state_dir() / "duckdb-tmp"
+    try:
+        spill.mkdir(parents=True, exist_ok=True)
+        con.execute("SET memory_limit = ?", [limit])
+        con.execute("SET temp_directory = ?", [str(spill)])
+    except duckdb.Error as exc:
+        raise WarehouseError(
+            f"Cannot set DuckDB's memory limit to {limit!r} ({MEMORY_LIMIT_ENV}): {exc}. "
+            "Use a size such as '4GB' or '512MiB', or unset the variable."
+        ) from exc
+    except OSError as exc:
+        raise WarehouseError(
+            f"Cannot create DuckDB's spill folder {spill}: {exc.strerror or exc}. "
+            "Check the permissions of the state folder (SPARKIFY_STATE_DIR)."
+        ) from exc
 
 
 def declared_lengths() -> dict[str, dict[str, int]]:
@@ -97,6 +137,11 @@ class LocalWarehouse(Warehouse):
         self.path = Path(settings.local.warehouse_path)
         self.read_only = read_only
         self.con = open_duckdb(self.path, read_only=read_only)
+        try:
+            apply_memory_settings(self.con)
+        except WarehouseError:
+            self.con.close()
+            raise
         self.copy_results: list = []
         self._s3 = None
         self._schema: dict[str, dict[str, str]] | None = None
