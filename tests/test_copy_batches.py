@@ -201,3 +201,47 @@ def test_the_local_warehouse_bounds_duckdbs_memory_and_spills_under_the_state_di
     monkeypatch.setenv("SPARKIFY_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(WarehouseError, match="SPARKIFY_DUCKDB_MEMORY_LIMIT"):
         warehouse.connect(settings)
+
+
+def test_a_failure_between_batches_leaves_nothing_in_the_callers_transaction(
+    s3, con, tmp_path, monkeypatch, reader
+) -> None:
+    monkeypatch.setattr(load, "BATCH_BYTES", 1)  # one file per batch
+    for name, value in (("a", 10), ("b", 20), ("c", 30)):
+        put(s3, f"t/{name}.json", ndjson({"id": value}))
+    real = fast.load_batch
+    calls = []
+
+    def third_batch_fails(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise CopyError("the cached file vanished")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fast, "load_batch", third_batch_fails)
+    con.execute("INSERT INTO t (id) VALUES (1)")
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(CopyError, match="vanished"):
+        copy(con, s3, tmp_path, t_copy())
+    con.execute("COMMIT")
+    assert rows(con, "SELECT id FROM t") == [(1,)]
+
+
+def test_a_file_listed_twice_in_a_manifest_is_loaded_twice_on_both_paths(
+    s3, con, tmp_path, monkeypatch, reader
+) -> None:
+    put(s3, "t/a.json", ndjson({"id": 1}, {"id": "x"}))
+    entry = {"url": f"s3://{BUCKET}/t/a.json", "mandatory": True}
+    put(s3, "m.json", json.dumps({"entries": [entry, entry]}))
+    statement = t_copy("MANIFEST MAXERROR 10", source="m.json")
+    fast_path = outcome(con, s3, tmp_path, statement)
+    monkeypatch.setattr(fast, "load_batch", lambda *a, **k: None)  # exact path only
+    assert outcome(con, s3, tmp_path, statement) == fast_path
+    assert fast_path[0] == ("ok", 2, 2)
+
+
+def test_an_epoch_out_of_range_is_a_rejected_row_not_a_failed_copy(s3, con, tmp_path) -> None:
+    put(s3, "t/a.json", ndjson({"id": 1, "seen_at": 1541105830796}, {"id": 2, "seen_at": 1e20}))
+    result = copy(con, s3, tmp_path, t_copy("TIMEFORMAT 'epochmillisecs' MAXERROR 1"))
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert result.load_errors["err_code"].tolist() == [1206]

@@ -87,3 +87,18 @@ def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings):
 def test_table_names_are_checked_not_pasted(settings):
     with warehouse.connect(settings) as dw, pytest.raises(WarehouseError, match="Not a table"):
         dw.row_count("t; DROP TABLE x")
+
+
+def test_a_second_connection_after_duckdb_spilled_to_disk_still_opens(settings, monkeypatch):
+    from sparkify_helpers.warehouse.local import apply_memory_settings, open_duckdb
+
+    monkeypatch.setenv("SPARKIFY_DUCKDB_MEMORY_LIMIT", "64MiB")
+    first = open_duckdb(settings.local.warehouse_path)
+    apply_memory_settings(first)
+    first.execute("CREATE TEMP TABLE x AS SELECT i, repeat('x', 100) s FROM range(3000000) r(i)")
+    first.execute("SELECT count(*) FROM (SELECT * FROM x ORDER BY s DESC, i DESC)").fetchone()
+    second = open_duckdb(settings.local.warehouse_path)
+    apply_memory_settings(second)  # must not fail on the spill folder already in use
+    assert second.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    second.close()
+    first.close()

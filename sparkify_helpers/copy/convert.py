@@ -156,7 +156,8 @@ def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Co
         scale = 1000 if mode == "epochmillisecs" else 1_000_000
 
         def epoch(number: str) -> str:
-            return f"make_timestamp(CAST(round({number} * {scale}) AS BIGINT))"
+            # out-of-range epochs give NULL (so a 1206 rejection), never a failed COPY
+            return f"try(make_timestamp(try_cast(round({number} * {scale}) AS BIGINT)))"
 
         number = f"try_cast({s} AS DOUBLE)"
         parsed = f"CASE WHEN isfinite({number}) THEN {epoch(number)} END"

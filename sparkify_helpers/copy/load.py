@@ -36,6 +36,7 @@ from sparkify_helpers.errors import CopyError
 log = logging.getLogger(__name__)
 
 BATCH_BYTES = DEFAULT_BATCH_BYTES
+_NOT_STARTED = object()  # no rowid read yet: nothing of this COPY to remove
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def run_load(
     target = ".".join(sql_ident(p) for p in cmd.table.split("."))
     errors_table = f"__copy_errors_{uuid.uuid4().hex[:12]}"
     error_params = {"query": query_id, "starttime": starttime, "tbl": cmd.table}
-    own = False
+    own, before = False, _NOT_STARTED
     try:
         own = not _in_transaction(con)
         if own:
@@ -117,29 +118,33 @@ def run_load(
         ]
         con.execute(f"DROP TABLE {errors_table}")
         if len(errors) > cmd.maxerror:
-            if not own and inserted:
-                since = "" if before is None else f" WHERE rowid > {int(before)}"
-                con.execute(f"DELETE FROM {target}{since}")
             failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror))
             failure.load_errors = errors  # type: ignore[attr-defined]
             raise failure
         if own:
             con.execute("COMMIT")
     except duckdb.Error as exc:
-        _abandon(con, own, errors_table)
-        raise CopyError(
-            f"Load into table '{cmd.table}' failed while reading or inserting the data: {exc}"
-        ) from exc
+        _abandon(con, own, errors_table, target, before)
+        raise CopyError(f"Reading or inserting the data failed: {exc}") from exc
     except BaseException:
-        _abandon(con, own, errors_table)
+        _abandon(con, own, errors_table, target, before)
         raise
     return LoadOutcome(inserted, len(errors), errors, batches, exact_batches)
 
 
-def _abandon(con: duckdb.DuckDBPyConnection, own: bool, errors_table: str) -> None:
-    """After a failure: roll back our own transaction, or drop the errors table in the caller's."""
+def _abandon(
+    con: duckdb.DuckDBPyConnection, own: bool, errors_table: str, target: str, before
+) -> None:
+    """After any failure, leave nothing of this COPY behind.
+
+    Our own transaction is rolled back; in the caller's, the rows this COPY appended (above
+    the highest ``rowid`` seen before it) are deleted and the errors table dropped.
+    """
     with contextlib.suppress(duckdb.Error):
         if own:
             con.execute("ROLLBACK")
-        else:
-            con.execute(f"DROP TABLE IF EXISTS {errors_table}")
+            return
+        if before is not _NOT_STARTED:
+            since = "" if before is None else f" WHERE rowid > {int(before)}"
+            con.execute(f"DELETE FROM {target}{since}")
+        con.execute(f"DROP TABLE IF EXISTS {errors_table}")

@@ -54,7 +54,9 @@ def records_sql(acceptinvchars: str | None, blobs: str) -> str:
     ``dotted`` (the line with invalid bytes shown as '.') is NULL for valid UTF-8 lines.
     """
     return f"""
-WITH files AS (SELECT unnest($paths) AS path, unnest($uris) AS uri),
+WITH files AS (  -- distinct: a file listed twice (a manifest may) is read twice by blobs
+    SELECT DISTINCT path, uri FROM (SELECT unnest($paths) AS path, unnest($uris) AS uri)
+),
 blobs AS (
     SELECT path, try(decode(content)) AS txt,
         CASE WHEN try(decode(content)) IS NULL THEN content::VARCHAR END AS esc

@@ -78,7 +78,6 @@ def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
     try:
         spill.mkdir(parents=True, exist_ok=True)
         con.execute("SET memory_limit = ?", [limit])
-        con.execute("SET temp_directory = ?", [str(spill)])
     except duckdb.Error as exc:
         raise WarehouseError(
             f"Cannot set DuckDB's memory limit to {limit!r} ({MEMORY_LIMIT_ENV}): {exc}. "
@@ -89,6 +88,12 @@ def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
             f"Cannot create DuckDB's spill folder {spill}: {exc.strerror or exc}. "
             "Check the permissions of the state folder (SPARKIFY_STATE_DIR)."
         ) from exc
+    current = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    if current != str(spill):  # DuckDB refuses to change it once it has spilled there
+        try:
+            con.execute("SET temp_directory = ?", [str(spill)])
+        except duckdb.Error as exc:
+            log.warning("keeping DuckDB's spill folder %s (%s)", current, exc)
 
 
 def declared_lengths() -> dict[str, dict[str, int]]:
