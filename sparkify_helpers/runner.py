@@ -148,6 +148,10 @@ def seed_emulator(settings, source: str | None, events: int, seed: int) -> dict:
 def run_workbook(options: RunOptions) -> RunResult:
     """Run the workbook headless; the result says which notebook and cell failed, if any."""
     settings = config.load_settings(options.config)
+    if settings.target != "local":
+        from sparkify_helpers import aws
+
+        aws.make_session(settings)  # no credentials: say so now, before any notebook runs
     started_at = datetime.now(timezone.utc)
     run_id = options.run_id or new_run_id(started_at)
     out = Path(options.out or paths.default_runs_dir()).expanduser().resolve()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sparkify_helpers import aws, cli, config
+from sparkify_helpers import aws, cli, config, paths
 
 
 @pytest.fixture
@@ -67,3 +67,16 @@ def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
         assert cli.main(["emulator", "stop"]) == 0
     assert "emulator stopped" in capsys.readouterr().out
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
+
+
+def test_redshift_without_credentials_exits_2_before_any_notebook(state, capsys, monkeypatch):
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SPARKIFY_ALLOWED_CIDR", "203.0.113.5/32")
+    code = cli.main(
+        ["run", "--config", str(paths.config_dir() / "redshift.yaml"), "--out", str(state / "r")]
+    )
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE
+    assert "no AWS credentials" in err and "aws sso login" in err
+    assert not (state / "r").exists()
