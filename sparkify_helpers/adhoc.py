@@ -12,20 +12,7 @@ from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-from sqlalchemy.engine import URL
-
 log = logging.getLogger(__name__)
-
-
-def redshift_url(settings) -> URL:
-    """The cluster's SQLAlchemy URL, logging in with IAM, the environment or Secrets Manager."""
-    from sparkify_helpers import aws
-    from sparkify_helpers.warehouse import redshift
-
-    details = aws.connection_details(settings)
-    user, password = redshift.resolve_login(settings, details)
-    return redshift.redshift_url(details.host, details.port, details.db_name, user, password)
 
 
 def sql_connection(wb, *, headless: bool = False):
@@ -42,4 +29,6 @@ def sql_connection(wb, *, headless: bool = False):
     if headless:
         log.info("Headless run on Redshift: the ad hoc %%sql cells are skipped.")
         return None
-    return sa.create_engine(redshift_url(wb.settings), pool_pre_ping=True)
+    from sparkify_helpers.warehouse.redshift import create_engine
+
+    return create_engine(wb.settings)

@@ -86,3 +86,19 @@ def test_no_password_anywhere_says_what_failed_and_what_to_do(settings, mocked_a
         resolve_login(settings, details)
     message = str(caught.value)
     assert "redshift:GetClusterCredentials" in message and "SPARKIFY_DB_PASSWORD" in message
+
+
+def test_create_engine_logs_in_fresh_and_points_at_the_cluster(settings, monkeypatch):
+    from sparkify_helpers.warehouse import redshift
+
+    details = aws.ConnectionDetails(host="c.example", port=5439, db_name="dw", db_user="admin")
+    monkeypatch.setattr(aws, "connection_details", lambda _settings: details)
+    logins = iter([("IAM:admin", "first"), ("IAM:admin", "second")])
+    monkeypatch.setattr(redshift, "resolve_login", lambda _s, _d: next(logins))
+    first, second = redshift.create_engine(settings), redshift.create_engine(settings)
+    assert (first.url.host, first.url.database, first.url.username) == (
+        "c.example",
+        "dw",
+        "IAM:admin",
+    )
+    assert (first.url.password, second.url.password) == ("first", "second")

@@ -61,6 +61,16 @@ def resolve_login(settings, details) -> tuple[str, str]:
     )
 
 
+def create_engine(settings) -> sa.Engine:
+    """An engine on the cluster with a fresh login (IAM temporary credentials expire)."""
+    from sparkify_helpers import aws
+
+    details = aws.connection_details(settings)
+    user, password = resolve_login(settings, details)
+    url = redshift_url(details.host, details.port, details.db_name, user, password)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
 class RedshiftWarehouse(Warehouse):
     """Redshift over SQLAlchemy; SQL runs as written, COPY runs on the cluster."""
 
@@ -68,16 +78,7 @@ class RedshiftWarehouse(Warehouse):
 
     def __init__(self, settings, engine: sa.Engine | None = None) -> None:
         super().__init__(settings)
-        if engine is None:
-            from sparkify_helpers import aws
-
-            details = aws.connection_details(settings)
-            user, password = resolve_login(settings, details)
-            engine = sa.create_engine(
-                redshift_url(details.host, details.port, details.db_name, user, password),
-                pool_pre_ping=True,
-            )
-        self.engine = engine
+        self.engine = engine if engine is not None else create_engine(settings)
 
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
         results: list[StatementResult] = []
