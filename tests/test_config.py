@@ -23,7 +23,7 @@ NO_ENV: dict[str, str] = {}
 
 LEGACY_SETUP = """\
 AWS:
-  KEY: AKIAEXAMPLEKEY0000C2
+  KEY: AKIA-EXAMPLE-KEY-C2
   SECRET: YsecretEXAMPLEsecretEXAMPLEsecretEXAMPLEC
   REGION: us-west-2
 
@@ -167,12 +167,12 @@ def test_legacy_setup_is_read_with_a_warning_and_keys_stay_hidden(tmp_path, capl
     assert settings.db_password.get_secret_value() == "Sup3rSecretPassw0rd"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("long-lived AWS access keys" in w and "aws configure" in w for w in warnings)
-    for secret in ("AKIAEXAMPLEKEY0000C2", "YsecretEXAMPLE", "Sup3rSecretPassw0rd"):
+    for secret in ("AKIA-EXAMPLE-KEY-C2", "YsecretEXAMPLE", "Sup3rSecretPassw0rd"):
         assert secret not in repr(settings)
         assert secret not in str(settings)
         assert secret not in settings.model_dump_json()
     credentials = make_session(settings).get_credentials()
-    assert credentials.access_key == "AKIAEXAMPLEKEY0000C2"
+    assert credentials.access_key == "AKIA-EXAMPLE-KEY-C2"
 
 
 def test_legacy_dc2_node_type_is_refused_with_the_fix(tmp_path):
