@@ -312,9 +312,9 @@ def _ensure_bucket(s3, bucket: str, region: str) -> None:
 
 def _warm_cache(cache_dir: Path, bucket: str, key: str, source: Path, etag: str) -> None:
     """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag)."""
-    from sparkify_helpers.copy.fetch import S3Object, cache_path
+    from sparkify_helpers.copy.fetch import S3Object, cache_path, plain_etag
 
-    obj = S3Object(bucket, key, source.stat().st_size, etag.strip('"'))  # as listings give it
+    obj = S3Object(bucket, key, source.stat().st_size, plain_etag(etag))
     target = cache_path(cache_dir, obj, False)
     if target.exists():
         return

@@ -19,7 +19,6 @@ from sparkify_helpers.errors import DataCheckError
 log = logging.getLogger(__name__)
 
 QUALITY_COLUMNS = ["check", "severity", "description", "failures", "status", "sample"]
-SEVERITIES = ("error", "warn")
 
 
 @dataclass(frozen=True)
@@ -63,11 +62,7 @@ def run_checks(warehouse, folder: str | Path | None = None, sample_size: int = 5
     folder = Path(folder) if folder else paths.sql_dir() / "checks"
     rows, samples = [], {}
     for sql_file in sqlfiles.read_sql_folder(folder):
-        severity = sql_file.metadata.get("severity", "error").lower()
-        if severity not in SEVERITIES:
-            raise DataCheckError(
-                f"{sql_file.path}: severity must be one of {SEVERITIES}, not {severity!r}."
-            )
+        severity = sql_file.severity or "error"  # read_sql_folder refuses unknown values
         offending = warehouse.query_file(sql_file.path)
         samples[sql_file.name] = offending.head(sample_size)
         failures = len(offending)

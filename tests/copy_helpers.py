@@ -68,6 +68,13 @@ def staging_connection() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def staging_connection_with_t() -> duckdb.DuckDBPyConnection:
+    """The staging tables plus a small table ``t`` of each column kind the COPY converts."""
+    connection = staging_connection()
+    connection.execute("CREATE TABLE t (id INTEGER, name VARCHAR, big BIGINT, seen_at TIMESTAMP)")
+    return connection
+
+
 def put(s3: object, key: str, body: str | bytes) -> str:
     """Upload ``body`` to the test bucket; return its s3:// URI."""
     data = body.encode("utf-8") if isinstance(body, str) else body

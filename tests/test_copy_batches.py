@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
-from copy_helpers import BUCKET, copy, mocked_s3, ndjson, put, staging_connection
+from copy_helpers import BUCKET, copy, mocked_s3, ndjson, put, staging_connection_with_t
 
 from sparkify_helpers import config, warehouse
 from sparkify_helpers.copy import batches, fast, load
@@ -29,8 +29,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = staging_connection()
-    connection.execute("CREATE TABLE t (id INTEGER, name VARCHAR, big BIGINT, seen_at TIMESTAMP)")
+    connection = staging_connection_with_t()
     yield connection
     connection.close()
 

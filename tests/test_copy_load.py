@@ -9,7 +9,15 @@ from datetime import datetime
 
 import duckdb
 import pytest
-from copy_helpers import BUCKET, LOG_JSONPATHS, copy, mocked_s3, ndjson, put, staging_connection
+from copy_helpers import (
+    BUCKET,
+    LOG_JSONPATHS,
+    copy,
+    mocked_s3,
+    ndjson,
+    put,
+    staging_connection_with_t,
+)
 
 from sparkify_helpers.copy import (
     LOAD_ERRORS_COLUMNS,
@@ -50,8 +58,7 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = staging_connection()
-    connection.execute("CREATE TABLE t (id INTEGER, name VARCHAR, big BIGINT, seen_at TIMESTAMP)")
+    connection = staging_connection_with_t()
     yield connection
     connection.close()
 

@@ -31,6 +31,16 @@ def _bars(ax: Axes, labels, values, highlight: int | None = None, horizontal=Fal
         ax.bar(labels, values, color=colours, width=0.75)
 
 
+def _peak_bars(plays: pd.Series, title: str, xlabel: str) -> tuple[Figure, Axes]:
+    """Vertical bars of plays per category with the busiest one highlighted."""
+    fig, ax = style.new_figure()
+    _bars(ax, plays.index, plays.to_numpy(), highlight=int(plays.to_numpy().argmax()))
+    style.label_axes(ax, title, xlabel, "Plays")
+    style.thousands(ax)
+    style.value_grid(ax)
+    return fig, ax
+
+
 def _top_n(frame: pd.DataFrame, label: str, title: str, ylabel: str, footnote: str) -> Figure:
     """Horizontal bars, largest on top, long labels cut with an ellipsis."""
     data = ranked(frame, label)
@@ -58,14 +68,10 @@ def plays_by_hour(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Plays by hour of day"
     if frame.empty:
         return style.no_data(title, footnote)
-    per_hour = hours(frame)
-    fig, ax = style.new_figure()
-    _bars(ax, per_hour.index, per_hour.to_numpy(), highlight=int(per_hour.to_numpy().argmax()))
+    heading = f"{title}: when do listeners press play?"
+    fig, ax = _peak_bars(hours(frame), heading, "Hour of day (UTC)")
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)])
     ax.set_xlim(-0.6, 23.6)
-    style.label_axes(ax, f"{title}: when do listeners press play?", "Hour of day (UTC)", "Plays")
-    style.thousands(ax)
-    style.value_grid(ax)
     return style.finish(fig, footnote=footnote)
 
 
@@ -75,12 +81,7 @@ def plays_by_weekday(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Plays by day of week"
     if frame.empty:
         return style.no_data(title, footnote)
-    days = weekdays(frame)
-    fig, ax = style.new_figure()
-    _bars(ax, days.index, days.to_numpy(), highlight=int(days.to_numpy().argmax()))
-    style.label_axes(ax, f"{title} (UTC)", "Day of week", "Plays")
-    style.thousands(ax)
-    style.value_grid(ax)
+    fig, _ax = _peak_bars(weekdays(frame), f"{title} (UTC)", "Day of week")
     return style.finish(fig, footnote=footnote)
 
 

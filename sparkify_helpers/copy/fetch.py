@@ -122,7 +122,7 @@ def list_prefix(s3: Any, uri: str) -> list[S3Object]:
     with _s3_call(s3, uri, "S3 prefix"):
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             objects.extend(
-                S3Object(bucket, item["Key"], int(item["Size"]), item["ETag"].strip('"'))
+                S3Object(bucket, item["Key"], int(item["Size"]), plain_etag(item["ETag"]))
                 for item in page.get("Contents", [])
                 if not (item["Key"].endswith("/") and int(item["Size"]) == 0)
             )
@@ -153,7 +153,7 @@ def _head(s3: Any, uri: str) -> S3Object | None:
         raise _s3_error(exc, uri, "manifest entry") from exc
     except _UNREACHABLE as exc:
         raise _unreachable(s3, exc, uri) from exc
-    return S3Object(bucket, key, int(head["ContentLength"]), head["ETag"].strip('"'))
+    return S3Object(bucket, key, int(head["ContentLength"]), plain_etag(head["ETag"]))
 
 
 def list_manifest(s3: Any, uri: str) -> list[S3Object]:
@@ -193,6 +193,11 @@ def _map_concurrently(
         results = pool.map(func, items)
         show = progress is not None and len(items) > PROGRESS_THRESHOLD
         return list(tqdm(results, total=len(items), desc=progress, disable=not show))
+
+
+def plain_etag(etag: str) -> str:
+    """An ETag as the cache keys it: without the quotes S3 puts around it."""
+    return etag.strip('"')
 
 
 def cache_path(cache_dir: Path, obj: S3Object, gunzip: bool) -> Path:

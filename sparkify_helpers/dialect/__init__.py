@@ -51,6 +51,7 @@ from sparkify_helpers.sqlfiles import split_statements
 
 __all__ = [
     "TranslationError",
+    "first_keyword",
     "is_copy",
     "is_maintenance",
     "schema_from_sql",
@@ -67,7 +68,7 @@ MAINTENANCE = frozenset({"VACUUM", "ANALYZE"})
 Schema = Mapping[str, Mapping[str, str]]
 
 
-def _first_keyword(statement: str) -> str:
+def first_keyword(statement: str) -> str:
     """The first word of a statement, upper-cased, skipping comments."""
     try:
         tokens = SOURCE.tokenize(statement)
@@ -78,12 +79,12 @@ def _first_keyword(statement: str) -> str:
 
 def is_copy(statement: str) -> bool:
     """True when the statement is a Redshift COPY (run by the COPY emulation, not translated)."""
-    return _first_keyword(statement) == "COPY"
+    return first_keyword(statement) == "COPY"
 
 
 def is_maintenance(statement: str) -> bool:
     """True for VACUUM / ANALYZE, which translate to no local statement."""
-    return _first_keyword(statement) in MAINTENANCE
+    return first_keyword(statement) in MAINTENANCE
 
 
 def _parse(statement: str) -> exp.Expr:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
@@ -12,12 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparkify_helpers import sqlfiles
+from sparkify_helpers import dialect, sqlfiles
 from sparkify_helpers.errors import WarehouseError
 
 log = logging.getLogger(__name__)
-
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 
 
 @dataclass(frozen=True)
@@ -37,8 +34,7 @@ class StatementResult:
 
 def statement_kind(statement: str) -> str:
     """A short label for logs: CREATE, INSERT, DELETE, COPY, SELECT, ..."""
-    words = _COMMENTS.sub(" ", statement).split()
-    return words[0].upper() if words else "EMPTY"
+    return dialect.first_keyword(statement) or "EMPTY"
 
 
 ROW_COUNT_KINDS = frozenset({"INSERT", "DELETE", "UPDATE", "COPY", "MERGE"})
