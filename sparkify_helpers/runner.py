@@ -45,6 +45,8 @@ class RunOptions:
     events: int = DEFAULT_EVENTS
     seed: int = DEFAULT_SEED
     kernel_name: str | None = None
+    notebook_dir: Path | None = None  # where the notebooks are read from (default notebooks/)
+    notebooks: tuple[str, ...] | None = None  # names to run in order (default the workbook's)
 
 
 @dataclass
@@ -167,12 +169,16 @@ def run_workbook(options: RunOptions) -> RunResult:
     result = RunResult(run_id, run_dir, base, started_at)
     _write_run_json(result)  # the notebooks read the run's start time from it
     names = WORKBOOK + ((TEARDOWN,) if options.teardown else ())
+    if options.notebooks is not None:
+        names = tuple(options.notebooks)
+    notebook_dir = Path(options.notebook_dir or paths.notebooks_dir())
     try:
         with _emulator_for(settings):
             if settings.target == "local":
                 result.seeded = seed_emulator(settings, source, options.events, options.seed)
             for name in names:
-                nb = _execute(name, notebook_parameters(name, base), run_dir, options.kernel_name)
+                params = notebook_parameters(name, base)
+                nb = _execute(name, params, run_dir, options.kernel_name, notebook_dir)
                 result.notebooks.append(nb)
                 if nb.status != "ok":
                     break
@@ -195,8 +201,10 @@ def _emulator_for(settings):
         yield info.endpoint_url
 
 
-def _execute(name: str, params: dict, run_dir: Path, kernel_name: str | None) -> NotebookRun:
-    source = paths.notebooks_dir() / f"{name}.ipynb"
+def _execute(
+    name: str, params: dict, run_dir: Path, kernel_name: str | None, notebook_dir: Path
+) -> NotebookRun:
+    source = notebook_dir / f"{name}.ipynb"
     nb = NotebookRun(name, run_dir / f"{name}.ipynb")
     started = time.perf_counter()
     log.info("running %s", name)
@@ -206,7 +214,7 @@ def _execute(name: str, params: dict, run_dir: Path, kernel_name: str | None) ->
             str(nb.output),
             parameters=params,
             kernel_name=kernel_name,
-            cwd=str(paths.notebooks_dir()),
+            cwd=str(notebook_dir),
             progress_bar=False,
             report_mode=False,
         )
