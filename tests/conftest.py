@@ -1,14 +1,23 @@
-"""Shared fixtures: a clean AWS/SPARKIFY environment, moto, and the real sample data."""
+"""Shared fixtures: a clean AWS/SPARKIFY environment, moto, one emulator, the real sample.
+
+Two guards apply to every test: a test leaves no process it started running, and a test
+executes notebooks (papermill) exactly when it is marked ``notebooks``, so
+``pytest -m "not notebooks"`` is the fast inner loop.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import urllib.request
 from pathlib import Path
 
+import papermill
+import psutil
 import pytest
 import yaml
 
-from sparkify_helpers import paths
+from sparkify_helpers import emulator, paths
 
 _SPARKIFY_VARS = (
     "SPARKIFY_CONFIG",
@@ -19,11 +28,94 @@ _SPARKIFY_VARS = (
     "SPARKIFY_DB_PASSWORD",
     "SPARKIFY_WAREHOUSE",
 )
+MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+PROCESS_GRACE_S = 5.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "aws_managed_policies: in-process moto loads the AWS managed IAM policies (slow; "
+        "for tests that attach one, e.g. AmazonS3ReadOnlyAccess)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the real sample is marked ``sample``."""
+    for item in items:
+        if "sample_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sample)
+
+
+# -- guards on every test ---------------------------------------------------------------
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        return f"pid {proc.pid}: {' '.join(proc.cmdline()[:4])}"
+    except psutil.Error:
+        return f"pid {proc.pid}"
+
+
+def _still_running(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_running():
+    """Fails a test that leaves a process it started running (and ends that process).
+
+    Function-scoped and autouse, so it runs after the session and module fixtures: a
+    server those own is already in ``before``.
+    """
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    yield
+    new = [p for p in me.children(recursive=True) if p.pid not in before]
+    if not new:
+        return
+    _, alive = psutil.wait_procs(new, timeout=PROCESS_GRACE_S)
+    left = [p for p in alive if _still_running(p)]
+    if left:
+        described = [_describe(p) for p in left]
+        for proc in left:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        pytest.fail(f"the test left processes running: {described}")
+
+
+@pytest.fixture(autouse=True)
+def _notebooks_marker_is_exact(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A test executes notebooks through papermill if and only if it is marked ``notebooks``."""
+    executed: list[str] = []
+    real = papermill.execute_notebook
+
+    def execute_notebook(input_path, *args, **kwargs):
+        executed.append(Path(str(input_path)).name)
+        return real(input_path, *args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    yield
+    marked = request.node.get_closest_marker("notebooks") is not None
+    if marked and not executed:
+        pytest.fail("marked `notebooks` but executed no notebook: remove the marker")
+    if executed and not marked:
+        pytest.fail(f"executed {executed} without the `notebooks` marker: add it")
+
+
+# -- environment ------------------------------------------------------------------------
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No real AWS: clears AWS_* and SPARKIFY_* overrides, sets dummy credentials."""
+def aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """No real AWS: clears AWS_* and SPARKIFY_* overrides, sets dummy credentials.
+
+    In-process moto loads the AWS managed IAM policies (about a second each time) only for
+    tests marked ``aws_managed_policies``.
+    """
     for var in list(os.environ):
         if var.startswith("AWS_") or var in _SPARKIFY_VARS:
             monkeypatch.delenv(var)
@@ -33,20 +125,77 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    if request.node.get_closest_marker("aws_managed_policies"):
+        monkeypatch.setenv(MANAGED_POLICIES, "true")
+    else:
+        monkeypatch.delenv(MANAGED_POLICIES, raising=False)
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # faster; no AMIs needed
 
 
 @pytest.fixture
-def mocked_aws(aws_env: None):
+def mocked_aws(aws_env: None, monkeypatch: pytest.MonkeyPatch):
     """In-process moto for every AWS service."""
     from moto import mock_aws
 
     with mock_aws():
         yield
+        # moto resets its backends on exit; without this it would load the policies again
+        monkeypatch.delenv(MANAGED_POLICIES, raising=False)
 
 
 @pytest.fixture
+def run_env(aws_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs, emulator state, caches and generated data stay under ``tmp_path``."""
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path
+
+
+# -- the emulator -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def emulator_server(tmp_path_factory: pytest.TempPathFactory):
+    """One moto server subprocess for every test that needs a real endpoint."""
+    state = tmp_path_factory.mktemp("emulator-state")
+    info = emulator.start(state)
+    yield state, info
+    emulator.stop(state)
+
+
+@pytest.fixture
+def emulator_endpoint(aws_env: None, emulator_server, monkeypatch: pytest.MonkeyPatch):
+    """The shared emulator, emptied, as this test's AWS endpoint (its EmulatorInfo)."""
+    _, info = emulator_server
+    request = urllib.request.Request(f"{info.endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):
+        pass
+    monkeypatch.setenv(emulator.ENDPOINT_ENV, info.endpoint_url)
+    return info
+
+
+@pytest.fixture
+def seeded_sample(emulator_endpoint, run_env: Path, sample_dir: Path, monkeypatch):
+    """The real sample in the emulator's bucket (the COPY cache warmed, as ``sparkify run``
+    seeds), the S3 read role, and a warehouse file under ``tmp_path``; (settings, summary)."""
+    from sparkify_helpers import aws, config
+
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(run_env / "wh.duckdb"))
+    settings = config.load_settings()
+    summary = emulator.seed_bucket(
+        settings,
+        sample_dir,
+        bucket=settings.source.bucket,
+        progress=False,
+        cache_dir=paths.copy_cache_dir(),
+    )
+    aws.ensure_role(settings)
+    return settings, summary
+
+
+# -- data -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
 def sample_dir() -> Path:
     """The real Udacity sample; skips when it is absent."""
     path = paths.sample_dataset_dir()

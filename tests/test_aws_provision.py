@@ -42,6 +42,7 @@ def test_plan_needs_no_aws(settings, monkeypatch):
     assert p.allowed_cidr == CIDR and p.role_name == "sparkify-redshift-s3-read"
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_provision_twice_reuses_everything(mocked_aws, settings):
     first = aws.provision(settings, progress=False, poll_s=0)
     second = aws.provision(settings, progress=False, poll_s=0)
@@ -59,6 +60,7 @@ def test_provision_twice_reuses_everything(mocked_aws, settings):
     assert [r["CidrIp"] for r in rules] == [CIDR]
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_role_trusts_redshift_and_reads_s3(mocked_aws, settings):
     arn = aws.ensure_role(settings)
     iam = boto3.client("iam")
@@ -73,6 +75,7 @@ def test_role_trusts_redshift_and_reads_s3(mocked_aws, settings):
     assert [p["PolicyArn"] for p in attached] == [aws.S3_READ_ONLY_POLICY]
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_existing_role_gets_the_missing_policy(mocked_aws, settings):
     iam = boto3.client("iam")
     iam.create_role(RoleName=settings.iam_role_name, AssumeRolePolicyDocument="{}")
@@ -119,6 +122,7 @@ def test_detected_address_is_used(mocked_aws, aws_env, monkeypatch):
     assert aws.ensure_ingress(settings).cidr == "198.51.100.23/32"
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_teardown_twice_succeeds(mocked_aws, settings):
     info = aws.provision(settings, progress=False, poll_s=0)
     first = aws.teardown(settings, progress=False, poll_s=0)
@@ -139,6 +143,7 @@ def test_teardown_twice_succeeds(mocked_aws, settings):
     assert second.final_snapshot is None
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_teardown_can_skip_the_snapshot(mocked_aws, settings):
     aws.provision(settings, progress=False, poll_s=0)
     report = aws.teardown(settings, skip_final_snapshot=True, progress=False, poll_s=0)
@@ -178,6 +183,7 @@ def test_unknown_profile_is_a_credentials_error(aws_env):
         aws.make_session(settings)
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_unmanaged_password_needs_the_environment(mocked_aws, write_config):
     path = write_config(cluster={"manage_master_password": False})
     settings = load_settings(path, environ={"SPARKIFY_ALLOWED_CIDR": CIDR})
@@ -189,6 +195,7 @@ def test_unmanaged_password_needs_the_environment(mocked_aws, write_config):
     assert aws.provision(settings, progress=False, poll_s=0).status == "available"
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_paused_cluster_is_a_state_error_with_a_next_step(mocked_aws, settings):
     aws.provision(settings, progress=False, poll_s=0)
     boto3.client("redshift", region_name="us-west-2").pause_cluster(
@@ -205,6 +212,7 @@ def test_waiting_for_a_missing_cluster_says_to_provision(mocked_aws, settings):
         aws.wait_available(settings, progress=False, poll_s=0)
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_connection_details_and_credentials(mocked_aws, settings, tmp_path):
     info = aws.provision(settings, progress=False, poll_s=0)
     details = aws.connection_details(settings)
@@ -226,6 +234,7 @@ def test_connection_details_without_a_cluster(mocked_aws, settings):
         aws.connection_details(settings)
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_master_password_secret(mocked_aws, settings, monkeypatch):
     aws.provision(settings, progress=False, poll_s=0)
     assert aws.master_password_secret(settings) is None  # moto does not manage the password
@@ -246,6 +255,7 @@ def test_master_password_secret(mocked_aws, settings, monkeypatch):
     assert aws.master_password_secret(settings) == "pw9"
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings):
     from sparkify_helpers.workbook import as_frame
 

@@ -33,6 +33,7 @@ def test_login_prefers_a_password_from_the_environment(settings, monkeypatch):
     assert resolve_login(with_password, details) == ("admin", "from-env")
 
 
+@pytest.mark.aws_managed_policies  # attaches AmazonS3ReadOnlyAccess
 def test_login_falls_back_to_iam_temporary_credentials(settings, mocked_aws):
     aws.provision(settings, progress=False, poll_s=0.1)
     details = aws.connection_details(settings)
