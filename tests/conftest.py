@@ -8,14 +8,17 @@ executes notebooks (papermill) exactly when it is marked ``notebooks``, so
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import os
-import urllib.request
+import shutil
 from pathlib import Path
 
 import papermill
 import psutil
 import pytest
 import yaml
+from moto.iam import models as moto_iam
 
 from sparkify_helpers import emulator, paths
 
@@ -29,6 +32,7 @@ _SPARKIFY_VARS = (
     "SPARKIFY_WAREHOUSE",
 )
 MANAGED_POLICIES = "MOTO_IAM_LOAD_MANAGED_POLICIES"
+POLICIES_ATTACHED = ("AmazonS3ReadOnlyAccess",)  # the AWS managed policies the package attaches
 PROCESS_GRACE_S = 5.0
 
 
@@ -45,6 +49,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "sample_dir" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.sample)
+
+
+@functools.cache
+def _attached_policies() -> str:
+    every = json.loads(moto_iam.aws_managed_policies_data)
+    return json.dumps({name: every[name] for name in POLICIES_ATTACHED})
 
 
 # -- guards on every test ---------------------------------------------------------------
@@ -113,8 +123,9 @@ def _notebooks_marker_is_exact(request: pytest.FixtureRequest, monkeypatch: pyte
 def aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """No real AWS: clears AWS_* and SPARKIFY_* overrides, sets dummy credentials.
 
-    In-process moto loads the AWS managed IAM policies (about a second each time) only for
-    tests marked ``aws_managed_policies``.
+    In-process moto loads AWS managed IAM policies only for tests marked
+    ``aws_managed_policies``, and then only the ones the package attaches (moto's own
+    documents of them): all 1,300 cost over a second each time a backend is made or reset.
     """
     for var in list(os.environ):
         if var.startswith("AWS_") or var in _SPARKIFY_VARS:
@@ -127,6 +138,7 @@ def aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     if request.node.get_closest_marker("aws_managed_policies"):
         monkeypatch.setenv(MANAGED_POLICIES, "true")
+        monkeypatch.setattr(moto_iam, "aws_managed_policies_data", _attached_policies())
     else:
         monkeypatch.delenv(MANAGED_POLICIES, raising=False)
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")  # faster; no AMIs needed
@@ -155,7 +167,11 @@ def run_env(aws_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
 
 @pytest.fixture(scope="session")
 def emulator_server(tmp_path_factory: pytest.TempPathFactory):
-    """One moto server subprocess for every test that needs a real endpoint."""
+    """One moto server subprocess shared by every test that needs a real endpoint.
+
+    Not reset between tests (a reset reloads its IAM policies, over a second): each test
+    leaves it as it found it (tears down what it provisions, puts back what it changes).
+    """
     state = tmp_path_factory.mktemp("emulator-state")
     info = emulator.start(state)
     yield state, info
@@ -164,32 +180,61 @@ def emulator_server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def emulator_endpoint(aws_env: None, emulator_server, monkeypatch: pytest.MonkeyPatch):
-    """The shared emulator, emptied, as this test's AWS endpoint (its EmulatorInfo)."""
+    """The shared emulator as this test's AWS endpoint (its EmulatorInfo)."""
     _, info = emulator_server
-    request = urllib.request.Request(f"{info.endpoint_url}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30):
-        pass
     monkeypatch.setenv(emulator.ENDPOINT_ENV, info.endpoint_url)
     return info
 
 
+@pytest.fixture(scope="session")
+def _sample_in_emulator(emulator_server, sample_dir: Path, tmp_path_factory):
+    """The real sample seeded once into the shared emulator's bucket; (summary, warm cache)."""
+    from sparkify_helpers import config
+
+    _, info = emulator_server
+    cache = tmp_path_factory.mktemp("seeded") / "s3-cache"
+    settings = config.load_settings(
+        paths.config_dir() / "local.yaml", environ={emulator.ENDPOINT_ENV: info.endpoint_url}
+    )
+    with pytest.MonkeyPatch.context() as mp:  # session scope: aws_env is not in force
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.delenv("AWS_PROFILE", raising=False)
+        summary = emulator.seed_bucket(
+            settings, sample_dir, bucket=settings.source.bucket, progress=False, cache_dir=cache
+        )
+    return summary, cache
+
+
 @pytest.fixture
-def seeded_sample(emulator_endpoint, run_env: Path, sample_dir: Path, monkeypatch):
-    """The real sample in the emulator's bucket (the COPY cache warmed, as ``sparkify run``
-    seeds), the S3 read role, and a warehouse file under ``tmp_path``; (settings, summary)."""
+def seeded_sample(emulator_endpoint, _sample_in_emulator, run_env: Path, monkeypatch):
+    """The real sample in the emulator's bucket with this test's COPY cache warmed, as
+    ``sparkify run`` seeds; the S3 read role; a warehouse under ``tmp_path``.
+
+    Returns (settings, seed summary). A test that changes an object puts it back after.
+    """
     from sparkify_helpers import aws, config
 
+    summary, cache = _sample_in_emulator
+    shutil.copytree(cache, paths.copy_cache_dir())
     monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(run_env / "wh.duckdb"))
     settings = config.load_settings()
-    summary = emulator.seed_bucket(
-        settings,
-        sample_dir,
-        bucket=settings.source.bucket,
-        progress=False,
-        cache_dir=paths.copy_cache_dir(),
-    )
     aws.ensure_role(settings)
     return settings, summary
+
+
+@pytest.fixture
+def put_back(seeded_sample, sample_dir: Path):
+    """``put_back(key)`` before changing an object: the sample's bytes return after the test."""
+    from sparkify_helpers import aws
+
+    settings, _ = seeded_sample
+    keys: list[str] = []
+    yield keys.append
+    s3 = aws.client(settings, "s3")
+    for key in keys:
+        body = (sample_dir / key).read_bytes()
+        s3.put_object(Bucket=settings.source.bucket, Key=key, Body=body)
 
 
 # -- data -------------------------------------------------------------------------------

@@ -4,41 +4,35 @@ from __future__ import annotations
 
 import json
 
-import pytest
+import raw_data
 
 from sparkify_helpers import aws, cli, config, paths
 
 
-@pytest.fixture
-def state(aws_env, tmp_path, monkeypatch):
-    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
-    return tmp_path
-
-
-def test_a_missing_config_exits_2_naming_the_file(state, capsys):
-    code = cli.main(["run", "--config", str(state / "nope.yaml"), "--out", str(state / "runs")])
+def test_a_missing_config_exits_2_naming_the_file(run_env, capsys):
+    code = cli.main(["run", "--config", str(run_env / "nope.yaml"), "--out", str(run_env / "runs")])
     err = capsys.readouterr().err
     assert code == cli.EXIT_USAGE
     assert err.startswith("error: ") and "nope.yaml" in err
-    assert not (state / "runs").exists()
+    assert not (run_env / "runs").exists()
 
 
-def test_a_source_without_the_bucket_layout_exits_2_and_says_what_is_expected(state, capsys):
-    (state / "data").mkdir()
-    code = cli.main(["run", "--source", str(state / "data"), "--out", str(state / "runs")])
+def test_a_source_without_the_bucket_layout_exits_2_and_says_what_is_expected(run_env, capsys):
+    (run_env / "data").mkdir()
+    code = cli.main(["run", "--source", str(run_env / "data"), "--out", str(run_env / "runs")])
     err = capsys.readouterr().err
     assert code == cli.EXIT_USAGE
     assert "song_data/" in err and "log_data/" in err
 
 
-def test_an_s3_source_on_the_local_target_is_refused_with_the_alternative(state, capsys):
-    code = cli.main(["run", "--source", "s3://udacity-dend", "--out", str(state / "runs")])
+def test_an_s3_source_on_the_local_target_is_refused_with_the_alternative(run_env, capsys):
+    code = cli.main(["run", "--source", "s3://udacity-dend", "--out", str(run_env / "runs")])
     assert code == cli.EXIT_USAGE
     assert "config/redshift.yaml" in capsys.readouterr().err
 
 
-def test_generate_writes_the_public_bucket_layout(state, capsys):
-    out = state / "data"
+def test_generate_writes_the_public_bucket_layout(run_env, capsys):
+    out = run_env / "data"
     assert cli.main(["generate", "--out", str(out), "--events", "300", "--seed", "3"]) == 0
     assert (out / "log_json_path.json").exists()
     assert list((out / "song_data").rglob("*.json"))
@@ -50,7 +44,7 @@ def test_generate_writes_the_public_bucket_layout(state, capsys):
     assert len(events) == 300
 
 
-def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
+def test_emulator_start_seeds_the_bucket_then_status_and_stop(run_env, capsys):
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
     assert cli.main(["emulator", "start", "--events", "300", "--seed", "5"]) == 0
     try:
@@ -58,10 +52,11 @@ def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
         assert "export SPARKIFY_AWS_ENDPOINT_URL=http://127.0.0.1:" in out
         settings = config.load_settings()
         listed = aws.client(settings, "s3").list_objects_v2(Bucket=settings.source.bucket)
-        keys = [obj["Key"] for obj in listed["Contents"]]
+        keys = {obj["Key"] for obj in listed["Contents"]}
+        generated = run_env / "state" / "generated" / "events-300-seed-5"
+        assert len(raw_data.events(generated)) == 300
+        assert keys == {p.relative_to(generated).as_posix() for p in generated.rglob("*.json")}
         assert "log_json_path.json" in keys
-        assert any(k.startswith("log_data/") for k in keys)
-        assert any(k.startswith("song_data/") for k in keys)
         assert cli.main(["emulator", "status"]) == 0
     finally:
         assert cli.main(["emulator", "stop"]) == 0
@@ -69,14 +64,14 @@ def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
 
 
-def test_redshift_without_credentials_exits_2_before_any_notebook(state, capsys, monkeypatch):
+def test_redshift_without_credentials_exits_2_before_any_notebook(run_env, capsys, monkeypatch):
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SPARKIFY_ALLOWED_CIDR", "203.0.113.5/32")
     code = cli.main(
-        ["run", "--config", str(paths.config_dir() / "redshift.yaml"), "--out", str(state / "r")]
+        ["run", "--config", str(paths.config_dir() / "redshift.yaml"), "--out", str(run_env / "r")]
     )
     err = capsys.readouterr().err
     assert code == cli.EXIT_USAGE
     assert "no AWS credentials" in err and "aws sso login" in err
-    assert not (state / "r").exists()
+    assert not (run_env / "r").exists()

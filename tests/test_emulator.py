@@ -17,18 +17,17 @@ from sparkify_helpers.errors import ConfigError, EmulatorError
 LOCAL_YAML = paths.config_dir() / "local.yaml"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    state = tmp_path_factory.mktemp("emulator-state")
-    info = emulator.start(state)
-    yield state, info
-    emulator.stop(state)
+@pytest.fixture
+def server(emulator_server):
+    """The session's emulator: (state dir, EmulatorInfo)."""
+    return emulator_server
 
 
 @pytest.fixture
-def local_settings(aws_env, server):
-    _, info = server
-    return load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": info.endpoint_url})
+def local_settings(emulator_endpoint):
+    return load_settings(
+        LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": emulator_endpoint.endpoint_url}
+    )
 
 
 def test_start_records_state_and_reuses_the_server(server):

@@ -2,43 +2,35 @@
 
 from __future__ import annotations
 
-import pytest
+import raw_data
 
-from sparkify_helpers import aws, config, emulator, load, paths, warehouse
-
-
-@pytest.fixture
-def seeded(aws_env, sample_dir, tmp_path, monkeypatch):
-    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-    with emulator.running():
-        settings = config.load_settings()
-        summary = emulator.seed_bucket(
-            settings, sample_dir, progress=False, cache_dir=paths.copy_cache_dir()
-        )
-        aws.ensure_role(settings)
-        yield settings, summary
+from sparkify_helpers import aws, load, paths, warehouse
 
 
-def test_the_copy_after_seeding_reads_every_object_from_the_cache(seeded, tmp_path):
-    settings, summary = seeded
+def test_the_copy_after_seeding_reads_every_object_from_the_cache(
+    seeded_sample, sample_dir, tmp_path
+):
+    settings, summary = seeded_sample
     cached = [p for p in paths.copy_cache_dir().rglob("*") if p.is_file()]
-    assert len(cached) == summary.objects
+    assert len(cached) == summary.objects == sum(p.is_file() for p in sample_dir.rglob("*"))
     with warehouse.connect(settings) as dw:
         dw.run_folder(paths.sql_dir() / "create")
         load.copy_staging(dw, tmp_path)
         results = {r.table: r for r in dw.copy_results}
-        assert results["staging_events"].files == 30
-        assert results["staging_songs"].files == 71
+        assert results["staging_events"].files == len(raw_data.log_files(sample_dir))
+        assert results["staging_songs"].files == len(raw_data.song_files(sample_dir))
         assert all(r.files_downloaded == 0 for r in results.values())
-        assert dw.row_count("staging_songs") == 71
+        assert dw.row_count("staging_songs") == len(raw_data.songs(sample_dir))
 
 
-def test_a_changed_object_is_fetched_again_not_served_stale(seeded, tmp_path, sample_dir):
-    settings, _ = seeded
+def test_a_changed_object_is_fetched_again_not_served_stale(
+    seeded_sample, put_back, tmp_path, sample_dir
+):
+    settings, _ = seeded_sample
     s3 = aws.client(settings, "s3")
-    song = next((sample_dir / "song_data").rglob("*.json"))
+    song = raw_data.song_files(sample_dir)[0]
     key = song.relative_to(sample_dir).as_posix()
+    put_back(key)
     s3.put_object(Bucket=settings.source.bucket, Key=key, Body=song.read_bytes() + b"\n")
     with warehouse.connect(settings) as dw:
         dw.run_folder(paths.sql_dir() / "create")
