@@ -1,46 +1,67 @@
-"""The committed notebooks: no outputs, one `parameters` cell, parameters the runner passes."""
+"""The committed notebooks: no outputs, one `parameters` cell, parameters the runner passes.
+
+The fixture notebooks under tests/fixtures/notebooks follow the same rules, so the runner
+runs them exactly as it runs the workbook's.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import papermill
 import pytest
 
 from sparkify_helpers import paths, runner
 
-NOTEBOOKS = runner.WORKBOOK + (runner.TEARDOWN,)
+WORKBOOK = [paths.notebooks_dir() / f"{name}.ipynb" for name in (*runner.WORKBOOK, runner.TEARDOWN)]
+FIXTURES = sorted((Path(__file__).parent / "fixtures" / "notebooks").glob("*.ipynb"))
+BASE_PARAMETERS = {"config", "run_id", "out_dir", "source", "warehouse"}
 
 
-def _cells(name: str) -> list[dict]:
-    return json.loads((paths.notebooks_dir() / f"{name}.ipynb").read_text())["cells"]
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_is_committed_without_outputs(name):
-    code = [c for c in _cells(name) if c["cell_type"] == "code"]
-    assert code, f"{name} has no code cells"
+def test_the_workbook_and_the_fixtures_are_all_here():
+    assert [p.name for p in sorted(paths.notebooks_dir().glob("0*.ipynb"))] == [
+        "01_provision.ipynb",
+        "02_create_tables.ipynb",
+        "03_load.ipynb",
+        "04_marketing_analytics.ipynb",
+        "05_teardown.ipynb",
+    ]
+    assert all(p.exists() for p in WORKBOOK)
+    assert [p.stem for p in FIXTURES] == ["broken", "kernel_dies", "ok"]
+
+
+@pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
+def test_notebook_is_committed_without_outputs(path):
+    code = [c for c in _cells(path) if c["cell_type"] == "code"]
+    assert code, f"{path.stem} has no code cells"
     assert all(not c.get("outputs") for c in code)
     assert all(c.get("execution_count") is None for c in code)
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_has_one_parameters_cell_first_in_code(name):
-    cells = _cells(name)
+@pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
+def test_notebook_has_one_parameters_cell_first_in_code(path):
+    cells = _cells(path)
     tagged = [i for i, c in enumerate(cells) if "parameters" in c["metadata"].get("tags", [])]
     first_code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
     assert tagged == [first_code]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_opens_with_what_it_does_needs_and_shows(name):
-    opening = "".join(_cells(name)[0]["source"])
+@pytest.mark.parametrize("path", WORKBOOK, ids=lambda p: p.stem)
+def test_notebook_opens_with_what_it_does_needs_and_shows(path):
+    opening = "".join(_cells(path)[0]["source"])
     for phrase in ("What it does", "What it needs", "What to look at"):
-        assert phrase in opening, f"{name}: opening markdown lacks {phrase!r}"
+        assert phrase in opening, f"{path.stem}: opening markdown lacks {phrase!r}"
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_parameters_match_what_the_runner_passes(name):
-    declared = set(papermill.inspect_notebook(str(paths.notebooks_dir() / f"{name}.ipynb")))
-    passed = set(runner.notebook_parameters(name, dict.fromkeys(runner.BASE_PARAMETERS, "")))
-    assert declared == passed
+@pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
+def test_parameters_are_the_five_the_runner_passes(path):
+    declared = set(papermill.inspect_notebook(str(path)))
+    extra = {"teardown"} if path.stem == runner.TEARDOWN else set()
+    assert declared == BASE_PARAMETERS | extra
+    passed = set(runner.notebook_parameters(path.stem, dict.fromkeys(runner.BASE_PARAMETERS, "")))
+    assert passed == declared

@@ -1,0 +1,114 @@
+"""How a headless run fails, one tiny fixture notebook per failure mode (papermill style).
+
+The runner reads the notebooks from ``tests/fixtures/notebooks`` instead of the workbook's,
+so each failure path takes seconds. What the user sees is asserted: exit code, the message
+naming the notebook and cell, the executed notebook kept, ``run.json`` and ``report.html``.
+A held warehouse is one such failure: ``test_warehouse_local`` asserts the message naming the
+holder, raised by the ``wb.connect()`` that ``02_create_tables`` and ``03_load`` call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import raw_data
+
+from sparkify_helpers import cli, runner
+
+pytestmark = pytest.mark.notebooks
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+EVENTS = 300
+
+
+@pytest.fixture
+def run_fixtures(monkeypatch):
+    """Make ``sparkify run`` execute the named fixture notebooks instead of the workbook's."""
+
+    def use(*names: str) -> None:
+        real = runner.run_workbook
+
+        def run_workbook(options: runner.RunOptions) -> runner.RunResult:
+            return real(dataclasses.replace(options, notebook_dir=FIXTURES, notebooks=names))
+
+        monkeypatch.setattr(runner, "run_workbook", run_workbook)
+
+    return use
+
+
+def _cells(notebook: Path) -> list[dict]:
+    return [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def _errors(cell: dict) -> list[dict]:
+    return [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+
+
+def test_a_failing_cell_exits_1_naming_notebook_and_cell_and_keeps_the_evidence(
+    run_env, run_fixtures, capsys
+):
+    run_fixtures("ok", "broken", "kernel_dies")
+    out = run_env / "runs"
+    code = cli.main(
+        ["run", "--out", str(out), "--warehouse", str(run_env / "wh.duckdb"), "--events", "300"]
+    )
+    stdout, stderr = capsys.readouterr()
+    assert code == cli.EXIT_FAILED == 1
+    run_dir = (out / "latest").resolve()
+    assert f"run folder: {run_dir}" in stdout
+
+    # the kept notebook shows the failing cell; the exit message names it by its number
+    kept = run_dir / "broken.ipynb"
+    failing = [c for c in _cells(kept) if _errors(c)]
+    assert len(failing) == 1
+    (error,) = _errors(failing[0])
+    assert (error["ename"], error["evalue"]) == ("RuntimeError", "broken on purpose")
+    cell = failing[0]["execution_count"]
+    assert (
+        f"error: notebook broken failed in cell {cell}: RuntimeError: broken on purpose\n"
+        f"       executed notebook kept at {kept}\n"
+    ) in stderr
+    # nothing ran after the failure: not the next cell, not the next notebook
+    assert not (run_dir / "after_the_failure.txt").exists()
+    assert not (run_dir / "kernel_dies.ipynb").exists()
+
+    # the notebook before it ran with the run's parameters
+    params = json.loads((run_dir / "parameters.json").read_text())
+    assert params["run_id"] == run_dir.name
+    assert params["out_dir"] == str(run_dir)
+    assert params["warehouse"] == str((run_env / "wh.duckdb").resolve())
+    assert params["source"] == ""
+
+    run_json = json.loads((run_dir / "run.json").read_text())
+    assert run_json["ok"] is False
+    assert run_json["parameters"] == params
+    assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in run_json["notebooks"]] == [
+        ("ok", "ok", None),
+        ("broken", "failed", cell),
+    ]
+    # without --source the local run seeds a generated dataset of --events events
+    generated = Path(run_json["seeded"]["folder"])
+    assert len(raw_data.events(generated)) == EVENTS
+    assert run_json["seeded"]["objects"] == sum(p.is_file() for p in generated.rglob("*"))
+
+    report = (run_dir / "report.html").read_text()
+    assert 'Status <span class="failed">failed</span>' in report
+    assert f"cell {cell}: RuntimeError: broken on purpose" in report
+    assert 'href="broken.html"' in report and (run_dir / "broken.html").exists()
+
+
+def test_a_kernel_that_dies_fails_its_notebook_without_a_cell_number(run_env, run_fixtures, capsys):
+    run_fixtures("kernel_dies", "ok")
+    code = cli.main(["run", "--out", str(run_env / "runs"), "--events", str(EVENTS)])
+    stderr = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED
+    run_dir = (run_env / "runs" / "latest").resolve()
+    assert "error: notebook kernel_dies failed: DeadKernelError: Kernel died\n" in stderr
+    assert not (run_dir / "ok.ipynb").exists()
+    statuses = json.loads((run_dir / "run.json").read_text())["notebooks"]
+    assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in statuses] == [
+        ("kernel_dies", "failed", None)
+    ]
