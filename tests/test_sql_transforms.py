@@ -7,15 +7,15 @@ the COPY emulation has its own tests.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 
 import duckdb
 import pandas as pd
 import pytest
+import raw_data
 
 from sparkify_helpers.dialect import is_copy, translate
-from sparkify_helpers.paths import sample_dataset_dir, sql_dir
+from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import SqlFile, read_sql_folder
 
 T0 = 1541105830796  # 2018-11-01 20:57:10.796 UTC, a Thursday
@@ -338,20 +338,8 @@ def duck_struct(columns: dict[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample():
-    root = sample_dataset_dir()
-    if not (root / "log_data").is_dir() or not (root / "song_data").is_dir():
-        pytest.skip(f"real sample not found at {root} (set SPARKIFY_SAMPLE_DIR to use it)")
-    events = [
-        json.loads(line)
-        for path in sorted((root / "log_data").rglob("*.json"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    songs = [
-        json.loads(p.read_text(encoding="utf-8")) for p in (root / "song_data").rglob("*.json")
-    ]
-    return root, events, songs
+def sample(sample_dir):
+    return sample_dir, raw_data.events(sample_dir), raw_data.songs(sample_dir)
 
 
 @pytest.fixture(scope="module")
@@ -389,7 +377,6 @@ def count(con, sql: str) -> int:
     return con.execute(sql).fetchone()[0]
 
 
-@pytest.mark.sample
 def test_sample_staging_and_star_counts(sample, sample_warehouse):
     _, events, songs = sample
     plays = [e for e in events if e["page"] == "NextSong"]
@@ -403,7 +390,6 @@ def test_sample_staging_and_star_counts(sample, sample_warehouse):
     assert count(con, "SELECT COUNT(*) FROM time") == len({e["ts"] for e in plays})
 
 
-@pytest.mark.sample
 def test_sample_matched_plays_follow_the_matching_rule(sample, sample_warehouse):
     _, events, songs = sample
     matched = sum(
@@ -420,7 +406,6 @@ def test_sample_matched_plays_follow_the_matching_rule(sample, sample_warehouse)
     assert count(sample_warehouse, "SELECT COUNT(song_id) FROM songplays") == matched
 
 
-@pytest.mark.sample
 def test_sample_users_have_their_latest_level(sample, sample_warehouse):
     _, events, _ = sample
     latest: dict[int, tuple] = {}
@@ -435,7 +420,6 @@ def test_sample_users_have_their_latest_level(sample, sample_warehouse):
     assert Counter(level for _, level in rows)["paid"] > 0
 
 
-@pytest.mark.sample
 def test_sample_passes_every_error_check_and_runs_the_analytics(sample, sample_warehouse):
     _, events, _ = sample
     assert failing_checks(sample_warehouse) == {}
