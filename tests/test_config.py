@@ -8,15 +8,10 @@ import stat
 import pytest
 
 from sparkify_helpers import paths
+from sparkify_helpers.aws.dwh_cfg import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
 from sparkify_helpers.aws.session import make_session
-from sparkify_helpers.config import load_settings
+from sparkify_helpers.config import load_legacy_setup, load_settings
 from sparkify_helpers.errors import ConfigError
-from sparkify_helpers.legacy_config import (
-    ConnectionDetails,
-    load_legacy_setup,
-    read_dwh_cfg,
-    write_dwh_cfg,
-)
 
 REDSHIFT_YAML = paths.config_dir() / "redshift.yaml"
 NO_ENV: dict[str, str] = {}

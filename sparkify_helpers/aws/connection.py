@@ -7,12 +7,12 @@ import logging
 from typing import NamedTuple
 
 from sparkify_helpers.aws.cluster import describe_cluster
+from sparkify_helpers.aws.dwh_cfg import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
 from sparkify_helpers.aws.errors import aws_errors
 from sparkify_helpers.aws.iam import role_arn
 from sparkify_helpers.aws.session import client
 from sparkify_helpers.config import Settings
 from sparkify_helpers.errors import ClusterStateError
-from sparkify_helpers.legacy_config import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
 
 __all__ = [
     "ConnectionDetails",
