@@ -23,6 +23,7 @@ from sparkify_helpers.config.model import (
 )
 from sparkify_helpers.config.sources import (
     CONFIG_ENV,
+    ENDPOINT_ENV,
     ENV_OVERRIDES,
     PASSWORD_ENV,
     apply_environment,
@@ -32,6 +33,7 @@ from sparkify_helpers.config.sources import (
 
 __all__ = [
     "CONFIG_ENV",
+    "ENDPOINT_ENV",
     "ENV_OVERRIDES",
     "FIX_HINTS",
     "LEGACY_KEYS",

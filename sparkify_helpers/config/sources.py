@@ -13,11 +13,12 @@ from sparkify_helpers import paths
 from sparkify_helpers.config.messages import display_path
 from sparkify_helpers.errors import ConfigError
 
+ENDPOINT_ENV = "SPARKIFY_AWS_ENDPOINT_URL"  # also how a run tells its kernels the emulator
 # Environment variable -> (section, key) it overrides. SPARKIFY_DB_PASSWORD is separate.
 ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SPARKIFY_AWS_PROFILE": ("aws", "profile"),
     "SPARKIFY_AWS_REGION": ("aws", "region"),
-    "SPARKIFY_AWS_ENDPOINT_URL": ("aws", "endpoint_url"),
+    ENDPOINT_ENV: ("aws", "endpoint_url"),
     "SPARKIFY_ALLOWED_CIDR": ("cluster", "allowed_cidr"),
     "SPARKIFY_WAREHOUSE": ("local", "warehouse_path"),
 }

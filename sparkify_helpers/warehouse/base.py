@@ -7,11 +7,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from sparkify_helpers import dialect, sqlfiles
+from sparkify_helpers.aws import AwsAccess, role_arn
 from sparkify_helpers.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -40,14 +43,17 @@ def statement_kind(statement: str) -> str:
 ROW_COUNT_KINDS = frozenset({"INSERT", "DELETE", "UPDATE", "COPY", "MERGE"})
 
 
-def sql_parameters(settings, role_arn: str | None = None) -> dict[str, str]:
-    """The values ``{{name}}`` placeholders in ``sql/`` are rendered with."""
-    if role_arn is None:
-        from sparkify_helpers import aws
+LOAD_ERRORS_QUERY = (
+    "SELECT * FROM stl_load_errors WHERE starttime >= '{since}' "
+    "ORDER BY starttime, query, line_number"
+)
 
-        role_arn = aws.role_arn(settings)
+
+def sql_parameters(access: AwsAccess, arn: str | None = None) -> dict[str, str]:
+    """The values ``{{name}}`` placeholders in ``sql/`` are rendered with."""
+    settings = access.settings
     return {
-        "role_arn": role_arn,
+        "role_arn": arn if arn is not None else (role_arn(access) or ""),
         "region": settings.aws.region,
         "log_data": settings.source.log_data,
         "log_jsonpath": settings.source.log_jsonpath,
@@ -58,17 +64,18 @@ def sql_parameters(settings, role_arn: str | None = None) -> dict[str, str]:
 class Warehouse(ABC):
     """A connection to the Sparkify warehouse that speaks canonical Redshift SQL."""
 
-    target: str
+    kind: ClassVar[str]  # the target's name, for labels ("on the local warehouse")
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
+    def __init__(self, access: AwsAccess) -> None:
+        self.access = access
+        self.settings = access.settings
         self._params: dict[str, str] | None = None
 
     # -- parameters -------------------------------------------------------
     def parameters(self) -> dict[str, str]:
         """Rendering parameters, looked up once (the role ARN needs an AWS call)."""
         if self._params is None:
-            self._params = sql_parameters(self.settings)
+            self._params = sql_parameters(self.access)
         return self._params
 
     def _render(self, text: str) -> str:
@@ -132,6 +139,11 @@ class Warehouse(ABC):
     def row_counts(self, tables: Iterable[str]) -> pd.DataFrame:
         """A ``table,rows`` frame for the given tables."""
         return pd.DataFrame([(t, self.row_count(t)) for t in tables], columns=["table", "rows"])
+
+    def load_errors(self, since: datetime | None = None) -> pd.DataFrame:
+        """COPY rejections recorded in ``stl_load_errors`` since a UTC time (default: all)."""
+        since = (since or datetime(1970, 1, 1)).astimezone(timezone.utc).replace(tzinfo=None)
+        return self.query(LOAD_ERRORS_QUERY.format(since=since.isoformat(sep=" ")))
 
     def table_exists(self, table: str) -> bool:
         """Whether a table exists in the current schema."""

@@ -11,7 +11,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from sparkify_helpers import copy as redshift_copy
 from sparkify_helpers import dialect, paths
+from sparkify_helpers.aws import AwsAccess
+from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
@@ -135,11 +138,11 @@ def _describe_process(pid: int) -> str | None:
 class LocalWarehouse(Warehouse):
     """DuckDB file + translated SQL + emulated COPY."""
 
-    target = "local"
+    kind = "local"
 
-    def __init__(self, settings, *, read_only: bool = False) -> None:
-        super().__init__(settings)
-        self.path = Path(settings.local.warehouse_path)
+    def __init__(self, access: AwsAccess, *, read_only: bool = False) -> None:
+        super().__init__(access)
+        self.path = Path(self.settings.local.warehouse_path)
         self.read_only = read_only
         self.con = open_duckdb(self.path, read_only=read_only)
         try:
@@ -167,15 +170,10 @@ class LocalWarehouse(Warehouse):
     # -- COPY ----------------------------------------------------------------
     def _s3_client(self):
         if self._s3 is None:
-            from sparkify_helpers import aws
-            from sparkify_helpers.copy.fetch import MAX_WORKERS
-
-            self._s3 = aws.client(self.settings, "s3", max_pool_connections=MAX_WORKERS)
+            self._s3 = self.access.aws_client("s3", max_pool_connections=MAX_WORKERS)
         return self._s3
 
     def _copy(self, statement: str) -> int:
-        from sparkify_helpers import copy as redshift_copy
-
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
         result = redshift_copy.execute_copy(
             self.con,
@@ -231,8 +229,6 @@ class LocalWarehouse(Warehouse):
         return results
 
     def _record_load_errors(self, frame) -> None:
-        from sparkify_helpers import copy as redshift_copy
-
         redshift_copy.ensure_load_errors_table(self.con)
         if frame is not None and len(frame):
             redshift_copy.record_load_errors(self.con, frame)
@@ -242,6 +238,12 @@ class LocalWarehouse(Warehouse):
             raise WarehouseError(
                 f"{self.path} is open read-only; connect with read_only=False to change it."
             )
+
+    def load_errors(self, since=None) -> pd.DataFrame:
+        """As on Redshift; an empty frame before any COPY created ``stl_load_errors``."""
+        if not self.table_exists("stl_load_errors"):
+            return pd.DataFrame(columns=list(redshift_copy.LOAD_ERRORS_COLUMNS))
+        return super().load_errors(since)
 
     # -- queries --------------------------------------------------------------
     def query(self, sql: str) -> pd.DataFrame:

@@ -15,6 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from sparkify_helpers import aws
+from sparkify_helpers.aws import AwsAccess, ConnectionDetails
 from sparkify_helpers.errors import CopyError, CredentialsError, SparkifyError, WarehouseError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
@@ -39,19 +41,18 @@ def redshift_url(host: str, port: int, database: str, user: str, password: str) 
     )
 
 
-def resolve_login(settings, details) -> tuple[str, str]:
+def resolve_login(access: AwsAccess, details: ConnectionDetails) -> tuple[str, str]:
     """(user, password) from the environment, IAM temporary credentials or Secrets Manager."""
-    from sparkify_helpers import aws
-
-    if settings.db_password is not None:
-        return details.db_user, settings.db_password.get_secret_value()
+    password = access.settings.db_password
+    if password is not None:
+        return details.db_user, password.get_secret_value()
     try:
-        user, password = aws.cluster_credentials(settings)
-        return user, password
+        user, temporary = aws.cluster_credentials(access)
+        return user, temporary
     except SparkifyError as exc:  # fall back to the managed secret before giving up
         iam_problem = str(exc)
         log.warning("IAM database credentials unavailable: %s; trying Secrets Manager", exc)
-    secret = aws.master_password_secret(settings)
+    secret = aws.master_password_secret(access)
     if secret:
         return details.db_user, secret
     raise CredentialsError(
@@ -61,12 +62,10 @@ def resolve_login(settings, details) -> tuple[str, str]:
     )
 
 
-def create_engine(settings) -> sa.Engine:
+def create_engine(access: AwsAccess) -> sa.Engine:
     """An engine on the cluster with a fresh login (IAM temporary credentials expire)."""
-    from sparkify_helpers import aws
-
-    details = aws.connection_details(settings)
-    user, password = resolve_login(settings, details)
+    details = aws.connection_details(access)
+    user, password = resolve_login(access, details)
     url = redshift_url(details.host, details.port, details.db_name, user, password)
     return sa.create_engine(url, pool_pre_ping=True)
 
@@ -74,11 +73,11 @@ def create_engine(settings) -> sa.Engine:
 class RedshiftWarehouse(Warehouse):
     """Redshift over SQLAlchemy; SQL runs as written, COPY runs on the cluster."""
 
-    target = "redshift"
+    kind = "redshift"
 
-    def __init__(self, settings, engine: sa.Engine | None = None) -> None:
-        super().__init__(settings)
-        self.engine = engine if engine is not None else create_engine(settings)
+    def __init__(self, access: AwsAccess, engine: sa.Engine | None = None) -> None:
+        super().__init__(access)
+        self.engine = engine if engine is not None else create_engine(access)
 
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
         results: list[StatementResult] = []
@@ -96,9 +95,7 @@ class RedshiftWarehouse(Warehouse):
         except sa.exc.DBAPIError as exc:
             source, index, statement = failing_statement(results, batches)
             if statement_kind(statement) == "COPY":
-                from sparkify_helpers.report import load_errors
-
-                errors = load_errors(self, since=started)
+                errors = self.load_errors(since=started)
                 error = CopyError(
                     f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows."
                 )
