@@ -116,9 +116,56 @@ class Warehouse(ABC):
         log.info("%s", result)
         return result
 
-    @abstractmethod
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
-        """Run (source, statements) batches in order inside one transaction."""
+        """Run (source, statements) batches in order inside one transaction.
+
+        Any failure rolls the whole transaction back; a driver error becomes the package's
+        own error naming the file and statement (``_map_error``).
+        """
+        results: list[StatementResult] = []
+        started = datetime.now(timezone.utc)
+        self._begin()
+        try:
+            for source, statements in batches:
+                for index, statement in enumerate(statements, start=1):
+                    results.append(self._timed(source, index, statement, self._execute))
+            self._commit()
+        except BaseException as exc:
+            self._rollback()
+            mapped = self._map_error(exc, failing_statement(results, batches), started)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        self._after_commit()
+        return results
+
+    # -- transaction hooks (run_statements calls them in this order) -------
+    @abstractmethod
+    def _begin(self) -> None:
+        """Open the transaction (and refuse when this warehouse cannot be written)."""
+
+    @abstractmethod
+    def _execute(self, statement: str) -> int | None:
+        """Run one Redshift statement; the rows it changed, when that is known."""
+
+    @abstractmethod
+    def _commit(self) -> None:
+        """Commit the transaction."""
+
+    @abstractmethod
+    def _rollback(self) -> None:
+        """Roll the transaction back (after any failure, an interrupt included)."""
+
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        """The package's error for a failure at ``where`` (source, index, statement); None
+        re-raises ``exc`` as it is."""
+        return None
+
+    @abstractmethod
+    def _after_commit(self) -> None:
+        """Work after a successful commit (e.g. recording what COPY rejected)."""
 
     # -- queries ----------------------------------------------------------
     @abstractmethod

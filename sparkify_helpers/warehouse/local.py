@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -18,9 +19,7 @@ from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
-    StatementResult,
     Warehouse,
-    failing_statement,
     statement_kind,
 )
 
@@ -200,33 +199,32 @@ class LocalWarehouse(Warehouse):
                 self._schema = None
         return rows
 
-    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
+    def _begin(self) -> None:
         self._require_writable()
-        results: list[StatementResult] = []
         self.copy_results = []
         self.con.execute("BEGIN TRANSACTION")
-        try:
-            for source, statements in batches:
-                for index, statement in enumerate(statements, start=1):
-                    results.append(self._timed(source, index, statement, self._execute))
-            self.con.execute("COMMIT")
-        except CopyError as exc:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            self._record_load_errors(getattr(exc, "load_errors", None))
-            raise
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            source, index, _ = failing_statement(results, batches)
-            raise WarehouseError(f"{source} statement {index} failed: {exc}") from exc
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            raise
+
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+        self._schema = None
+
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        if isinstance(exc, CopyError):
+            self._record_load_errors(exc.load_errors)
+            return None
+        if isinstance(exc, duckdb.Error):
+            source, index, _ = where
+            return WarehouseError(f"{source} statement {index} failed: {exc}")
+        return None
+
+    def _after_commit(self) -> None:
         for copy_result in self.copy_results:
             self._record_load_errors(copy_result.load_errors)
-        return results
 
     def _record_load_errors(self, frame) -> None:
         redshift_copy.ensure_load_errors_table(self.con)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -20,9 +20,7 @@ from sparkify_helpers.aws import AwsAccess, ConnectionDetails
 from sparkify_helpers.errors import CopyError, CredentialsError, SparkifyError, WarehouseError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
-    StatementResult,
     Warehouse,
-    failing_statement,
     statement_kind,
 )
 
@@ -79,32 +77,42 @@ class RedshiftWarehouse(Warehouse):
         super().__init__(access)
         self.engine = engine if engine is not None else create_engine(access)
 
-    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
-        results: list[StatementResult] = []
-        started = datetime.now(timezone.utc)
+    def _begin(self) -> None:
+        self._conn = self.engine.connect()
+        self._transaction = self._conn.begin()
+
+    def _execute(self, statement: str) -> int | None:
+        cursor = self._conn.exec_driver_sql(statement)
+        return cursor.rowcount if statement_kind(statement) in ROW_COUNT_KINDS else None
+
+    def _commit(self) -> None:
         try:
-            with self.engine.begin() as conn:
+            self._transaction.commit()
+        finally:
+            self._conn.close()
 
-                def execute(statement: str) -> int | None:
-                    cursor = conn.exec_driver_sql(statement)
-                    return cursor.rowcount if statement_kind(statement) in ROW_COUNT_KINDS else None
+    def _rollback(self) -> None:
+        try:
+            self._transaction.rollback()
+        finally:
+            self._conn.close()
 
-                for source, statements in batches:
-                    for index, statement in enumerate(statements, start=1):
-                        results.append(self._timed(source, index, statement, execute))
-        except sa.exc.DBAPIError as exc:
-            source, index, statement = failing_statement(results, batches)
-            if statement_kind(statement) == "COPY":
-                errors = self.load_errors(since=started)
-                error = CopyError(
-                    f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows."
-                )
-                error.load_errors = errors
-                raise error from exc
-            raise WarehouseError(
-                f"{source} statement {index} failed on Redshift: {exc.orig}"
-            ) from exc
-        return results
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        if not isinstance(exc, sa.exc.DBAPIError):
+            return None
+        source, index, statement = where
+        if statement_kind(statement) == "COPY":
+            errors = self.load_errors(since=started)
+            return CopyError(
+                f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows.",
+                errors,
+            )
+        return WarehouseError(f"{source} statement {index} failed on Redshift: {exc.orig}")
+
+    def _after_commit(self) -> None:
+        """Nothing to record: Redshift keeps ``stl_load_errors`` itself."""
 
     def query(self, sql: str) -> pd.DataFrame:
         started = time.perf_counter()
