@@ -11,6 +11,9 @@ from sparkify_helpers.errors import SparkifyError
 
 log = logging.getLogger("sparkify_helpers.cli")
 
+# Each command imports what it needs inside its function, so `sparkify --help` and
+# `sparkify emulator status` answer without loading pandas, papermill or DuckDB.
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 

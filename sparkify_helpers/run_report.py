@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sparkify_helpers.analytics import QUESTIONS
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,6 @@ def _load_errors_section(run: RunFolder, limit: int = 50) -> str:
 
 
 def _charts_section(run: RunFolder) -> str:
-    from sparkify_helpers.analytics import QUESTIONS
-
     order = list(QUESTIONS)
     charts = sorted(
         run.charts_dir.glob("*.png"),

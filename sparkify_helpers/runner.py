@@ -21,7 +21,7 @@ from pathlib import Path
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from sparkify_helpers import config, paths, targets
+from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import RunFolder
 
@@ -203,8 +203,6 @@ def _write_run_json(result: RunResult) -> None:
 
 
 def _write_report(result: RunResult) -> None:
-    from sparkify_helpers import run_report
-
     try:
         run_report.write_report(result)
     except Exception:  # a report problem must not hide the run's own outcome
