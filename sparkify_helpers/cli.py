@@ -106,11 +106,11 @@ def _emulator(args) -> int:
     elif args.action == "stop":
         print("emulator stopped" if emulator.stop() else "emulator was not running")
     else:
-        info = emulator.status()
-        if info is None:
+        found = emulator.status()
+        if found is None:
             print("emulator not running")
             return EXIT_FAILED
-        print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
+        print(f"emulator running at {found.endpoint_url} (pid {found.pid})")
     return EXIT_OK
 
 

@@ -42,7 +42,7 @@ class QualityReport:
             return
         parts = []
         for row in failed.itertuples():
-            sample = self.samples[row.check].to_string(index=False, max_colwidth=60)
+            sample = self.samples[str(row.check)].to_string(index=False, max_colwidth=60)
             parts.append(
                 f"- {row.check}: {row.failures} offending rows ({row.description})\n{sample}"
             )

@@ -49,7 +49,7 @@ def render_notebook_html(notebook: Path) -> Path | None:
     return target
 
 
-def _table(frame: pd.DataFrame, empty: str) -> str:
+def _table(frame: pd.DataFrame | None, empty: str) -> str:
     if frame is None or frame.empty:
         return f'<p class="muted">{html.escape(empty)}</p>'
     return frame.to_html(index=False, border=0, escape=True, na_rep="")

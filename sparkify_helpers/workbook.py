@@ -45,7 +45,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     if not any(getattr(h, "_sparkify", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._sparkify = True
+        setattr(handler, "_sparkify", True)  # noqa: B010 (marks our handler, found above)
         root.addHandler(handler)
     root.setLevel(level)
 
@@ -115,7 +115,7 @@ def run_started_at(out_dir: str | Path = "") -> datetime:
 
 def as_frame(obj) -> pd.DataFrame:
     """A (setting, value) frame of a dict, dataclass or model, without secret-looking keys."""
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         obj = dataclasses.asdict(obj)
     elif hasattr(obj, "model_dump"):
         obj = obj.model_dump()

@@ -43,12 +43,12 @@ def teardown(
     report = TeardownReport()
     ident = target.settings.cluster.identifier
     info = describe_cluster(target)
-    groups = list(info.security_group_ids) if info else []
+    groups: list[str | None] = list(info.security_group_ids) if info else []
     deleted, report.final_snapshot = delete_cluster(target, skip)
     if deleted:
         wait_deleted(target, timeout_s=timeout_s, progress=progress, poll_s=poll_s)
     report.note(f"cluster {ident}", deleted)
-    for group in groups or [None]:
+    for group in groups or [None]:  # None: the default security group
         cidrs = revoke_ingress(target, group)
         report.note(
             f"ingress rule on {group or 'default security group'}"

@@ -181,7 +181,8 @@ class Warehouse(ABC):
 
     def row_count(self, table: str) -> int:
         """Rows in one table (the name is checked, never pasted as given)."""
-        return int(self.query(f"SELECT COUNT(*) AS n FROM {_plain_name(table)}").iloc[0, 0])
+        frame = self.query(f"SELECT COUNT(*) AS n FROM {_plain_name(table)}")
+        return int(frame["n"].iloc[0])
 
     def row_counts(self, tables: Iterable[str]) -> pd.DataFrame:
         """A ``table,rows`` frame for the given tables."""
@@ -198,7 +199,7 @@ class Warehouse(ABC):
             "SELECT COUNT(*) AS n FROM information_schema.tables "
             f"WHERE table_name = '{_plain_name(table)}'"
         )
-        return int(frame.iloc[0, 0]) > 0
+        return int(frame["n"].iloc[0]) > 0
 
     # -- lifecycle --------------------------------------------------------
     @abstractmethod
