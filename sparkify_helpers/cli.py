@@ -11,6 +11,9 @@ from sparkify_helpers.errors import SparkifyError
 
 log = logging.getLogger("sparkify_helpers.cli")
 
+# Each command imports what it needs inside its function, so `sparkify --help` and
+# `sparkify emulator status` answer without loading pandas, papermill or DuckDB.
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -68,7 +71,7 @@ def _run(args) -> int:
     print(f"run folder: {result.run_dir}")
     for nb in result.notebooks:
         print(f"  {nb.name:<26} {nb.status:<7} {nb.seconds:6.1f}s")
-    print(f"report: {result.run_dir / 'report.html'}")
+    print(f"report: {result.run.report}")
     failure = result.failure
     if failure:
         cell = f" in cell {failure.failed_cell}" if failure.failed_cell is not None else ""
@@ -98,28 +101,27 @@ def _emulator(args) -> int:
         info = emulator.start()
         print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
         if not args.no_data:
-            _seed_for_lab(args)
+            _seed_for_lab(args, info.endpoint_url)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
     elif args.action == "stop":
         print("emulator stopped" if emulator.stop() else "emulator was not running")
     else:
-        info = emulator.status()
-        if info is None:
+        found = emulator.status()
+        if found is None:
             print("emulator not running")
             return EXIT_FAILED
-        print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
+        print(f"emulator running at {found.endpoint_url} (pid {found.pid})")
     return EXIT_OK
 
 
-def _seed_for_lab(args) -> None:
+def _seed_for_lab(args, endpoint_url: str) -> None:
     """Fill the emulator's bucket so notebooks 01-04 run by hand as under ``sparkify run``."""
     from sparkify_helpers import config, runner
+    from sparkify_helpers.targets import LocalTarget
 
-    settings = config.load_settings(args.config)
-    source = runner.resolve_source(settings, args.source)
-    seeded = runner.seed_emulator(
-        settings,
-        source,
+    lab = LocalTarget(config.load_settings(args.config)).with_endpoint(endpoint_url)
+    seeded = lab.seed(
+        lab.check_source(args.source),
         args.events if args.events is not None else runner.DEFAULT_EVENTS,
         args.seed if args.seed is not None else runner.DEFAULT_SEED,
     )

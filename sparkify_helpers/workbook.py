@@ -8,20 +8,32 @@ using the values of its ``parameters`` cell, so it runs the same in JupyterLab
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sparkify_helpers import config, paths
+from sparkify_helpers import analytics, config, paths, targets
+from sparkify_helpers.config import Settings
 from sparkify_helpers.errors import SparkifyError
+from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.targets import Target
+from sparkify_helpers.warehouse import Warehouse, results_frame
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "Workbook",
+    "as_frame",
+    "open_workbook",
+    "results_frame",
+    "run_started_at",
+    "setup_logging",
+]
 
 
 HIDDEN_KEYS = ("secret", "password")  # never shown in a notebook, even as an ARN
@@ -33,42 +45,50 @@ def setup_logging(level: int = logging.INFO) -> None:
     if not any(getattr(h, "_sparkify", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler._sparkify = True
+        setattr(handler, "_sparkify", True)  # noqa: B010 (marks our handler, found above)
         root.addHandler(handler)
     root.setLevel(level)
 
 
 @dataclass
 class Workbook:
-    """Settings, run folder and warehouse access for one notebook session."""
+    """Settings, target, run folder and warehouse access for one notebook session."""
 
-    settings: object
-    run_dir: Path
+    target: Target
+    run: RunFolder
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings (with this session's overrides)."""
+        return self.target.settings
+
+    @property
+    def run_dir(self) -> Path:
+        """The run folder's path (``runs/interactive`` outside ``sparkify run``)."""
+        return self.run.path
 
     @property
     def charts_dir(self) -> Path:
         """``<run_dir>/charts``, created on first use."""
-        folder = self.run_dir / "charts"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
-    @property
-    def target(self) -> str:
-        """``local`` or ``redshift``."""
-        return self.settings.target
+        return self.run.charts_dir
 
     @property
     def dwh_cfg_path(self) -> Path:
         """Where the original project's ``dwh.cfg`` is written (no password in it)."""
-        if self.target == "local":
-            return paths.state_dir() / "dwh.cfg"
-        return paths.project_root() / "dwh.cfg"
+        return self.target.dwh_cfg_path
 
-    def connect(self, *, read_only: bool = False):
+    def connect(self, *, read_only: bool = False) -> Warehouse:
         """Open the warehouse of this target (use it in a ``with`` block)."""
-        from sparkify_helpers import warehouse
+        return self.target.open_warehouse(read_only=read_only)
 
-        return warehouse.connect(self.settings, read_only=read_only)
+    def sql_connection(self, *, headless: bool = False) -> Any:
+        """What ``%sql`` takes (read-only, Redshift SQL); None when headless on Redshift."""
+        return self.target.sql_connection(headless=headless)
+
+    def ask(self, name: str) -> analytics.Answer:
+        """Answer one marketing question on the warehouse (read-only); chart in ``charts/``."""
+        with self.connect(read_only=True) as warehouse:
+            return analytics.ask(warehouse, name, self.charts_dir, self.run.run_id)
 
     def sql_dir(self, folder: str) -> Path:
         """``sql/<folder>`` (create, copy, insert, checks, analytics)."""
@@ -76,41 +96,26 @@ class Workbook:
 
     def endpoint_url(self) -> str | None:
         """The AWS endpoint in use: the emulator's on the local target, None for AWS itself."""
-        from sparkify_helpers import aws
-
         try:
-            return aws.endpoint_url(self.settings)
+            return self.target.endpoint_url()
         except SparkifyError:
             return None
 
     def describe_target(self) -> str:
         """One paragraph in plain words about where this notebook's calls go."""
-        if self.target == "local":
-            return (
-                "**Local target.** AWS calls go to a local emulator (moto) at "
-                f"`{self.endpoint_url() or 'not started: run `sparkify emulator start`'}`; "
-                "nothing is created "
-                "in a real AWS account and nothing costs money. The warehouse is the DuckDB "
-                f"file `{self.settings.local.warehouse_path}`."
-            )
-        return (
-            f"**Redshift target.** AWS calls go to your account in `{self.settings.aws.region}`"
-            f" (profile `{self.settings.aws.profile or 'default chain'}`). Provisioning "
-            "creates billable resources: run `05_teardown` when you are done."
-        )
+        return self.target.describe()
 
 
 def run_started_at(out_dir: str | Path = "") -> datetime:
     """The run's start time (UTC) as the runner recorded it in ``run.json``, else now."""
-    run_json = Path(out_dir) / "run.json" if out_dir else None
-    if run_json and run_json.exists():
-        return datetime.fromisoformat(json.loads(run_json.read_text())["started_at"])
+    if out_dir:
+        return RunFolder.open(out_dir).started_at
     return datetime.now(timezone.utc)
 
 
 def as_frame(obj) -> pd.DataFrame:
     """A (setting, value) frame of a dict, dataclass or model, without secret-looking keys."""
-    if dataclasses.is_dataclass(obj):
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         obj = dataclasses.asdict(obj)
     elif hasattr(obj, "model_dump"):
         obj = obj.model_dump()
@@ -122,22 +127,14 @@ def as_frame(obj) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
 
 
-def results_frame(results) -> pd.DataFrame:
-    """The statements a warehouse ran, one row each (file, kind, rows, seconds)."""
-    return pd.DataFrame(
-        [(r.source, r.index, r.kind, r.rows, round(r.seconds, 3)) for r in results],
-        columns=["file", "statement", "kind", "rows", "seconds"],
-    )
-
-
 def open_workbook(
     config_path: str = "", warehouse: str = "", out_dir: str = "", source: str = ""
 ) -> Workbook:
     """Load settings (with the run's overrides) and pick the run folder."""
     setup_logging()
-    if warehouse:
-        os.environ["SPARKIFY_WAREHOUSE"] = str(warehouse)
     settings = config.load_settings(config_path or None)
+    if warehouse:
+        settings = settings.with_overrides(warehouse_path=warehouse)
     if source.startswith("s3://"):
         prefix = source.rstrip("/")
         settings = settings.with_overrides(
@@ -145,6 +142,5 @@ def open_workbook(
             log_jsonpath=f"{prefix}/log_json_path.json",
             song_data=f"{prefix}/song_data",
         )
-    run_dir = Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return Workbook(settings=settings, run_dir=run_dir)
+    run = RunFolder.open(Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive")
+    return Workbook(target=targets.for_settings(settings), run=run)

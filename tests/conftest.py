@@ -181,28 +181,27 @@ def emulator_server(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def emulator_endpoint(aws_env: None, emulator_server, monkeypatch: pytest.MonkeyPatch):
     """The shared emulator as this test's AWS endpoint (its EmulatorInfo)."""
+    from sparkify_helpers.config import ENDPOINT_ENV
+
     _, info = emulator_server
-    monkeypatch.setenv(emulator.ENDPOINT_ENV, info.endpoint_url)
+    monkeypatch.setenv(ENDPOINT_ENV, info.endpoint_url)
     return info
 
 
 @pytest.fixture(scope="session")
 def _sample_in_emulator(emulator_server, sample_dir: Path, tmp_path_factory):
     """The real sample seeded once into the shared emulator's bucket; (summary, warm cache)."""
-    from sparkify_helpers import config
+    from sparkify_helpers import config, targets
 
     _, info = emulator_server
     cache = tmp_path_factory.mktemp("seeded") / "s3-cache"
     settings = config.load_settings(
-        paths.config_dir() / "local.yaml", environ={emulator.ENDPOINT_ENV: info.endpoint_url}
+        paths.config_dir() / "local.yaml", environ={config.ENDPOINT_ENV: info.endpoint_url}
     )
-    with pytest.MonkeyPatch.context() as mp:  # session scope: aws_env is not in force
-        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
-        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        mp.delenv("AWS_PROFILE", raising=False)
-        summary = emulator.seed_bucket(
-            settings, sample_dir, bucket=settings.source.bucket, progress=False, cache_dir=cache
-        )
+    target = targets.for_settings(settings)
+    s3 = target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
+    bucket, region = settings.source.bucket, settings.aws.region
+    summary = emulator.seed_bucket(s3, sample_dir, bucket, region, progress=False, cache_dir=cache)
     return summary, cache
 
 
@@ -211,30 +210,28 @@ def seeded_sample(emulator_endpoint, _sample_in_emulator, run_env: Path, monkeyp
     """The real sample in the emulator's bucket with this test's COPY cache warmed, as
     ``sparkify run`` seeds; the S3 read role; a warehouse under ``tmp_path``.
 
-    Returns (settings, seed summary). A test that changes an object puts it back after.
+    Returns (local target, seed summary). A test that changes an object puts it back after.
     """
-    from sparkify_helpers import aws, config
+    from sparkify_helpers import aws, config, targets
 
     summary, cache = _sample_in_emulator
     shutil.copytree(cache, paths.copy_cache_dir())
     monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(run_env / "wh.duckdb"))
-    settings = config.load_settings()
-    aws.ensure_role(settings)
-    return settings, summary
+    target = targets.for_settings(config.load_settings())
+    aws.ensure_role(target)
+    return target, summary
 
 
 @pytest.fixture
 def put_back(seeded_sample, sample_dir: Path):
     """``put_back(key)`` before changing an object: the sample's bytes return after the test."""
-    from sparkify_helpers import aws
-
-    settings, _ = seeded_sample
+    target, _ = seeded_sample
     keys: list[str] = []
     yield keys.append
-    s3 = aws.client(settings, "s3")
+    s3 = target.aws_client("s3")
     for key in keys:
         body = (sample_dir / key).read_bytes()
-        s3.put_object(Bucket=settings.source.bucket, Key=key, Body=body)
+        s3.put_object(Bucket=target.settings.source.bucket, Key=key, Body=body)
 
 
 # -- data -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import raw_data
 
 from sparkify_helpers import aws, cli, config, paths
+from sparkify_helpers.targets import for_settings
 
 
 def test_a_missing_config_exits_2_naming_the_file(run_env, capsys):
@@ -51,7 +52,9 @@ def test_emulator_start_seeds_the_bucket_then_status_and_stop(run_env, capsys):
         out = capsys.readouterr().out
         assert "export SPARKIFY_AWS_ENDPOINT_URL=http://127.0.0.1:" in out
         settings = config.load_settings()
-        listed = aws.client(settings, "s3").list_objects_v2(Bucket=settings.source.bucket)
+        listed = aws.client(for_settings(settings), "s3").list_objects_v2(
+            Bucket=settings.source.bucket
+        )
         keys = {obj["Key"] for obj in listed["Contents"]}
         generated = run_env / "state" / "generated" / "events-300-seed-5"
         assert len(raw_data.events(generated)) == 300

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
+
+import pytest
 
 from sparkify_helpers import workbook
 
@@ -29,3 +32,58 @@ def test_open_workbook_applies_the_run_overrides(aws_env, tmp_path, monkeypatch)
     assert wb.run_dir == tmp_path / "run" and wb.run_dir.is_dir()
     assert wb.charts_dir == tmp_path / "run" / "charts"
     assert "Local target" in wb.describe_target()
+
+
+def test_kernel_environment_is_exported_for_the_block_then_restored(monkeypatch):
+    from sparkify_helpers.runner import kernel_environment
+
+    monkeypatch.setenv("SPARKIFY_AWS_ENDPOINT_URL", "http://previous:1")
+    monkeypatch.delenv("SPARKIFY_TEST_ONLY", raising=False)
+    with kernel_environment(
+        {"SPARKIFY_AWS_ENDPOINT_URL": "http://emulator:2", "SPARKIFY_TEST_ONLY": "x"}
+    ):
+        assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://emulator:2"
+        assert os.environ["SPARKIFY_TEST_ONLY"] == "x"
+    assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://previous:1"
+    assert "SPARKIFY_TEST_ONLY" not in os.environ
+
+
+def test_run_folder_names_every_file_a_run_writes(tmp_path):
+    from sparkify_helpers.run_folder import RunFolder
+
+    started = datetime(2026, 11, 29, 5, 43, 11, tzinfo=timezone.utc)
+    run = RunFolder(tmp_path / "20261129-054311", started)
+    names = [
+        p.name
+        for p in (run.run_json, run.row_counts, run.results_file, run.quality, run.load_errors)
+    ]
+    assert names == [
+        "run.json",
+        "row_counts.csv",
+        "etl_20261129054311.results",
+        "quality.csv",
+        "load_errors.csv",
+    ]
+    assert (run.star_schema.name, run.report.name, run.notebook("03_load").name) == (
+        "star_schema.png",
+        "report.html",
+        "03_load.ipynb",
+    )
+    assert run.run_id == "20261129-054311"
+
+
+def test_run_folder_writes_atomically_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from sparkify_helpers import run_folder
+
+    run = run_folder.RunFolder.open(tmp_path)
+    run.write_text(run.report, "old")
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_folder.Path, "write_text", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run.write_text(run.report, "new")
+    monkeypatch.undo()
+    assert run.report.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

@@ -11,13 +11,18 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,7 @@ HIGHLIGHT = "#e07a1f"  # the bar or point a sentence talks about
 PALETTE = ("#1f6f8b", "#e07a1f", "#5b8c5a", "#9d5c8f", "#c9a227", "#7f7f7f")
 LEVEL_COLOURS = {"free": "#9fb8c8", "paid": "#1f6f8b"}  # free vs paid, everywhere
 
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
     "axes.titlesize": 14,
@@ -46,7 +51,7 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": False,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
     "grid.color": GRID,
     "grid.linewidth": 0.8,
     "xtick.color": MUTED,
@@ -132,7 +137,7 @@ def share_text(share: float) -> str:
     return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
 
 
-def value_grid(ax: Axes, axis: str = "y") -> None:
+def value_grid(ax: Axes, axis: Literal["both", "x", "y"] = "y") -> None:
     """Light gridlines along the value axis only, drawn under the data."""
     ax.grid(True, axis=axis)
     ax.set_axisbelow(True)

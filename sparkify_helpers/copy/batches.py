@@ -29,6 +29,7 @@ import duckdb
 import pandas as pd
 
 from sparkify_helpers.copy.fetch import CachedFile
+from sparkify_helpers.copy.sqltext import one_row
 from sparkify_helpers.errors import CopyError
 
 DEFAULT_BATCH_BYTES = 128 << 20
@@ -129,9 +130,7 @@ class BatchInput:
 
     def lines(self) -> str | None:
         """A relation of the batch's lines (column ``line``), or None if a file is unusual."""
-        plain, largest = self.con.execute(
-            _PRECHECK.format(blobs=self.blobs), self.read_params
-        ).fetchone()
+        plain, largest = one_row(self.con, _PRECHECK.format(blobs=self.blobs), self.read_params)
         if not plain:
             return None
         if self.in_memory:

@@ -24,7 +24,7 @@ from sparkify_helpers.copy.fields import (
     value_list,
 )
 from sparkify_helpers.copy.records import load_records
-from sparkify_helpers.copy.sqltext import sql_string
+from sparkify_helpers.copy.sqltext import scalar, sql_string
 from sparkify_helpers.copy.statement import CopyCommand
 
 
@@ -116,9 +116,9 @@ def load_batch(
             error_params,
         )
         good = " AND ".join(f"e_{i} IS NULL" for i in range(len(columns))) or "TRUE"
-        return con.execute(
-            f"{insert_into} SELECT {value_list(columns)} FROM {converted} WHERE {good}"
-        ).fetchone()[0]
+        return scalar(
+            con, f"{insert_into} SELECT {value_list(columns)} FROM {converted} WHERE {good}"
+        )
     finally:
         for name in (converted, records):
             with contextlib.suppress(duckdb.Error):

@@ -29,6 +29,7 @@ from sparkify_helpers.copy.fields import (
     fixed_paths,
     value_list,
 )
+from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.copy.statement import CopyCommand
 
 
@@ -74,10 +75,10 @@ def load_batch(
             f"CREATE TEMP TABLE {table} AS {fast_sql(lines, columns, cmd, json_paths)}",
             batch.read_params,
         )
-        rejected = con.execute(f"SELECT count(*) FROM {table} WHERE rejected").fetchone()[0]
+        rejected = scalar(con, f"SELECT count(*) FROM {table} WHERE rejected")
         if rejected:
             return None
-        return con.execute(f"{insert_into} SELECT {value_list(columns)} FROM {table}").fetchone()[0]
+        return scalar(con, f"{insert_into} SELECT {value_list(columns)} FROM {table}")
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"DROP TABLE IF EXISTS {table}")

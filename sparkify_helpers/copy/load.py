@@ -29,7 +29,7 @@ from sparkify_helpers.copy.load_errors import (
     LOAD_ERRORS_TYPES,
     failure_message,
 )
-from sparkify_helpers.copy.sqltext import sql_ident
+from sparkify_helpers.copy.sqltext import scalar, sql_ident
 from sparkify_helpers.copy.statement import CopyCommand
 from sparkify_helpers.errors import CopyError
 
@@ -52,8 +52,8 @@ class LoadOutcome:
 
 def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection has a transaction open (autocommit gives each query a new id)."""
-    first = con.execute("SELECT txid_current()").fetchone()[0]
-    return con.execute("SELECT txid_current()").fetchone()[0] == first
+    first = scalar(con, "SELECT txid_current()")
+    return scalar(con, "SELECT txid_current()") == first
 
 
 def _load_batches(
@@ -107,7 +107,7 @@ def run_load(
         own = not _in_transaction(con)
         if own:
             con.execute("BEGIN TRANSACTION")
-        before = None if own else con.execute(f"SELECT max(rowid) FROM {target}").fetchone()[0]
+        before = None if own else scalar(con, f"SELECT max(rowid) FROM {target}")
         columns_sql = ", ".join(f"{n} {t}" for n, t in LOAD_ERRORS_TYPES.items())
         con.execute(f"CREATE TEMP TABLE {errors_table} ({columns_sql})")
         inserted, batches, exact_batches = _load_batches(
@@ -118,8 +118,7 @@ def run_load(
         ]
         con.execute(f"DROP TABLE {errors_table}")
         if len(errors) > cmd.maxerror:
-            failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror))
-            failure.load_errors = errors  # type: ignore[attr-defined]
+            failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror), errors)
             raise failure
         if own:
             con.execute("COMMIT")

@@ -7,6 +7,8 @@ import threading
 import duckdb
 import pandas as pd
 
+from sparkify_helpers.copy.sqltext import scalar
+
 LOAD_ERRORS_TYPES: dict[str, str] = {
     "query": "BIGINT",
     "starttime": "TIMESTAMP",
@@ -57,16 +59,15 @@ def record_load_errors(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> i
 def next_query_id(con: duckdb.DuckDBPyConnection) -> int:
     """A query id above any in ``stl_load_errors`` and any handed out in this process."""
     global _last_query
-    recorded = con.execute(
+    recorded = scalar(
+        con,
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
         "AND database_name = current_database()",
         [LOAD_ERRORS_TABLE],
-    ).fetchone()[0]
+    )
     highest = 0
     if recorded:
-        highest = con.execute(
-            f"SELECT coalesce(max(query), 0) FROM {LOAD_ERRORS_TABLE}"
-        ).fetchone()[0]
+        highest = scalar(con, f"SELECT coalesce(max(query), 0) FROM {LOAD_ERRORS_TABLE}")
     with _counter_lock:
         _last_query = max(_last_query + 1, int(highest) + 1)
         return _last_query

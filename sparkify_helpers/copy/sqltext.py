@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import duckdb
+
+from sparkify_helpers.errors import CopyError
+
 
 def sql_string(text: str) -> str:
     """``text`` as a single-quoted SQL string literal (quotes doubled)."""
@@ -11,3 +17,16 @@ def sql_string(text: str) -> str:
 def sql_ident(name: str) -> str:
     """``name`` as a double-quoted SQL identifier (quotes doubled)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
+    """The single row of an aggregate query (one that always returns a row)."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise CopyError(f"Internal error: expected one row from {sql[:80]!r}, got none.")
+    return row
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    """The first value of :func:`one_row`."""
+    return one_row(con, sql, params)[0]

@@ -111,6 +111,11 @@ class _Parser:
         """The next token without consuming it (None at the end)."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    def peek_text(self) -> str | None:
+        """The next token's text without consuming it (None at the end)."""
+        token = self.peek()
+        return None if token is None else token.text
+
     def next(self, what: str) -> _Token:
         """Consume the next token; ``what`` names it in the error at the end of input."""
         token = self.peek()
@@ -156,11 +161,11 @@ def parse_copy(sql: str) -> CopyCommand:
     p = _Parser(sql)
     p.expect_keyword("COPY")
     parts = [p.identifier()]
-    while p.peek() is not None and p.peek().text == ".":
+    while p.peek_text() == ".":
         p.next(".")
         parts.append(p.identifier())
     columns = None
-    if p.peek() is not None and p.peek().text == "(":
+    if p.peek_text() == "(":
         p.next("(")
         columns = [p.identifier()]
         while p.next("',' or ')'").text == ",":

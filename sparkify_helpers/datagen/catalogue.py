@@ -169,7 +169,7 @@ def _artist_places(rng: np.random.Generator, n: int) -> list[tuple]:
     """(latitude, longitude, location) per artist: often empty or without coordinates."""
     kind = rng.random(n)
     idx = rng.integers(0, len(vocab.ARTIST_PLACES), n).tolist()
-    out = []
+    out: list[tuple[float | None, float | None, str]] = []
     for k, i in zip(kind.tolist(), idx, strict=True):
         place, lat, lon = vocab.ARTIST_PLACES[i]
         if k < 0.45:

@@ -108,7 +108,7 @@ class EventBlock:
     def __len__(self) -> int:
         return len(self.ts)
 
-    def take(self, index: np.ndarray) -> EventBlock:
+    def take(self, index: np.ndarray | slice) -> EventBlock:
         """The events at ``index`` (an index array or a boolean mask)."""
         return EventBlock(*(getattr(self, n)[index] for n in self.names))
 

@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -95,7 +96,7 @@ class LogWriter:
         self.files = 0
         self.bytes = 0
         self._day: int | None = None
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def write(self, ts: np.ndarray, lines: list[str]) -> None:
         """Append ``lines`` (sorted by their ``ts``) to the files of their days."""
@@ -109,6 +110,7 @@ class LogWriter:
                 text = "\n" + text
             else:
                 self._open(int(days[a]))
+            assert self._fh is not None  # _open just opened it
             self._fh.write(text)
             self.bytes += len(text)
 

@@ -16,7 +16,7 @@ def _getdate(args: list) -> exp.CurrentTimestamp:
 class SparkifyRedshift(Redshift):
     """Redshift as sqlglot reads it, except that GETDATE() stays recognisable."""
 
-    class Parser(Redshift.Parser):
+    class Parser(Redshift.Parser):  # type: ignore[valid-type,misc]  # sqlglot builds it
         FUNCTIONS = {**Redshift.Parser.FUNCTIONS, "GETDATE": _getdate}
 
 
