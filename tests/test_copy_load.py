@@ -19,6 +19,7 @@ from copy_helpers import (
     staging_connection_with_t,
 )
 
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy import (
     LOAD_ERRORS_COLUMNS,
     ensure_load_errors_table,
@@ -419,3 +420,17 @@ def test_bom_crlf_lines_load_and_auto_rejects_arrays(s3, con, tmp_path) -> None:
         "Invalid JSON object: expected a JSON object",
     )
     assert rows(con, "SELECT id, name FROM t ORDER BY id") == [(1, None), (2, "x")]
+
+
+def test_the_shipped_copy_rejects_a_value_longer_than_sql_create_declares(
+    s3, con, tmp_path
+) -> None:
+    limit = read_catalog().lengths("staging_events")["gender"]
+    put(s3, "log_data/day.json", ndjson({**EVENT, "gender": "x" * (limit + 1)}, EVENT))
+    with pytest.raises(CopyError, match="String length exceeds DDL length") as info:
+        copy(con, s3, tmp_path, shipped_copy("staging_events"))
+    errors = info.value.load_errors
+    assert errors[["line_number", "colname", "col_length", "err_code"]].values.tolist() == [
+        [1, "gender", str(limit), 1204]
+    ]
+    assert rows(con, "SELECT count(*) FROM staging_events") == [(0,)]
