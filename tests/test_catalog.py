@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlglot import exp
 import sparkify_helpers
 from sparkify_helpers.catalog import Column, ForeignKey, create_dir, read_catalog
 from sparkify_helpers.copy import parse_copy
+from sparkify_helpers.datagen.encode import JSONPATHS
 from sparkify_helpers.dialect import is_copy
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.paths import sql_dir
@@ -68,6 +70,12 @@ def test_staging_columns_are_in_jsonpaths_and_song_key_order(catalog):
         "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location",
         "artist_name", "song_id", "title", "duration", "year",
     )  # fmt: skip
+
+
+def test_the_jsonpaths_file_the_project_writes_maps_staging_events_by_position(catalog):
+    keys = [re.fullmatch(r"\$\['(\w+)'\]", path)[1] for path in JSONPATHS["jsonpaths"]]
+    snake = [re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower() for key in keys]
+    assert tuple(snake) == catalog.table("staging_events").column_names
 
 
 def test_the_staging_tables_are_exactly_the_tables_sql_copy_loads(catalog):
