@@ -1,5 +1,6 @@
 # Each target sets up .venv itself, so every one is a single command on a fresh machine
-# with only Python 3.10+ installed.
+# with only Python 3.10+ installed. `make` alone prints the targets (`make help`).
+# A target documents itself with a `## ` line right above it; `make help` prints those lines.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +8,15 @@ STAMP  := $(VENV)/.installed-stamp
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lab lint format bench clean
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lab lint format bench clean
+
+## Show this list of targets.
+help:
+	@awk '/^## / { doc = (doc ? doc " " : "") substr($$0, 4); next } \
+	     /^[a-zA-Z][a-zA-Z0-9_-]*:/ && doc { split($$0, t, ":"); printf "  %-10s %s\n", t[1], doc } \
+	     { doc = "" }' $(MAKEFILE_LIST)
+	@echo "Variables: ARGS (run, bench), PYTEST_ARGS (test, test-fast), SOURCE (lab), PYTHON."
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,35 +24,46 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+## Create .venv and install the package with its [dev] extra (every target does this first).
 install: $(STAMP)
 
-## Run the whole workbook headless on the default (local) target.
+## Run the whole workbook headless on the default (local) target (ARGS="--source DIR ...").
 run: $(STAMP)
 	$(BIN)/sparkify run $(ARGS)
 
-## Run the test suite (what CI runs).
+## Run the whole test suite, notebook runs included (what CI runs).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## Run the test suite without the notebook runs (-m "not notebooks"): the inner loop.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not notebooks" $(PYTEST_ARGS)
+
+SOURCE ?=
 ## JupyterLab with the local AWS emulator up and seeded (SOURCE=DIR for your own data;
 ## stopped when Lab exits).
-SOURCE ?=
 lab: $(STAMP)
 	$(BIN)/sparkify emulator start $(if $(SOURCE),--source $(SOURCE))
 	$(BIN)/jupyter lab --notebook-dir=notebooks; status=$$?; $(BIN)/sparkify emulator stop; exit $$status
 
+## Check the code, the notebooks (committed without outputs) and sql/ (sqlfluff, Redshift).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
+	$(BIN)/sqlfluff lint sql/
+# Layer contracts ($(BIN)/lint-imports) and types ($(BIN)/mypy) go here once the code passes them.
 
+## Fix what can be fixed: ruff's fixes and formatting, notebook outputs stripped.
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
+## Run the scale benchmark (ARGS are passed to benchmarks/bench_load.py).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py $(ARGS)
 
+## Remove local state and caches (.sparkify, runs, test and lint caches); .venv stays.
 clean:
 	rm -rf .sparkify runs .pytest_cache .ruff_cache

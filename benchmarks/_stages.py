@@ -113,28 +113,31 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
 
     ``SPARKIFY_WAREHOUSE`` and ``SPARKIFY_STATE_DIR`` must already point into ``work_dir``.
     """
-    from sparkify_helpers import aws, config, emulator, paths, quality, warehouse
+    from sparkify_helpers import aws, config, emulator, paths, quality
     from sparkify_helpers.catalog import read_catalog
+    from sparkify_helpers.targets import LocalTarget
 
     timer = _CopyTimer()
     timer.install()
     sql = paths.sql_dir()
-    with TreeSampler() as sampler, emulator.running(Path(work_dir) / "emulator"):
+    with TreeSampler() as sampler, emulator.running(Path(work_dir) / "emulator") as info:
         rec = _Recorder(sampler)
-        settings = config.load_settings()
-        aws.ensure_role(settings)
+        target = LocalTarget(config.load_settings()).with_endpoint(info.endpoint_url)
+        aws.ensure_role(target)
+        settings = target.settings
         rec.run(
             SEED,
             lambda: emulator.seed_bucket(
-                settings,
+                target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS),
                 data_dir,
-                bucket=settings.source.bucket,
+                settings.source.bucket,
+                settings.aws.region,
                 progress=False,
                 cache_dir=paths.copy_cache_dir(),  # as `sparkify run` seeds: warms the cache
             ),
             lambda summary: summary.objects,
         )
-        with warehouse.connect(settings) as dw:
+        with target.open_warehouse() as dw:
             dw.run_folder(sql / "create")
             dw.run_file(sql / "copy" / "00_empty_staging.sql")
             for name, file in (

@@ -5,30 +5,21 @@ configuration as the package's own read-only connections (so both can be open in
 kernel; a ``duckdb:///...`` URL through SQLAlchemy would differ and clash), and
 ``%sql --close`` releases the file. On Redshift it is a SQLAlchemy engine on the
 ``redshift+redshift_connector`` URL with the password resolved in memory. Headless runs on
-Redshift skip the ad hoc cells.
+Redshift skip the ad hoc cells. The target decides which (``Target.sql_connection``).
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-log = logging.getLogger(__name__)
+from sparkify_helpers.workbook import Workbook
 
 
-def sql_connection(wb, *, headless: bool = False):
+def sql_connection(wb: Workbook, *, headless: bool = False) -> Any:
     """What to pass to ``%sql <name> --alias warehouse``; None when the cells should skip.
 
     Local target: a read-only ``duckdb`` connection (a missing or locked file raises the
     warehouse's own error, which says what to do). Redshift: a SQLAlchemy engine, or None
     in a headless run.
     """
-    if wb.target == "local":
-        from sparkify_helpers.warehouse.local import open_duckdb
-
-        return open_duckdb(wb.settings.local.warehouse_path, read_only=True)
-    if headless:
-        log.info("Headless run on Redshift: the ad hoc %%sql cells are skipped.")
-        return None
-    from sparkify_helpers.warehouse.redshift import create_engine
-
-    return create_engine(wb.settings)
+    return wb.sql_connection(headless=headless)

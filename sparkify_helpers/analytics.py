@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from sparkify_helpers import charts, insights, paths, sqlfiles
 from sparkify_helpers.charts.style import DPI
 from sparkify_helpers.errors import WarehouseError
+from sparkify_helpers.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -150,19 +151,20 @@ def answer(
     return Answer(q, frame, figure, q.insight(frame), png)
 
 
-def ask(source, name: str, charts_dir: str | Path | None = None) -> Answer:
-    """Run a question's query on a Workbook (read-only) or an open Warehouse and answer it.
+def ask(
+    warehouse: Warehouse,
+    name: str,
+    charts_dir: str | Path | None = None,
+    run_id: str | None = None,
+) -> Answer:
+    """Run a question's query on an open warehouse and answer it.
 
-    With a Workbook the chart goes to its run's ``charts/`` folder; with a Warehouse it is
-    saved only when ``charts_dir`` is given.
+    The chart is saved as ``<charts_dir>/<name>.png`` when ``charts_dir`` is given
+    (``Workbook.ask`` gives the run's ``charts/`` folder).
     """
     q = question(name)
-    if hasattr(source, "charts_dir"):  # a Workbook: open the warehouse for this query only
-        with source.connect(read_only=True) as warehouse:
-            frame = warehouse.query_file(q.sql_path)
-        return answer(q, frame, charts_dir or source.charts_dir, source.target, source.run_dir.name)
-    frame = source.query_file(q.sql_path)
-    return answer(q, frame, charts_dir, source.target)
+    frame = warehouse.query_file(q.sql_path)
+    return answer(q, frame, charts_dir, warehouse.kind, run_id)
 
 
 def show_sql(name: str):

@@ -98,7 +98,7 @@ def _emulator(args) -> int:
         info = emulator.start()
         print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
         if not args.no_data:
-            _seed_for_lab(args)
+            _seed_for_lab(args, info.endpoint_url)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
     elif args.action == "stop":
         print("emulator stopped" if emulator.stop() else "emulator was not running")
@@ -111,15 +111,14 @@ def _emulator(args) -> int:
     return EXIT_OK
 
 
-def _seed_for_lab(args) -> None:
+def _seed_for_lab(args, endpoint_url: str) -> None:
     """Fill the emulator's bucket so notebooks 01-04 run by hand as under ``sparkify run``."""
     from sparkify_helpers import config, runner
+    from sparkify_helpers.targets import LocalTarget
 
-    settings = config.load_settings(args.config)
-    source = runner.resolve_source(settings, args.source)
-    seeded = runner.seed_emulator(
-        settings,
-        source,
+    lab = LocalTarget(config.load_settings(args.config)).with_endpoint(endpoint_url)
+    seeded = lab.seed(
+        lab.check_source(args.source),
         args.events if args.events is not None else runner.DEFAULT_EVENTS,
         args.seed if args.seed is not None else runner.DEFAULT_SEED,
     )

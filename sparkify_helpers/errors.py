@@ -1,5 +1,12 @@
 """The package's own exceptions: each says what went wrong and what to do next."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class SparkifyError(Exception):
     """Base class for every error a user can cause or fix."""
@@ -50,7 +57,15 @@ class TranslationError(WarehouseError):
 
 
 class CopyError(WarehouseError):
-    """A COPY failed (too many rejected rows, missing input, bad options)."""
+    """A COPY failed (too many rejected rows, missing input, bad options).
+
+    ``load_errors`` holds the ``stl_load_errors`` rows of the failed COPY (a DataFrame), or
+    None when the COPY failed before reading any row.
+    """
+
+    def __init__(self, message: str, load_errors: pd.DataFrame | None = None) -> None:
+        super().__init__(message)
+        self.load_errors = load_errors
 
 
 class DataCheckError(WarehouseError):

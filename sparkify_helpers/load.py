@@ -44,7 +44,7 @@ def copy_staging(warehouse, out_dir: str | Path) -> StagingLoad:
     try:
         results += warehouse.run_files(copies)
     finally:
-        rejected = report.load_errors(warehouse, since=started)
+        rejected = warehouse.load_errors(since=started)
         report.write_load_errors(rejected, out_dir)
     return StagingLoad(results_frame(results), rejected)
 

@@ -15,10 +15,6 @@ from sparkify_helpers.catalog import read_catalog
 
 log = logging.getLogger(__name__)
 
-LOAD_ERRORS_QUERY = (
-    "SELECT * FROM stl_load_errors WHERE starttime >= '{since}' "
-    "ORDER BY starttime, query, line_number"
-)
 MATCH_RATE_QUERY = "SELECT COUNT(*) AS plays, COUNT(song_id) AS matched_plays FROM songplays"
 
 
@@ -74,16 +70,6 @@ def write_results_file(
     path = Path(out_dir) / results_file_name(started_at)
     path.write_text("\n".join(lines))
     return path
-
-
-def load_errors(warehouse, since: datetime | None = None) -> pd.DataFrame:
-    """COPY rejections recorded in ``stl_load_errors`` since a UTC time (default: all)."""
-    if warehouse.target == "local" and not warehouse.table_exists("stl_load_errors"):
-        from sparkify_helpers.copy import LOAD_ERRORS_COLUMNS
-
-        return pd.DataFrame(columns=list(LOAD_ERRORS_COLUMNS))
-    since = (since or datetime(1970, 1, 1)).astimezone(timezone.utc).replace(tzinfo=None)
-    return warehouse.query(LOAD_ERRORS_QUERY.format(since=since.isoformat(sep=" ")))
 
 
 def write_load_errors(frame: pd.DataFrame, out_dir: str | Path) -> Path:

@@ -1,8 +1,8 @@
 """Headless workbook runs: every notebook in order through papermill.
 
-``run_workbook`` owns the local emulator for the whole run (start, seed, stop),
-executes ``01``..``04`` (``05`` on request) into ``OUT/<run_id>/``, keeps every
-executed notebook even when one fails, writes ``report.html`` and points
+``run_workbook`` asks the target for what the run needs (locally: the emulator started,
+seeded and stopped), executes ``01``..``04`` (``05`` on request) into ``OUT/<run_id>/``,
+keeps every executed notebook even when one fails, writes ``report.html`` and points
 ``OUT/latest`` at the run.
 """
 
@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from sparkify_helpers import config, paths
+from sparkify_helpers import config, paths, targets
 from sparkify_helpers.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class RunOptions:
     events: int = DEFAULT_EVENTS
     seed: int = DEFAULT_SEED
     kernel_name: str | None = None
+    notebook_dir: Path | None = None  # where the notebooks are read from (default notebooks/)
+    notebooks: tuple[str, ...] | None = None  # names to run in order (default: the workbook)
 
 
 @dataclass
@@ -94,88 +97,37 @@ def notebook_parameters(name: str, base: dict) -> dict:
     return params
 
 
-def resolve_source(settings, source: str | None) -> str | None:
-    """Check ``--source`` for the target: a folder for local, a folder or s3:// for redshift."""
-    if source is None:
-        return None
-    if source.startswith("s3://"):
-        if settings.target == "local":
-            raise ConfigError(
-                f"--source {source}: the local target reads its emulator's bucket; pass a "
-                "local folder laid out like the public bucket (song_data/, log_data/, "
-                "log_json_path.json), or use config/redshift.yaml to read S3 directly."
-            )
-        return source.rstrip("/")
-    folder = Path(source).expanduser().resolve()
-    if not (folder / "song_data").is_dir() or not (folder / "log_data").is_dir():
-        raise ConfigError(
-            f"--source {source}: expected a folder holding song_data/, log_data/ and "
-            "log_json_path.json (the public bucket's layout)."
-        )
-    if settings.target != "local":
-        raise ConfigError(
-            f"--source {source}: the redshift target loads from S3; upload the folder to a "
-            "bucket and pass --source s3://bucket/prefix."
-        )
-    return str(folder)
-
-
-def generated_source(events: int, seed: int) -> Path:
-    """A cached synthetic dataset for runs without ``--source`` (regenerated if incomplete)."""
-    from sparkify_helpers import datagen
-
-    folder = paths.state_dir() / "generated" / f"events-{events}-seed-{seed}"
-    manifest = folder / "_generated.json"
-    done = manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
-    if not done:
-        datagen.generate(folder, events=events, seed=seed, progress=False)
-    return folder
-
-
-def seed_emulator(settings, source: str | None, events: int, seed: int) -> dict:
-    """Fill the emulator's bucket from ``source`` (a folder) or a generated dataset."""
-    from sparkify_helpers import emulator
-
-    folder = Path(source) if source else generated_source(events, seed)
-    local = config.load_settings(settings.config_path)  # sees the emulator's endpoint now
-    summary = emulator.seed_bucket(
-        local, folder, bucket=settings.source.bucket, cache_dir=paths.copy_cache_dir()
-    )
-    log.info("seeded s3://%s from %s: %s", settings.source.bucket, folder, summary)
-    return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
-
-
 def run_workbook(options: RunOptions) -> RunResult:
     """Run the workbook headless; the result says which notebook and cell failed, if any."""
     settings = config.load_settings(options.config)
-    if settings.target != "local":
-        from sparkify_helpers import aws
-
-        aws.make_session(settings)  # no credentials: say so now, before any notebook runs
+    if options.warehouse:
+        local_file = Path(options.warehouse).expanduser().resolve()  # relative to the caller
+        settings = settings.with_overrides(warehouse_path=local_file)
+    target = targets.for_settings(settings)
+    target.check_ready()
     started_at = datetime.now(timezone.utc)
     run_id = options.run_id or new_run_id(started_at)
     out = Path(options.out or paths.default_runs_dir()).expanduser().resolve()
     run_dir = out / run_id
     if run_dir.exists() and any(run_dir.iterdir()):
         raise ConfigError(f"Run folder {run_dir} already exists; pick another --run-id.")
+    source = target.check_source(options.source)
     run_dir.mkdir(parents=True, exist_ok=True)
-    source = resolve_source(settings, options.source)
-    warehouse = Path(options.warehouse or settings.local.warehouse_path).expanduser().resolve()
+    warehouse = Path(settings.local.warehouse_path)
     config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
     values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
     base = dict(zip(BASE_PARAMETERS, values, strict=True))
     result = RunResult(run_id, run_dir, base, started_at)
     _write_run_json(result)  # the notebooks read the run's start time from it
-    names = WORKBOOK + ((TEARDOWN,) if options.teardown else ())
     try:
-        with _emulator_for(settings):
-            if settings.target == "local":
-                result.seeded = seed_emulator(settings, source, options.events, options.seed)
-            for name in names:
-                nb = _execute(name, notebook_parameters(name, base), run_dir, options.kernel_name)
-                result.notebooks.append(nb)
-                if nb.status != "ok":
-                    break
+        with target.run_scope(source, options.events, options.seed) as scope:
+            result.seeded = scope.seeded
+            with kernel_environment(scope.environment):
+                for name in _notebook_names(options):
+                    nb = _execute(name, notebook_parameters(name, base), run_dir, options)
+                    result.notebooks.append(nb)
+                    if nb.status != "ok":
+                        break
     finally:
         _write_run_json(result)
         _write_report(result)
@@ -183,20 +135,31 @@ def run_workbook(options: RunOptions) -> RunResult:
     return result
 
 
+def _notebook_names(options: RunOptions) -> tuple[str, ...]:
+    """The notebooks to run, in order: as asked, else 01..04 (and 05 with teardown)."""
+    if options.notebooks is not None:
+        return options.notebooks
+    return WORKBOOK + ((TEARDOWN,) if options.teardown else ())
+
+
 @contextlib.contextmanager
-def _emulator_for(settings):
-    """Start the emulator for a local run (stopped whatever happens); nothing for redshift."""
-    if settings.target != "local":
-        yield None
-        return
-    from sparkify_helpers import emulator
+def kernel_environment(environment: dict[str, str]) -> Iterator[None]:
+    """Export what the target's kernels need (the one channel to them), restored after."""
+    previous = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
-    with emulator.running() as info:
-        yield info.endpoint_url
 
-
-def _execute(name: str, params: dict, run_dir: Path, kernel_name: str | None) -> NotebookRun:
-    source = paths.notebooks_dir() / f"{name}.ipynb"
+def _execute(name: str, params: dict, run_dir: Path, options: RunOptions) -> NotebookRun:
+    folder = options.notebook_dir or paths.notebooks_dir()
+    source = folder / f"{name}.ipynb"
     nb = NotebookRun(name, run_dir / f"{name}.ipynb")
     started = time.perf_counter()
     log.info("running %s", name)
@@ -205,8 +168,8 @@ def _execute(name: str, params: dict, run_dir: Path, kernel_name: str | None) ->
             str(source),
             str(nb.output),
             parameters=params,
-            kernel_name=kernel_name,
-            cwd=str(paths.notebooks_dir()),
+            kernel_name=options.kernel_name,
+            cwd=str(folder),
             progress_bar=False,
             report_mode=False,
         )

@@ -10,16 +10,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sparkify_helpers import config, paths
+from sparkify_helpers import analytics, config, paths, targets
+from sparkify_helpers.config import Settings
 from sparkify_helpers.errors import SparkifyError
+from sparkify_helpers.targets import Target
+from sparkify_helpers.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +43,15 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 @dataclass
 class Workbook:
-    """Settings, run folder and warehouse access for one notebook session."""
+    """Settings, target, run folder and warehouse access for one notebook session."""
 
-    settings: object
+    target: Target
     run_dir: Path
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings (with this session's overrides)."""
+        return self.target.settings
 
     @property
     def charts_dir(self) -> Path:
@@ -53,22 +61,22 @@ class Workbook:
         return folder
 
     @property
-    def target(self) -> str:
-        """``local`` or ``redshift``."""
-        return self.settings.target
-
-    @property
     def dwh_cfg_path(self) -> Path:
         """Where the original project's ``dwh.cfg`` is written (no password in it)."""
-        if self.target == "local":
-            return paths.state_dir() / "dwh.cfg"
-        return paths.project_root() / "dwh.cfg"
+        return self.target.dwh_cfg_path
 
-    def connect(self, *, read_only: bool = False):
+    def connect(self, *, read_only: bool = False) -> Warehouse:
         """Open the warehouse of this target (use it in a ``with`` block)."""
-        from sparkify_helpers import warehouse
+        return self.target.open_warehouse(read_only=read_only)
 
-        return warehouse.connect(self.settings, read_only=read_only)
+    def sql_connection(self, *, headless: bool = False) -> Any:
+        """What ``%sql`` takes (read-only, Redshift SQL); None when headless on Redshift."""
+        return self.target.sql_connection(headless=headless)
+
+    def ask(self, name: str) -> analytics.Answer:
+        """Answer one marketing question on the warehouse (read-only); chart in ``charts/``."""
+        with self.connect(read_only=True) as warehouse:
+            return analytics.ask(warehouse, name, self.charts_dir, self.run_dir.name)
 
     def sql_dir(self, folder: str) -> Path:
         """``sql/<folder>`` (create, copy, insert, checks, analytics)."""
@@ -76,28 +84,14 @@ class Workbook:
 
     def endpoint_url(self) -> str | None:
         """The AWS endpoint in use: the emulator's on the local target, None for AWS itself."""
-        from sparkify_helpers import aws
-
         try:
-            return aws.endpoint_url(self.settings)
+            return self.target.endpoint_url()
         except SparkifyError:
             return None
 
     def describe_target(self) -> str:
         """One paragraph in plain words about where this notebook's calls go."""
-        if self.target == "local":
-            return (
-                "**Local target.** AWS calls go to a local emulator (moto) at "
-                f"`{self.endpoint_url() or 'not started: run `sparkify emulator start`'}`; "
-                "nothing is created "
-                "in a real AWS account and nothing costs money. The warehouse is the DuckDB "
-                f"file `{self.settings.local.warehouse_path}`."
-            )
-        return (
-            f"**Redshift target.** AWS calls go to your account in `{self.settings.aws.region}`"
-            f" (profile `{self.settings.aws.profile or 'default chain'}`). Provisioning "
-            "creates billable resources: run `05_teardown` when you are done."
-        )
+        return self.target.describe()
 
 
 def run_started_at(out_dir: str | Path = "") -> datetime:
@@ -135,9 +129,9 @@ def open_workbook(
 ) -> Workbook:
     """Load settings (with the run's overrides) and pick the run folder."""
     setup_logging()
-    if warehouse:
-        os.environ["SPARKIFY_WAREHOUSE"] = str(warehouse)
     settings = config.load_settings(config_path or None)
+    if warehouse:
+        settings = settings.with_overrides(warehouse_path=warehouse)
     if source.startswith("s3://"):
         prefix = source.rstrip("/")
         settings = settings.with_overrides(
@@ -147,4 +141,4 @@ def open_workbook(
         )
     run_dir = Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive"
     run_dir.mkdir(parents=True, exist_ok=True)
-    return Workbook(settings=settings, run_dir=run_dir)
+    return Workbook(target=targets.for_settings(settings), run_dir=run_dir)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import types
 
 import duckdb
 import pandas as pd
 import pytest
 
-from sparkify_helpers import adhoc, analytics, insights, paths, warehouse, workbook
+from sparkify_helpers import adhoc, analytics, insights, paths, workbook
 from sparkify_helpers.errors import WarehouseError
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -194,7 +193,7 @@ def test_show_sql_shows_the_file_as_a_sql_block():
 
 
 def test_ask_on_a_workbook_queries_draws_and_saves(wb):
-    answer = analytics.ask(wb, "plays_by_hour")
+    answer = wb.ask("plays_by_hour")
     assert answer.frame.astype(int).to_dict("list") == {"hour": [10, 22], "plays": [3, 2]}
     assert answer.sentence == (
         "Plays peak at 10:00–11:00 UTC (3 plays), while 00:00–01:00 UTC has no plays at all."
@@ -210,7 +209,7 @@ def test_ask_on_a_workbook_queries_draws_and_saves(wb):
 
 
 def test_ask_answers_every_question_from_the_warehouse(wb):
-    answers = {name: analytics.ask(wb, name) for name in analytics.QUESTIONS}
+    answers = {name: wb.ask(name) for name in analytics.QUESTIONS}
     assert sorted(p.name for p in wb.charts_dir.glob("*.png")) == sorted(
         f"{name}.png" for name in analytics.QUESTIONS
     )
@@ -252,24 +251,20 @@ def test_adhoc_connection_is_read_only_and_coexists_with_ask(wb):
         assert con.execute("SELECT COUNT(*) FROM songplays").fetchone() == (5,)
         with pytest.raises(duckdb.Error, match="read-only"):
             con.execute("DELETE FROM songplays")
-        assert len(analytics.ask(wb, "top_songs").frame) == 2
+        assert len(wb.ask("top_songs").frame) == 2
     finally:
         con.close()
 
 
 def test_adhoc_on_a_missing_local_file_says_to_build_it(wb, tmp_path):
-    missing = types.SimpleNamespace(
-        target="local",
-        settings=types.SimpleNamespace(
-            local=types.SimpleNamespace(warehouse_path=tmp_path / "none.duckdb")
-        ),
-    )
+    missing = workbook.open_workbook("", str(tmp_path / "none.duckdb"), str(tmp_path / "r"), "")
     with pytest.raises(WarehouseError, match="does not exist yet"):
         adhoc.sql_connection(missing)
 
 
-def test_adhoc_skips_headless_redshift_runs():
-    redshift_wb = types.SimpleNamespace(target="redshift", settings=None)
+def test_adhoc_skips_headless_redshift_runs(aws_env, tmp_path):
+    redshift_yaml = str(paths.config_dir() / "redshift.yaml")
+    redshift_wb = workbook.open_workbook(redshift_yaml, "", str(tmp_path / "r"), "")
     assert adhoc.sql_connection(redshift_wb, headless=True) is None
 
 
@@ -284,7 +279,7 @@ def test_notebook_asks_every_question_and_closes_sql():
     code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
     params = [line.split("#")[0].strip() for line in code[0].splitlines()]
     assert params == ['config = ""', 'run_id = ""', 'out_dir = ""', 'source = ""', 'warehouse = ""']
-    asked = [name for name in analytics.QUESTIONS if any(f'ask(wb, "{name}")' in c for c in code)]
+    asked = [name for name in analytics.QUESTIONS if any(f'wb.ask("{name}")' in c for c in code)]
     assert asked == list(analytics.QUESTIONS)
     assert any("%load_ext sql" in c and "autopandas = True" in c for c in code)
     assert "%sql --close warehouse" in code[-1]
@@ -322,7 +317,7 @@ def test_notebook_runs_headless_on_the_local_warehouse(wb, tmp_path):
     assert "**Austin, TX leads all locations with 3 plays from 1 listener" in "".join(sentences)
     assert len(list((wb.run_dir / "charts").glob("*.png"))) == len(analytics.QUESTIONS)
     # %sql --close released the file: a writer can open it again.
-    warehouse.connect(wb.settings).close()
+    wb.connect().close()
 
 
 def test_top_list_sentences_share_one_ranking_for_single_rows_and_ties():

@@ -18,6 +18,7 @@ from sparkify_helpers.errors import (
     CredentialsError,
     WaiterTimeoutError,
 )
+from sparkify_helpers.targets import for_settings
 
 CIDR = "203.0.113.7/32"
 REDSHIFT_YAML = paths.config_dir() / "redshift.yaml"
@@ -28,25 +29,30 @@ def settings(aws_env):
     return load_settings(REDSHIFT_YAML, environ={"SPARKIFY_ALLOWED_CIDR": CIDR})
 
 
+@pytest.fixture
+def target(settings):
+    return for_settings(settings)
+
+
 def port_rules(group_id: str, port: int) -> list[dict]:
     ec2 = boto3.client("ec2", region_name="us-west-2")
     perms = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]["IpPermissions"]
     return [r for p in perms if p.get("FromPort") == port for r in p["IpRanges"]]
 
 
-def test_plan_needs_no_aws(settings, monkeypatch):
+def test_plan_needs_no_aws(settings, monkeypatch, target):
     monkeypatch.setattr(boto3, "Session", None)
-    p = aws.plan(settings)
+    p = aws.plan(target)
     assert (p.node_type, p.num_nodes, p.region) == ("ra3.large", 2, "us-west-2")
     assert p.hourly_cost_usd == pytest.approx(1.086)
     assert p.allowed_cidr == CIDR and p.role_name == "sparkify-redshift-s3-read"
 
 
-def test_provision_twice_reuses_everything(mocked_aws, settings):
-    first = aws.provision(settings, progress=False, poll_s=0)
-    second = aws.provision(settings, progress=False, poll_s=0)
+def test_provision_twice_reuses_everything(mocked_aws, settings, target):
+    first = aws.provision(target, progress=False, poll_s=0)
+    second = aws.provision(target, progress=False, poll_s=0)
     assert first.status == second.status == "available"
-    assert first.role_arns == second.role_arns == (aws.role_arn(settings),)
+    assert first.role_arns == second.role_arns == (aws.role_arn(target),)
     assert first.encrypted and not first.publicly_accessible
     assert (first.node_type, first.num_nodes) == ("ra3.large", 2)
     rs = boto3.client("redshift", region_name="us-west-2")
@@ -54,13 +60,13 @@ def test_provision_twice_reuses_everything(mocked_aws, settings):
     iam = boto3.client("iam")
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["sparkify-redshift-s3-read"]
     (group,) = first.security_group_ids
-    assert group == aws.default_security_group(settings)
+    assert group == aws.default_security_group(target)
     rules = port_rules(group, 5439)
     assert [r["CidrIp"] for r in rules] == [CIDR]
 
 
-def test_role_trusts_redshift_and_reads_s3(mocked_aws, settings):
-    arn = aws.ensure_role(settings)
+def test_role_trusts_redshift_and_reads_s3(mocked_aws, settings, target):
+    arn = aws.ensure_role(target)
     iam = boto3.client("iam")
     role = iam.get_role(RoleName=settings.iam_role_name)["Role"]
     assert role["Arn"] == arn
@@ -73,18 +79,18 @@ def test_role_trusts_redshift_and_reads_s3(mocked_aws, settings):
     assert [p["PolicyArn"] for p in attached] == [aws.S3_READ_ONLY_POLICY]
 
 
-def test_existing_role_gets_the_missing_policy(mocked_aws, settings):
+def test_existing_role_gets_the_missing_policy(mocked_aws, settings, target):
     iam = boto3.client("iam")
     iam.create_role(RoleName=settings.iam_role_name, AssumeRolePolicyDocument="{}")
-    aws.ensure_role(settings)
+    aws.ensure_role(target)
     attached = iam.list_attached_role_policies(RoleName=settings.iam_role_name)["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [aws.S3_READ_ONLY_POLICY]
 
 
-def test_ingress_has_exactly_the_cidr_and_port(mocked_aws, settings):
-    group = aws.default_security_group(settings)
-    first = aws.ensure_ingress(settings)
-    second = aws.ensure_ingress(settings)
+def test_ingress_has_exactly_the_cidr_and_port(mocked_aws, settings, target):
+    group = aws.default_security_group(target)
+    first = aws.ensure_ingress(target)
+    second = aws.ensure_ingress(target)
     assert (first.created, second.created) == (True, False)
     assert (first.group_id, first.cidr, first.port) == (group, CIDR, 5439)
     ec2 = boto3.client("ec2", region_name="us-west-2")
@@ -98,7 +104,7 @@ def test_ingress_has_exactly_the_cidr_and_port(mocked_aws, settings):
 def test_open_cidr_warns(mocked_aws, aws_env, caplog):
     settings = load_settings(REDSHIFT_YAML, environ={"SPARKIFY_ALLOWED_CIDR": "0.0.0.0/0"})
     with caplog.at_level(logging.WARNING):
-        rule = aws.ensure_ingress(settings)
+        rule = aws.ensure_ingress(for_settings(settings))
     assert rule.cidr == "0.0.0.0/0"
     assert any("open to the whole internet" in r.getMessage() for r in caplog.records)
 
@@ -109,19 +115,19 @@ def test_no_cidr_and_no_detection_refuses(mocked_aws, aws_env, monkeypatch):
     assert network.detect_public_cidr(timeout_s=0.5, url=network.CHECKIP_URL) is None
     monkeypatch.setattr(network, "detect_public_cidr", lambda: None)
     with pytest.raises(ConfigError, match="cluster.allowed_cidr.*SPARKIFY_ALLOWED_CIDR"):
-        aws.provision(settings, progress=False)
-    assert aws.describe_cluster(settings) is None
+        aws.provision(for_settings(settings), progress=False)
+    assert aws.describe_cluster(for_settings(settings)) is None
 
 
 def test_detected_address_is_used(mocked_aws, aws_env, monkeypatch):
     settings = load_settings(REDSHIFT_YAML, environ={})
     monkeypatch.setattr(network, "detect_public_cidr", lambda: "198.51.100.23/32")
-    assert aws.ensure_ingress(settings).cidr == "198.51.100.23/32"
+    assert aws.ensure_ingress(for_settings(settings)).cidr == "198.51.100.23/32"
 
 
-def test_teardown_twice_succeeds(mocked_aws, settings):
-    info = aws.provision(settings, progress=False, poll_s=0)
-    first = aws.teardown(settings, progress=False, poll_s=0)
+def test_teardown_twice_succeeds(mocked_aws, settings, target):
+    info = aws.provision(target, progress=False, poll_s=0)
+    first = aws.teardown(target, progress=False, poll_s=0)
     assert first.removed == [
         "cluster sparkify-dw",
         f"ingress rule on {info.security_group_ids[0]} ({CIDR})",
@@ -132,16 +138,16 @@ def test_teardown_twice_succeeds(mocked_aws, settings):
     rs = boto3.client("redshift", region_name="us-west-2")
     snaps = rs.describe_cluster_snapshots(SnapshotIdentifier=first.final_snapshot)
     assert len(snaps["Snapshots"]) == 1
-    assert aws.describe_cluster(settings) is None and aws.role_arn(settings) is None
+    assert aws.describe_cluster(target) is None and aws.role_arn(target) is None
     assert port_rules(info.security_group_ids[0], 5439) == []
-    second = aws.teardown(settings, progress=False, poll_s=0)
+    second = aws.teardown(target, progress=False, poll_s=0)
     assert second.removed == [] and len(second.already_gone) == 3
     assert second.final_snapshot is None
 
 
-def test_teardown_can_skip_the_snapshot(mocked_aws, settings):
-    aws.provision(settings, progress=False, poll_s=0)
-    report = aws.teardown(settings, skip_final_snapshot=True, progress=False, poll_s=0)
+def test_teardown_can_skip_the_snapshot(mocked_aws, settings, target):
+    aws.provision(target, progress=False, poll_s=0)
+    report = aws.teardown(target, skip_final_snapshot=True, progress=False, poll_s=0)
     assert report.final_snapshot is None
     rs = boto3.client("redshift", region_name="us-west-2")
     assert [
@@ -157,15 +163,15 @@ def test_refused_node_type_fails_before_any_aws_call(write_config, aws_env, monk
     monkeypatch.setattr(boto3, "client", no_aws)
     path = write_config(cluster={"node_type": "dc2.large"})
     with pytest.raises(ConfigError) as err:
-        aws.provision(load_settings(path, environ={"SPARKIFY_ALLOWED_CIDR": CIDR}))
+        aws.provision(for_settings(load_settings(path, environ={"SPARKIFY_ALLOWED_CIDR": CIDR})))
     assert "cluster.node_type" in str(err.value) and "ra3.large" in str(err.value)
 
 
-def test_missing_credentials_on_redshift_target(aws_env, monkeypatch, settings):
+def test_missing_credentials_on_redshift_target(aws_env, monkeypatch, settings, target):
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     with pytest.raises(CredentialsError) as err:
-        aws.provision(settings, progress=False)
+        aws.provision(target, progress=False)
     message = str(err.value)
     assert "no AWS credentials found" in message
     assert "aws configure --profile" in message and "aws sso login" in message
@@ -175,44 +181,44 @@ def test_missing_credentials_on_redshift_target(aws_env, monkeypatch, settings):
 def test_unknown_profile_is_a_credentials_error(aws_env):
     settings = load_settings(REDSHIFT_YAML, environ={"SPARKIFY_AWS_PROFILE": "nobody"})
     with pytest.raises(CredentialsError, match="nobody.*aws configure --profile"):
-        aws.make_session(settings)
+        for_settings(settings).aws_session()
 
 
 def test_unmanaged_password_needs_the_environment(mocked_aws, write_config):
     path = write_config(cluster={"manage_master_password": False})
     settings = load_settings(path, environ={"SPARKIFY_ALLOWED_CIDR": CIDR})
     with pytest.raises(CredentialsError, match="SPARKIFY_DB_PASSWORD"):
-        aws.provision(settings, progress=False, poll_s=0)
+        aws.provision(for_settings(settings), progress=False, poll_s=0)
     settings = load_settings(
         path, environ={"SPARKIFY_ALLOWED_CIDR": CIDR, "SPARKIFY_DB_PASSWORD": "Abcdef12"}
     )
-    assert aws.provision(settings, progress=False, poll_s=0).status == "available"
+    assert aws.provision(for_settings(settings), progress=False, poll_s=0).status == "available"
 
 
-def test_paused_cluster_is_a_state_error_with_a_next_step(mocked_aws, settings):
-    aws.provision(settings, progress=False, poll_s=0)
+def test_paused_cluster_is_a_state_error_with_a_next_step(mocked_aws, settings, target):
+    aws.provision(target, progress=False, poll_s=0)
     boto3.client("redshift", region_name="us-west-2").pause_cluster(
         ClusterIdentifier=settings.cluster.identifier
     )
     with pytest.raises(ClusterStateError, match="'paused'; resume it"):
-        aws.provision(settings, progress=False, poll_s=0)
+        aws.provision(target, progress=False, poll_s=0)
     with pytest.raises(WaiterTimeoutError, match="last status 'paused'"):
-        aws.wait_available(settings, timeout_s=0, progress=False, poll_s=1)
+        aws.wait_available(target, timeout_s=0, progress=False, poll_s=1)
 
 
-def test_waiting_for_a_missing_cluster_says_to_provision(mocked_aws, settings):
+def test_waiting_for_a_missing_cluster_says_to_provision(mocked_aws, settings, target):
     with pytest.raises(ClusterStateError, match="does not exist; provision it first"):
-        aws.wait_available(settings, progress=False, poll_s=0)
+        aws.wait_available(target, progress=False, poll_s=0)
 
 
-def test_connection_details_and_credentials(mocked_aws, settings, tmp_path):
-    info = aws.provision(settings, progress=False, poll_s=0)
-    details = aws.connection_details(settings)
+def test_connection_details_and_credentials(mocked_aws, settings, tmp_path, target):
+    info = aws.provision(target, progress=False, poll_s=0)
+    details = aws.connection_details(target)
     assert (details.host, details.port) == (info.host, 5439)
     assert (details.db_name, details.db_user) == ("sparkifydw", "sparkify_admin")
-    assert details.role_arn == aws.role_arn(settings)
+    assert details.role_arn == aws.role_arn(target)
     assert details.password is None
-    credentials = aws.cluster_credentials(settings)
+    credentials = aws.cluster_credentials(target)
     user, password = credentials
     assert user.endswith("sparkify_admin")
     assert isinstance(password, str) and len(password) >= 8
@@ -221,14 +227,14 @@ def test_connection_details_and_credentials(mocked_aws, settings, tmp_path):
     assert aws.read_dwh_cfg(written).host == info.host
 
 
-def test_connection_details_without_a_cluster(mocked_aws, settings):
+def test_connection_details_without_a_cluster(mocked_aws, settings, target):
     with pytest.raises(ClusterStateError, match="does not exist; provision it"):
-        aws.connection_details(settings)
+        aws.connection_details(target)
 
 
-def test_master_password_secret(mocked_aws, settings, monkeypatch):
-    aws.provision(settings, progress=False, poll_s=0)
-    assert aws.master_password_secret(settings) is None  # moto does not manage the password
+def test_master_password_secret(mocked_aws, settings, monkeypatch, target):
+    aws.provision(target, progress=False, poll_s=0)
+    assert aws.master_password_secret(target) is None  # moto does not manage the password
     sm = boto3.client("secretsmanager", region_name="us-west-2")
     arn = sm.create_secret(
         Name="redshift!sparkify-dw", SecretString=json.dumps({"username": "u", "password": "pw9"})
@@ -243,13 +249,13 @@ def test_master_password_secret(mocked_aws, settings, monkeypatch):
         "describe_cluster",
         lambda s: replace(real(s), master_password_secret_arn=arn),
     )
-    assert aws.master_password_secret(settings) == "pw9"
+    assert aws.master_password_secret(target) == "pw9"
 
 
-def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings):
+def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings, target):
     from sparkify_helpers.workbook import as_frame
 
-    info = aws.provision(settings, progress=False, poll_s=0)
+    info = aws.provision(target, progress=False, poll_s=0)
     frame = as_frame(info)
     assert frame.loc["status", "value"] == "available"
     assert frame.loc["hourly_cost_usd", "value"] == pytest.approx(1.086)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sparkify_helpers import aws, cli, config, paths
+from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
@@ -57,7 +58,9 @@ def test_emulator_start_seeds_the_bucket_then_status_and_stop(state, capsys):
         out = capsys.readouterr().out
         assert "export SPARKIFY_AWS_ENDPOINT_URL=http://127.0.0.1:" in out
         settings = config.load_settings()
-        listed = aws.client(settings, "s3").list_objects_v2(Bucket=settings.source.bucket)
+        listed = aws.client(for_settings(settings), "s3").list_objects_v2(
+            Bucket=settings.source.bucket
+        )
         keys = [obj["Key"] for obj in listed["Contents"]]
         assert "log_json_path.json" in keys
         assert any(k.startswith("log_data/") for k in keys)

@@ -8,15 +8,10 @@ import stat
 import pytest
 
 from sparkify_helpers import paths
-from sparkify_helpers.aws.session import make_session
-from sparkify_helpers.config import load_settings
+from sparkify_helpers.aws.dwh_cfg import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
+from sparkify_helpers.config import load_legacy_setup, load_settings
 from sparkify_helpers.errors import ConfigError
-from sparkify_helpers.legacy_config import (
-    ConnectionDetails,
-    load_legacy_setup,
-    read_dwh_cfg,
-    write_dwh_cfg,
-)
+from sparkify_helpers.targets import for_settings
 
 REDSHIFT_YAML = paths.config_dir() / "redshift.yaml"
 NO_ENV: dict[str, str] = {}
@@ -171,7 +166,7 @@ def test_legacy_setup_is_read_with_a_warning_and_keys_stay_hidden(tmp_path, capl
         assert secret not in repr(settings)
         assert secret not in str(settings)
         assert secret not in settings.model_dump_json()
-    credentials = make_session(settings).get_credentials()
+    credentials = for_settings(settings).aws_session().get_credentials()
     assert credentials.access_key == "AKIA-EXAMPLE-KEY-C2"
 
 

@@ -19,9 +19,10 @@ import duckdb
 import pytest
 from copy_helpers import BUCKET, copy, mocked_s3, ndjson, put, staging_connection_with_t
 
-from sparkify_helpers import config, warehouse
+from sparkify_helpers import config
 from sparkify_helpers.copy import batches, fast, load
 from sparkify_helpers.errors import CopyError, WarehouseError
+from sparkify_helpers.targets import for_settings
 
 READERS = ["in-memory", "duckdb"]
 
@@ -362,20 +363,20 @@ def test_the_local_warehouse_bounds_duckdbs_memory_and_spills_under_the_state_di
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("SPARKIFY_DUCKDB_MEMORY_LIMIT", "512MB")
     settings = config.load_settings()
-    with warehouse.connect(settings) as dw:
+    with for_settings(settings).open_warehouse() as dw:
         limit, spill = dw.con.execute(
             "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
         ).fetchone()
     assert limit in ("488.2 MiB", "512.0 MiB", "512.0 MB")
     assert spill == str(tmp_path / "state" / "duckdb-tmp")
     monkeypatch.delenv("SPARKIFY_DUCKDB_MEMORY_LIMIT")
-    with warehouse.connect(settings) as dw:
+    with for_settings(settings).open_warehouse() as dw:
         limit = dw.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     value, unit = limit.split()
     assert unit == "GiB" and float(value) <= 4.0
     monkeypatch.setenv("SPARKIFY_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(WarehouseError, match="SPARKIFY_DUCKDB_MEMORY_LIMIT"):
-        warehouse.connect(settings)
+        for_settings(settings).open_warehouse()
 
 
 def test_a_failure_between_batches_leaves_nothing_in_the_callers_transaction(

@@ -13,6 +13,7 @@ import pytest
 from sparkify_helpers import aws, emulator, paths
 from sparkify_helpers.config import load_settings
 from sparkify_helpers.errors import ConfigError, EmulatorError
+from sparkify_helpers.targets import for_settings
 
 LOCAL_YAML = paths.config_dir() / "local.yaml"
 
@@ -31,6 +32,18 @@ def local_settings(aws_env, server):
     return load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": info.endpoint_url})
 
 
+@pytest.fixture
+def local_target(local_settings):
+    return for_settings(local_settings)
+
+
+def seed(target, source):
+    """Seed the target's bucket from ``source`` as the runner does (no cache)."""
+    s3 = target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
+    bucket, region = target.settings.source.bucket, target.settings.aws.region
+    return emulator.seed_bucket(s3, source, bucket, region, progress=False)
+
+
 def test_start_records_state_and_reuses_the_server(server):
     state, info = server
     assert info.endpoint_url == f"http://127.0.0.1:{info.port}"
@@ -41,30 +54,30 @@ def test_start_records_state_and_reuses_the_server(server):
     assert (state / "emulator.log").is_file()
 
 
-def test_provisioning_the_local_target_goes_through_the_emulator(local_settings):
-    info = aws.provision(local_settings, progress=False, poll_s=0)
+def test_provisioning_the_local_target_goes_through_the_emulator(local_settings, local_target):
+    info = aws.provision(local_target, progress=False, poll_s=0)
     assert info.status == "available" and info.identifier == "sparkify-local"
     rule_cidrs = [
         r["CidrIp"]
-        for p in aws.client(local_settings, "ec2").describe_security_groups(
+        for p in aws.client(local_target, "ec2").describe_security_groups(
             GroupIds=list(info.security_group_ids)
         )["SecurityGroups"][0]["IpPermissions"]
         if p.get("FromPort") == 5439
         for r in p["IpRanges"]
     ]
     assert rule_cidrs == ["127.0.0.1/32"]
-    report = aws.teardown(local_settings, progress=False, poll_s=0)
+    report = aws.teardown(local_target, progress=False, poll_s=0)
     assert report.final_snapshot is None  # local.yaml skips it
     assert len(report.removed) == 3 and report.already_gone == []
 
 
-def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir):
+def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir, local_target):
     files = [p for p in sample_dir.rglob("*") if p.is_file()]
-    summary = emulator.seed_bucket(local_settings, sample_dir, progress=False)
+    summary = seed(local_target, sample_dir)
     assert summary.bucket == "sparkify-local"
     assert summary.objects == len(files)
     assert summary.bytes == sum(p.stat().st_size for p in files)
-    s3 = aws.client(local_settings, "s3")
+    s3 = aws.client(local_target, "s3")
     listed = {
         obj["Key"]: obj["Size"]
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket="sparkify-local")
@@ -73,7 +86,7 @@ def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir):
     expected = {p.relative_to(sample_dir).as_posix(): p.stat().st_size for p in files}
     assert listed == expected
     assert "log_json_path.json" in listed
-    assert emulator.seed_bucket(local_settings, sample_dir, progress=False).objects == len(files)
+    assert seed(local_target, sample_dir).objects == len(files)
 
 
 @pytest.mark.parametrize("layout", ["missing", "empty", "no-data-folders"])
@@ -83,24 +96,21 @@ def test_seed_bucket_refuses_a_bad_source(tmp_path, layout, aws_env):
         source.mkdir()
     if layout == "no-data-folders":
         (source / "x.json").write_text("{}")
-    settings = load_settings(
-        LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
-    )
     with pytest.raises(ConfigError, match="song_data/, log_data/ and log_json_path.json"):
-        emulator.seed_bucket(settings, source)
+        emulator.seed_bucket(None, source, "sparkify-local", "us-west-2")
 
 
 def test_local_target_without_an_emulator_says_how_to_start_one(aws_env, tmp_path, monkeypatch):
     settings = load_settings(LOCAL_YAML, environ={})
     monkeypatch.setenv("SPARKIFY_HOME", str(tmp_path))  # an empty state dir
     with pytest.raises(EmulatorError, match="sparkify emulator start"):
-        aws.client(settings, "s3")
+        aws.client(for_settings(settings), "s3")
 
 
-def test_running_starts_its_own_and_restores_the_environment(tmp_path, monkeypatch):
+def test_running_starts_its_own_and_leaves_the_environment_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_AWS_ENDPOINT_URL", "http://previous:1")
     with emulator.running(tmp_path) as info:
-        assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == info.endpoint_url
+        assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://previous:1"
         assert emulator.status(tmp_path) == info
         with pytest.raises(EmulatorError, match="already runs"), emulator.running(tmp_path):
             pass
@@ -132,7 +142,7 @@ def test_status_keeps_a_live_emulator_that_is_slow_or_not_accepting(server, monk
     began = time.monotonic()
     assert emulator.status(state) == info
     assert time.monotonic() - began < 1.0
-    monkeypatch.setattr(emulator, "_listening", lambda *args, **kwargs: False)
+    monkeypatch.setattr(emulator.process, "_listening", lambda *args, **kwargs: False)
     assert emulator.status(state) == info
     assert (state / "emulator.json").is_file()
     assert psutil.Process(info.pid).is_running()
@@ -152,6 +162,6 @@ def test_endpoint_url_comes_from_the_state_file_when_settings_have_none(
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(state))
     settings = load_settings(LOCAL_YAML, environ={})
     assert settings.aws.endpoint_url is None
-    assert aws.endpoint_url(settings) == info.endpoint_url
+    assert for_settings(settings).endpoint_url() == info.endpoint_url
     configured = load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": "http://h:1"})
-    assert aws.endpoint_url(configured) == "http://h:1"
+    assert for_settings(configured).endpoint_url() == "http://h:1"

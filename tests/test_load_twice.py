@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sparkify_helpers import aws, config, emulator, load, paths, warehouse
+from sparkify_helpers import aws, config, emulator, load, paths
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
@@ -14,11 +15,11 @@ def loaded_twice(aws_env, sample_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
     snapshots = []
-    with emulator.running():
-        settings = config.load_settings()
-        emulator.seed_bucket(settings, sample_dir, bucket=settings.source.bucket, progress=False)
-        aws.ensure_role(settings)
-        with warehouse.connect(settings) as dw:
+    with emulator.running() as info:
+        target = for_settings(config.load_settings()).with_endpoint(info.endpoint_url)
+        target.seed(str(sample_dir), events=0, seed=0)
+        aws.ensure_role(target)
+        with target.open_warehouse() as dw:
             dw.run_folder(paths.sql_dir() / "create")
             for _ in range(2):
                 load.copy_staging(dw, tmp_path)

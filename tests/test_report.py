@@ -7,14 +7,15 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from sparkify_helpers import config, quality, report, warehouse
+from sparkify_helpers import config, quality, report
 from sparkify_helpers.errors import DataCheckError
+from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
 def dw(aws_env, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-    with warehouse.connect(config.load_settings()) as conn:
+    with for_settings(config.load_settings()).open_warehouse() as conn:
         yield conn
 
 
@@ -45,7 +46,7 @@ def test_match_rate_counts_plays_with_a_song(dw):
 
 
 def test_load_errors_is_an_empty_frame_with_columns_before_any_copy(dw, tmp_path):
-    frame = report.load_errors(dw)
+    frame = dw.load_errors()
     assert frame.empty and "err_code" in frame.columns
     path = report.write_load_errors(frame, tmp_path)
     assert path.read_text().startswith("query,starttime,tbl,filename,line_number")

@@ -9,9 +9,10 @@ import textwrap
 import pytest
 from copy_helpers import mocked_s3, ndjson, put, shipped_copy
 
-from sparkify_helpers import aws, config, warehouse
+from sparkify_helpers import config
 from sparkify_helpers.catalog import create_dir, read_catalog
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
+from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
@@ -20,8 +21,13 @@ def settings(aws_env, tmp_path, monkeypatch):
     return config.load_settings()
 
 
-def test_runs_redshift_sql_translated_and_counts_rows(settings):
-    with warehouse.connect(settings) as dw:
+@pytest.fixture
+def target(settings):
+    return for_settings(settings)
+
+
+def test_runs_redshift_sql_translated_and_counts_rows(settings, target):
+    with target.open_warehouse() as dw:
         results = dw.run_sql(
             "CREATE TABLE t (id INTEGER, name VARCHAR(MAX)) DISTSTYLE ALL SORTKEY (id);"
             "INSERT INTO t VALUES (7, 'a'), (8, 'b'), (9, 'c');"
@@ -34,29 +40,29 @@ def test_runs_redshift_sql_translated_and_counts_rows(settings):
         assert dw.row_counts(["t"]).to_dict("records") == [{"table": "t", "rows": 2}]
 
 
-def test_a_failing_statement_rolls_back_the_whole_batch_and_names_it(settings):
-    with warehouse.connect(settings) as dw:
+def test_a_failing_statement_rolls_back_the_whole_batch_and_names_it(settings, target):
+    with target.open_warehouse() as dw:
         dw.run_sql("CREATE TABLE t (id INTEGER);")
         with pytest.raises(WarehouseError, match=r"sql statement 2 failed"):
             dw.run_sql("INSERT INTO t VALUES (1); INSERT INTO missing_table VALUES (2);")
         assert dw.row_count("t") == 0
 
 
-def test_read_only_connection_refuses_changes(settings):
-    with warehouse.connect(settings) as dw:
+def test_read_only_connection_refuses_changes(settings, target):
+    with target.open_warehouse() as dw:
         dw.run_sql("CREATE TABLE t (id INTEGER);")
-    with warehouse.connect(settings, read_only=True) as dw:
+    with target.open_warehouse(read_only=True) as dw:
         assert dw.row_count("t") == 0
         with pytest.raises(WarehouseError, match="read-only"):
             dw.run_sql("INSERT INTO t VALUES (1);")
 
 
-def test_read_only_on_a_missing_file_says_to_build_it_first(settings):
+def test_read_only_on_a_missing_file_says_to_build_it_first(settings, target):
     with pytest.raises(WarehouseError, match="does not exist yet"):
-        warehouse.connect(settings, read_only=True)
+        target.open_warehouse(read_only=True)
 
 
-def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings):
+def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings, target):
     path = settings.local.warehouse_path
     holder = subprocess.Popen(
         [
@@ -78,7 +84,7 @@ def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings):
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(WarehouseLockedError) as caught:
-            warehouse.connect(settings)
+            target.open_warehouse()
         message = str(caught.value)
         assert f"process {holder.pid}" in message
         assert "restart the kernel" in message and "--warehouse" in message
@@ -86,8 +92,11 @@ def test_a_file_held_by_another_process_names_the_process_and_the_fix(settings):
         holder.communicate("\n", timeout=30)
 
 
-def test_table_names_are_checked_not_pasted(settings):
-    with warehouse.connect(settings) as dw, pytest.raises(WarehouseError, match="Not a table"):
+def test_table_names_are_checked_not_pasted(settings, target):
+    with (
+        target.open_warehouse() as dw,
+        pytest.raises(WarehouseError, match="Not a table"),
+    ):
         dw.row_count("t; DROP TABLE x")
 
 
@@ -106,12 +115,12 @@ def test_a_second_connection_after_duckdb_spilled_to_disk_still_opens(settings, 
     first.close()
 
 
-def test_the_copy_rejects_a_value_longer_than_sql_create_declares(settings, monkeypatch, tmp_path):
+def test_the_copy_rejects_a_value_longer_than_sql_create_declares(target, monkeypatch, tmp_path):
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
     limit = read_catalog().lengths("staging_songs")["artist_id"]
     song = {"song_id": "S1", "artist_id": "A" * (limit + 1), "title": "t"}
-    with mocked_s3(monkeypatch) as s3, warehouse.connect(settings) as dw:
-        monkeypatch.setattr(aws, "client", lambda *args, **kwargs: s3)
+    with mocked_s3(monkeypatch) as s3, target.open_warehouse() as dw:
+        monkeypatch.setattr(target, "aws_client", lambda *args, **kwargs: s3)
         dw.run_folder(create_dir())
         put(s3, "song_data/a.json", ndjson(song))
         with pytest.raises(CopyError, match="String length exceeds DDL length"):

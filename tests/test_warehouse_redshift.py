@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from sparkify_helpers import aws, config, errors, paths
 from sparkify_helpers.errors import CopyError, CredentialsError, WarehouseError
+from sparkify_helpers.targets import for_settings
 from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, redshift_url, resolve_login
 
 
@@ -15,6 +16,11 @@ from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, redshift_url,
 def settings(aws_env, monkeypatch):
     monkeypatch.setenv("SPARKIFY_ALLOWED_CIDR", "203.0.113.7/32")
     return config.load_settings(paths.config_dir() / "redshift.yaml")
+
+
+@pytest.fixture
+def target(settings):
+    return for_settings(settings)
 
 
 def test_url_uses_the_redshift_dialect_and_driver_and_hides_the_password():
@@ -30,19 +36,19 @@ def test_login_prefers_a_password_from_the_environment(settings, monkeypatch):
     monkeypatch.setenv("SPARKIFY_DB_PASSWORD", "from-env")
     with_password = config.load_settings(settings.config_path)
     details = aws.ConnectionDetails(host="h", port=5439, db_name="d", db_user="admin")
-    assert resolve_login(with_password, details) == ("admin", "from-env")
+    assert resolve_login(for_settings(with_password), details) == ("admin", "from-env")
 
 
-def test_login_falls_back_to_iam_temporary_credentials(settings, mocked_aws):
-    aws.provision(settings, progress=False, poll_s=0.1)
-    details = aws.connection_details(settings)
-    user, password = resolve_login(settings, details)
+def test_login_falls_back_to_iam_temporary_credentials(settings, mocked_aws, target):
+    aws.provision(target, progress=False, poll_s=0.1)
+    details = aws.connection_details(target)
+    user, password = resolve_login(target, details)
     assert user.endswith(settings.cluster.db_user)
     assert password and password != "********"
 
 
 @pytest.fixture
-def stand_in(settings, tmp_path):
+def stand_in(settings, tmp_path, target):
     """A SQLite engine stands in for the cluster: statements must reach it as written."""
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'stand_in.db'}")
     with engine.begin() as conn:
@@ -51,7 +57,7 @@ def stand_in(settings, tmp_path):
             "line_number INT, colname TEXT, type TEXT, col_length TEXT, raw_line TEXT, "
             "raw_field_value TEXT, err_code INT, err_reason TEXT)"
         )
-    return RedshiftWarehouse(settings, engine=engine)
+    return RedshiftWarehouse(target, engine=engine)
 
 
 def test_statements_run_as_written_in_one_transaction(stand_in):
@@ -75,7 +81,9 @@ def test_a_failing_copy_raises_copy_error_with_the_rows_from_stl_load_errors(sta
     assert errors.loc[0, "err_code"] == 1207
 
 
-def test_no_password_anywhere_says_what_failed_and_what_to_do(settings, mocked_aws, monkeypatch):
+def test_no_password_anywhere_says_what_failed_and_what_to_do(
+    settings, mocked_aws, monkeypatch, target
+):
     def refused(_settings, *args, **kwargs):
         raise errors.AccessDeniedError("not allowed: redshift:GetClusterCredentials")
 
@@ -83,19 +91,22 @@ def test_no_password_anywhere_says_what_failed_and_what_to_do(settings, mocked_a
     monkeypatch.setattr(aws, "master_password_secret", lambda _settings: None)
     details = aws.ConnectionDetails(host="h", port=5439, db_name="d", db_user="admin")
     with pytest.raises(CredentialsError) as caught:
-        resolve_login(settings, details)
+        resolve_login(target, details)
     message = str(caught.value)
     assert "redshift:GetClusterCredentials" in message and "SPARKIFY_DB_PASSWORD" in message
 
 
-def test_create_engine_logs_in_fresh_and_points_at_the_cluster(settings, monkeypatch):
+def test_create_engine_logs_in_fresh_and_points_at_the_cluster(settings, monkeypatch, target):
     from sparkify_helpers.warehouse import redshift
 
     details = aws.ConnectionDetails(host="c.example", port=5439, db_name="dw", db_user="admin")
     monkeypatch.setattr(aws, "connection_details", lambda _settings: details)
     logins = iter([("IAM:admin", "first"), ("IAM:admin", "second")])
     monkeypatch.setattr(redshift, "resolve_login", lambda _s, _d: next(logins))
-    first, second = redshift.create_engine(settings), redshift.create_engine(settings)
+    first, second = (
+        redshift.create_engine(target),
+        redshift.create_engine(target),
+    )
     assert (first.url.host, first.url.database, first.url.username) == (
         "c.example",
         "dw",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 
 from sparkify_helpers import workbook
@@ -29,3 +30,17 @@ def test_open_workbook_applies_the_run_overrides(aws_env, tmp_path, monkeypatch)
     assert wb.run_dir == tmp_path / "run" and wb.run_dir.is_dir()
     assert wb.charts_dir == tmp_path / "run" / "charts"
     assert "Local target" in wb.describe_target()
+
+
+def test_kernel_environment_is_exported_for_the_block_then_restored(monkeypatch):
+    from sparkify_helpers.runner import kernel_environment
+
+    monkeypatch.setenv("SPARKIFY_AWS_ENDPOINT_URL", "http://previous:1")
+    monkeypatch.delenv("SPARKIFY_TEST_ONLY", raising=False)
+    with kernel_environment(
+        {"SPARKIFY_AWS_ENDPOINT_URL": "http://emulator:2", "SPARKIFY_TEST_ONLY": "x"}
+    ):
+        assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://emulator:2"
+        assert os.environ["SPARKIFY_TEST_ONLY"] == "x"
+    assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://previous:1"
+    assert "SPARKIFY_TEST_ONLY" not in os.environ

@@ -12,14 +12,12 @@ from sparkify_helpers.aws.cluster import (
     wait_deleted,
 )
 from sparkify_helpers.aws.connection import (
-    ConnectionDetails,
     DbCredentials,
     cluster_credentials,
     connection_details,
     master_password_secret,
-    read_dwh_cfg,
-    write_dwh_cfg,
 )
+from sparkify_helpers.aws.dwh_cfg import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
 from sparkify_helpers.aws.errors import aws_errors, map_error
 from sparkify_helpers.aws.iam import S3_READ_ONLY_POLICY, delete_role, ensure_role, role_arn
 from sparkify_helpers.aws.network import (
@@ -32,10 +30,11 @@ from sparkify_helpers.aws.network import (
 )
 from sparkify_helpers.aws.pricing import HOURLY_USD, hourly_cost
 from sparkify_helpers.aws.provision import ProvisionPlan, plan, provision
-from sparkify_helpers.aws.session import client, endpoint_url, make_session
+from sparkify_helpers.aws.session import AwsAccess, client
 from sparkify_helpers.aws.teardown import TeardownReport, teardown
 
 __all__ = [
+    "AwsAccess",
     "HOURLY_USD",
     "S3_READ_ONLY_POLICY",
     "ClusterInfo",
@@ -53,13 +52,11 @@ __all__ = [
     "delete_role",
     "describe_cluster",
     "detect_public_cidr",
-    "endpoint_url",
     "ensure_cluster",
     "ensure_ingress",
     "ensure_role",
     "final_snapshot_id",
     "hourly_cost",
-    "make_session",
     "map_error",
     "master_password_secret",
     "plan",

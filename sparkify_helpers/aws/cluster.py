@@ -13,8 +13,7 @@ from tqdm.auto import tqdm
 
 from sparkify_helpers.aws.errors import aws_errors, error_code, map_error
 from sparkify_helpers.aws.pricing import hourly_cost
-from sparkify_helpers.aws.session import client
-from sparkify_helpers.config import Settings
+from sparkify_helpers.aws.session import AwsAccess, client
 from sparkify_helpers.errors import ClusterStateError, CredentialsError, WaiterTimeoutError
 
 log = logging.getLogger(__name__)
@@ -71,12 +70,12 @@ class ClusterInfo:
         )
 
 
-def describe_cluster(settings: Settings) -> ClusterInfo | None:
+def describe_cluster(target: AwsAccess) -> ClusterInfo | None:
     """The cluster's current description, or None when it does not exist."""
-    ident = settings.cluster.identifier
+    ident = target.settings.cluster.identifier
     with aws_errors(f"describe cluster {ident}", "redshift:DescribeClusters"):
         try:
-            clusters = client(settings, "redshift").describe_clusters(ClusterIdentifier=ident)
+            clusters = client(target, "redshift").describe_clusters(ClusterIdentifier=ident)
         except ClientError as exc:
             if error_code(exc) == "ClusterNotFound":
                 return None
@@ -84,12 +83,12 @@ def describe_cluster(settings: Settings) -> ClusterInfo | None:
     return ClusterInfo.from_api(clusters["Clusters"][0])
 
 
-def _check_reusable(settings: Settings, info: ClusterInfo) -> ClusterInfo:
+def _check_reusable(target: AwsAccess, info: ClusterInfo) -> ClusterInfo:
     """Raise ClusterStateError when the existing cluster cannot be used now."""
     if info.status in REUSABLE:
         if (info.node_type, info.num_nodes) != (
-            settings.cluster.node_type,
-            settings.cluster.num_nodes,
+            target.settings.cluster.node_type,
+            target.settings.cluster.num_nodes,
         ):
             log.warning(
                 "reusing cluster %s with %s x %s (configuration asks for %s x %s); resize it "
@@ -97,8 +96,8 @@ def _check_reusable(settings: Settings, info: ClusterInfo) -> ClusterInfo:
                 info.identifier,
                 info.num_nodes,
                 info.node_type,
-                settings.cluster.num_nodes,
-                settings.cluster.node_type,
+                target.settings.cluster.num_nodes,
+                target.settings.cluster.node_type,
             )
         return info
     step = BLOCKED_NEXT_STEP.get(
@@ -107,26 +106,26 @@ def _check_reusable(settings: Settings, info: ClusterInfo) -> ClusterInfo:
     raise ClusterStateError(f"cluster {info.identifier} is {info.status!r}; {step}")
 
 
-def _password_args(settings: Settings) -> dict[str, Any]:
-    if settings.cluster.manage_master_password:
+def _password_args(target: AwsAccess) -> dict[str, Any]:
+    if target.settings.cluster.manage_master_password:
         return {"ManageMasterPassword": True}
-    if settings.db_password is None:
+    if target.settings.db_password is None:
         raise CredentialsError(
             "cluster.manage_master_password is false but SPARKIFY_DB_PASSWORD is not set; "
             "set it in the environment, or set manage_master_password: true"
         )
-    return {"MasterUserPassword": settings.db_password.get_secret_value()}
+    return {"MasterUserPassword": target.settings.db_password.get_secret_value()}
 
 
 def ensure_cluster(
-    settings: Settings, role_arn: str, security_group_id: str | None = None
+    target: AwsAccess, role_arn: str, security_group_id: str | None = None
 ) -> ClusterInfo:
     """Create the encrypted cluster (or reuse the existing one); returns it without waiting."""
-    existing = describe_cluster(settings)
+    existing = describe_cluster(target)
     if existing is not None:
         log.info("reusing cluster %s (%s)", existing.identifier, existing.status)
-        return _check_reusable(settings, existing)
-    c = settings.cluster
+        return _check_reusable(target, existing)
+    c = target.settings.cluster
     kwargs: dict[str, Any] = {
         "ClusterIdentifier": c.identifier,
         "ClusterType": c.cluster_type,
@@ -137,7 +136,7 @@ def ensure_cluster(
         "Encrypted": True,
         "PubliclyAccessible": c.publicly_accessible,
         "IamRoles": [role_arn],
-        **_password_args(settings),
+        **_password_args(target),
     }
     if c.num_nodes > 1:
         kwargs["NumberOfNodes"] = c.num_nodes
@@ -145,11 +144,11 @@ def ensure_cluster(
         kwargs["VpcSecurityGroupIds"] = [security_group_id]
     with aws_errors(f"create cluster {c.identifier}", "redshift:CreateCluster"):
         try:
-            created = client(settings, "redshift").create_cluster(**kwargs)["Cluster"]
+            created = client(target, "redshift").create_cluster(**kwargs)["Cluster"]
         except ClientError as exc:
             if error_code(exc) != "ClusterAlreadyExists":
                 raise
-            return _check_reusable(settings, describe_cluster(settings))  # type: ignore[arg-type]
+            return _check_reusable(target, describe_cluster(target))  # type: ignore[arg-type]
     log.info("creating cluster %s (%s x %s)", c.identifier, c.num_nodes, c.node_type)
     return ClusterInfo.from_api(created)
 
@@ -182,11 +181,11 @@ def _poll_once(waiter: Any, ident: str, waiter_name: str) -> str | None:
 
 
 def _wait(
-    settings: Settings, waiter_name: str, timeout_s: float, poll_s: float, progress: bool
+    target: AwsAccess, waiter_name: str, timeout_s: float, poll_s: float, progress: bool
 ) -> None:
     """Poll a redshift waiter one attempt at a time, updating a tqdm bar, until done."""
-    waiter = client(settings, "redshift").get_waiter(waiter_name)
-    ident = settings.cluster.identifier
+    waiter = client(target, "redshift").get_waiter(waiter_name)
+    ident = target.settings.cluster.identifier
     deadline = time.monotonic() + timeout_s
     with tqdm(desc=f"{ident}: {waiter_name}", unit="poll", disable=not progress) as bar:
         while (status := _poll_once(waiter, ident, waiter_name)) is not None:
@@ -201,18 +200,18 @@ def _wait(
 
 
 def wait_available(
-    settings: Settings, timeout_s: float = 1800, progress: bool = True, poll_s: float = 15
+    target: AwsAccess, timeout_s: float = 1800, progress: bool = True, poll_s: float = 15
 ) -> ClusterInfo:
     """Wait until the cluster is available (tqdm progress); its description."""
-    _wait(settings, "cluster_available", timeout_s, poll_s, progress)
-    return describe_cluster(settings)  # type: ignore[return-value]
+    _wait(target, "cluster_available", timeout_s, poll_s, progress)
+    return describe_cluster(target)  # type: ignore[return-value]
 
 
 def wait_deleted(
-    settings: Settings, timeout_s: float = 1800, progress: bool = True, poll_s: float = 15
+    target: AwsAccess, timeout_s: float = 1800, progress: bool = True, poll_s: float = 15
 ) -> None:
     """Wait until the cluster is gone."""
-    _wait(settings, "cluster_deleted", timeout_s, poll_s, progress)
+    _wait(target, "cluster_deleted", timeout_s, poll_s, progress)
 
 
 def final_snapshot_id(identifier: str, now: datetime | None = None) -> str:
@@ -221,10 +220,10 @@ def final_snapshot_id(identifier: str, now: datetime | None = None) -> str:
     return f"{identifier}-final-{stamp}"
 
 
-def delete_cluster(settings: Settings, skip_final_snapshot: bool) -> tuple[bool, str | None]:
+def delete_cluster(target: AwsAccess, skip_final_snapshot: bool) -> tuple[bool, str | None]:
     """Start deleting the cluster; (True, snapshot id) or (False, None) when already gone."""
-    ident = settings.cluster.identifier
-    info = describe_cluster(settings)
+    ident = target.settings.cluster.identifier
+    info = describe_cluster(target)
     if info is None:
         return False, None
     if info.status == "deleting":
@@ -238,7 +237,7 @@ def delete_cluster(settings: Settings, skip_final_snapshot: bool) -> tuple[bool,
         kwargs["FinalClusterSnapshotIdentifier"] = snapshot
     with aws_errors(f"delete cluster {ident}", "redshift:DeleteCluster"):
         try:
-            client(settings, "redshift").delete_cluster(**kwargs)
+            client(target, "redshift").delete_cluster(**kwargs)
         except ClientError as exc:
             if error_code(exc) == "ClusterNotFound":
                 return False, None

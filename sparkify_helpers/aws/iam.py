@@ -8,8 +8,7 @@ import logging
 from botocore.exceptions import ClientError
 
 from sparkify_helpers.aws.errors import aws_errors, error_code
-from sparkify_helpers.aws.session import client
-from sparkify_helpers.config import Settings
+from sparkify_helpers.aws.session import AwsAccess, client
 
 log = logging.getLogger(__name__)
 
@@ -26,23 +25,23 @@ TRUST_POLICY = {
 }
 
 
-def role_arn(settings: Settings) -> str | None:
+def role_arn(target: AwsAccess) -> str | None:
     """The role's ARN, or None when it does not exist."""
-    iam = client(settings, "iam")
-    with aws_errors(f"read IAM role {settings.iam_role_name}", "iam:GetRole"):
+    iam = client(target, "iam")
+    with aws_errors(f"read IAM role {target.settings.iam_role_name}", "iam:GetRole"):
         try:
-            return iam.get_role(RoleName=settings.iam_role_name)["Role"]["Arn"]
+            return iam.get_role(RoleName=target.settings.iam_role_name)["Role"]["Arn"]
         except ClientError as exc:
             if error_code(exc) == "NoSuchEntity":
                 return None
             raise
 
 
-def ensure_role(settings: Settings) -> str:
+def ensure_role(target: AwsAccess) -> str:
     """Create (or reuse) the role trusting Redshift, with S3 read-only attached; its ARN."""
-    name = settings.iam_role_name
-    iam = client(settings, "iam")
-    arn = role_arn(settings)
+    name = target.settings.iam_role_name
+    iam = client(target, "iam")
+    arn = role_arn(target)
     if arn is None:
         with aws_errors(f"create IAM role {name}", "iam:CreateRole"):
             try:
@@ -66,10 +65,10 @@ def ensure_role(settings: Settings) -> str:
     return arn
 
 
-def delete_role(settings: Settings) -> bool:
+def delete_role(target: AwsAccess) -> bool:
     """Detach the policy and delete the role; False when it was already gone."""
-    name = settings.iam_role_name
-    iam = client(settings, "iam")
+    name = target.settings.iam_role_name
+    iam = client(target, "iam")
     with aws_errors(f"delete IAM role {name}", "iam:DeleteRole"):
         try:
             iam.detach_role_policy(RoleName=name, PolicyArn=S3_READ_ONLY_POLICY)

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from sparkify_helpers.aws.errors import aws_errors, error_code
-from sparkify_helpers.aws.session import client
-from sparkify_helpers.config import Settings
+from sparkify_helpers.aws.session import AwsAccess, client
 from sparkify_helpers.errors import AwsError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -30,9 +29,9 @@ class IngressRule:
     created: bool
 
 
-def rule_description(settings: Settings) -> str:
+def rule_description(target: AwsAccess) -> str:
     """The description that marks our rule, so teardown finds it whatever the CIDR."""
-    return f"sparkify:{settings.cluster.identifier}"
+    return f"sparkify:{target.settings.cluster.identifier}"
 
 
 def detect_public_cidr(timeout_s: float = 3.0, url: str = CHECKIP_URL) -> str | None:
@@ -46,9 +45,9 @@ def detect_public_cidr(timeout_s: float = 3.0, url: str = CHECKIP_URL) -> str | 
     return f"{address}/{address.max_prefixlen}"
 
 
-def resolve_cidr(settings: Settings) -> str:
+def resolve_cidr(target: AwsAccess) -> str:
     """The CIDR to allow: configured, else detected; refuses when neither works."""
-    cidr = settings.cluster.allowed_cidr or detect_public_cidr()
+    cidr = target.settings.cluster.allowed_cidr or detect_public_cidr()
     if cidr is None:
         raise ConfigError(
             "cluster.allowed_cidr is empty and your public address could not be detected; "
@@ -63,14 +62,14 @@ def resolve_cidr(settings: Settings) -> str:
     return cidr
 
 
-def default_security_group(settings: Settings) -> str:
+def default_security_group(target: AwsAccess) -> str:
     """The default security group of the region's default VPC."""
-    ec2 = client(settings, "ec2")
+    ec2 = client(target, "ec2")
     with aws_errors("find the default VPC security group", "ec2:DescribeSecurityGroups"):
         vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
         if not vpcs:
             raise AwsError(
-                f"no default VPC in {settings.aws.region}; create one with "
+                f"no default VPC in {target.settings.aws.region}; create one with "
                 "`aws ec2 create-default-vpc` or pick another region"
             )
         groups = ec2.describe_security_groups(
@@ -82,44 +81,46 @@ def default_security_group(settings: Settings) -> str:
     return groups[0]["GroupId"]
 
 
-def _permission(settings: Settings, cidr: str, described: bool) -> dict:
+def _permission(target: AwsAccess, cidr: str, described: bool) -> dict:
     ranges_key = "Ipv6Ranges" if ":" in cidr else "IpRanges"
     cidr_key = "CidrIpv6" if ":" in cidr else "CidrIp"
     entry = {cidr_key: cidr}
     if described:
-        entry["Description"] = rule_description(settings)
-    port = settings.cluster.port
+        entry["Description"] = rule_description(target)
+    port = target.settings.cluster.port
     return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, ranges_key: [entry]}
 
 
 def ensure_ingress(
-    settings: Settings, security_group_id: str | None = None, cidr: str | None = None
+    target: AwsAccess, security_group_id: str | None = None, cidr: str | None = None
 ) -> IngressRule:
     """Allow the cluster port from one CIDR (default: resolve_cidr); an identical rule is reused."""
-    cidr = cidr or resolve_cidr(settings)
-    group = security_group_id or default_security_group(settings)
-    ec2 = client(settings, "ec2")
+    cidr = cidr or resolve_cidr(target)
+    group = security_group_id or default_security_group(target)
+    ec2 = client(target, "ec2")
     with aws_errors(
-        f"open port {settings.cluster.port} on {group}", "ec2:AuthorizeSecurityGroupIngress"
+        f"open port {target.settings.cluster.port} on {group}", "ec2:AuthorizeSecurityGroupIngress"
     ):
         try:
             ec2.authorize_security_group_ingress(
-                GroupId=group, IpPermissions=[_permission(settings, cidr, described=True)]
+                GroupId=group, IpPermissions=[_permission(target, cidr, described=True)]
             )
         except ClientError as exc:
             if error_code(exc) != "InvalidPermission.Duplicate":
                 raise
-            log.info("ingress %s -> %s:%s already present", cidr, group, settings.cluster.port)
-            return IngressRule(group, cidr, settings.cluster.port, created=False)
-    log.info("allowed %s on %s port %s", cidr, group, settings.cluster.port)
-    return IngressRule(group, cidr, settings.cluster.port, created=True)
+            log.info(
+                "ingress %s -> %s:%s already present", cidr, group, target.settings.cluster.port
+            )
+            return IngressRule(group, cidr, target.settings.cluster.port, created=False)
+    log.info("allowed %s on %s port %s", cidr, group, target.settings.cluster.port)
+    return IngressRule(group, cidr, target.settings.cluster.port, created=True)
 
 
-def revoke_ingress(settings: Settings, security_group_id: str | None = None) -> list[str]:
+def revoke_ingress(target: AwsAccess, security_group_id: str | None = None) -> list[str]:
     """Revoke our rules (found by description) on the group; the CIDRs removed."""
-    group = security_group_id or default_security_group(settings)
-    ec2 = client(settings, "ec2")
-    port, mark = settings.cluster.port, rule_description(settings)
+    group = security_group_id or default_security_group(target)
+    ec2 = client(target, "ec2")
+    port, mark = target.settings.cluster.port, rule_description(target)
     removed: list[str] = []
     with aws_errors(f"revoke ingress on {group}", "ec2:RevokeSecurityGroupIngress"):
         try:
@@ -138,7 +139,7 @@ def revoke_ingress(settings: Settings, security_group_id: str | None = None) -> 
                 cidr = entry.get("CidrIp") or entry["CidrIpv6"]
                 try:
                     ec2.revoke_security_group_ingress(
-                        GroupId=group, IpPermissions=[_permission(settings, cidr, False)]
+                        GroupId=group, IpPermissions=[_permission(target, cidr, False)]
                     )
                     removed.append(cidr)
                 except ClientError as exc:

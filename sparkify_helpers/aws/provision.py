@@ -9,7 +9,7 @@ from sparkify_helpers.aws.cluster import ClusterInfo, ensure_cluster, wait_avail
 from sparkify_helpers.aws.iam import ensure_role
 from sparkify_helpers.aws.network import default_security_group, ensure_ingress, resolve_cidr
 from sparkify_helpers.aws.pricing import hourly_cost
-from sparkify_helpers.config import Settings
+from sparkify_helpers.aws.session import AwsAccess
 
 log = logging.getLogger(__name__)
 
@@ -28,32 +28,32 @@ class ProvisionPlan:
     allowed_cidr: str
 
 
-def plan(settings: Settings) -> ProvisionPlan:
+def plan(target: AwsAccess) -> ProvisionPlan:
     """The provisioning plan, without any AWS call."""
-    c = settings.cluster
+    c = target.settings.cluster
     return ProvisionPlan(
-        target=settings.target,
-        region=settings.aws.region,
+        target=target.settings.target,
+        region=target.settings.aws.region,
         identifier=c.identifier,
         node_type=c.node_type,
         num_nodes=c.num_nodes,
         hourly_cost_usd=hourly_cost(c.node_type, c.num_nodes),
-        role_name=settings.iam_role_name,
+        role_name=target.settings.iam_role_name,
         allowed_cidr=c.allowed_cidr or "your public address /32 (detected at provisioning)",
     )
 
 
 def provision(
-    settings: Settings, progress: bool = True, timeout_s: float = 1800, poll_s: float = 15
+    target: AwsAccess, progress: bool = True, timeout_s: float = 1800, poll_s: float = 15
 ) -> ClusterInfo:
     """Role, cluster (in the default VPC security group), ingress, then wait until available.
 
     The CIDR is settled first, so a refusal leaves nothing behind.
     """
-    cidr = resolve_cidr(settings)
-    arn = ensure_role(settings)
-    default_group = default_security_group(settings)
-    info = ensure_cluster(settings, arn, default_group)
+    cidr = resolve_cidr(target)
+    arn = ensure_role(target)
+    default_group = default_security_group(target)
+    info = ensure_cluster(target, arn, default_group)
     for group in info.security_group_ids or (default_group,):
-        ensure_ingress(settings, group, cidr)
-    return wait_available(settings, timeout_s=timeout_s, progress=progress, poll_s=poll_s)
+        ensure_ingress(target, group, cidr)
+    return wait_available(target, timeout_s=timeout_s, progress=progress, poll_s=poll_s)

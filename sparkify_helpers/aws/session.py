@@ -1,9 +1,14 @@
-"""boto3 sessions and clients for a target: the standard credential chain, or the emulator."""
+"""boto3 sessions and clients, built from what a target decides: region, endpoint, credentials.
+
+Nothing here asks which target is in use: a :class:`AwsAccess` (in practice a
+``sparkify_helpers.targets.Target``) says where calls go, and every function of the ``aws``
+package takes one.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 import botocore.loaders
@@ -12,55 +17,48 @@ from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
 from sparkify_helpers.aws.errors import CREDENTIALS_FIX
-from sparkify_helpers.config import Settings
-from sparkify_helpers.errors import CredentialsError, EmulatorError
+from sparkify_helpers.config import AwsKeyPair, Settings
+from sparkify_helpers.errors import CredentialsError
 
 log = logging.getLogger(__name__)
-
-# The emulator accepts any credentials; these are never sent to AWS.
-EMULATOR_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
 
 # One model loader for all sessions: parsing service JSON is the slow part of a new client.
 _LOADER = botocore.loaders.create_loader()
 
 
-def _session(**kwargs: Any) -> boto3.Session:
+class AwsAccess(Protocol):
+    """What the ``aws`` functions need: the settings, and clients pointed where they belong."""
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings of the target."""
+        ...
+
+    def aws_client(self, service: str, **config: Any) -> Any:
+        """A boto3 client for ``service`` with the target's endpoint and credentials."""
+        ...
+
+
+def new_session(region: str, **kwargs: Any) -> boto3.Session:
     """A fresh boto3 session (fresh credential lookup) sharing the cached service models."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
-    return boto3.Session(botocore_session=core, **kwargs)
+    return boto3.Session(botocore_session=core, region_name=region, **kwargs)
 
 
-def endpoint_url(settings: Settings) -> str | None:
-    """The endpoint to call: configured, else (local target) the running emulator's."""
-    if settings.aws.endpoint_url or settings.target != "local":
-        return settings.aws.endpoint_url
-    from sparkify_helpers import emulator
-
-    info = emulator.status()
-    if info is None:
-        raise EmulatorError(
-            "the local target needs the AWS emulator, and none is running; "
-            "run: sparkify emulator start (or use `sparkify run`, which starts one)"
-        )
-    return info.endpoint_url
+def key_pair_session(region: str, keys: AwsKeyPair) -> boto3.Session:
+    """A session with an explicit key pair (held in memory only)."""
+    return new_session(
+        region,
+        aws_access_key_id=keys.access_key_id.get_secret_value(),
+        aws_secret_access_key=keys.secret_access_key.get_secret_value(),
+    )
 
 
-def make_session(settings: Settings) -> boto3.Session:
-    """A boto3 session for the target; raises CredentialsError when none can be found."""
-    region = settings.aws.region
-    if settings.target == "local":
-        return _session(region_name=region, **EMULATOR_CREDENTIALS)
-    if settings.legacy_credentials is not None:
-        keys = settings.legacy_credentials
-        return _session(
-            region_name=region,
-            aws_access_key_id=keys.access_key_id.get_secret_value(),
-            aws_secret_access_key=keys.secret_access_key.get_secret_value(),
-        )
+def chain_session(region: str, profile: str | None) -> boto3.Session:
+    """A session from the standard credential chain; CredentialsError when it finds nothing."""
     try:
-        session = _session(profile_name=settings.aws.profile, region_name=region)
+        session = new_session(region, profile_name=profile)
         found = session.get_credentials()
     except ProfileNotFound as exc:
         raise CredentialsError(f"{exc}; {CREDENTIALS_FIX}") from None
@@ -71,10 +69,16 @@ def make_session(settings: Settings) -> boto3.Session:
     return session
 
 
-def client(settings: Settings, service: str, **config: Any) -> Any:
-    """A boto3 client for ``service`` (endpoint and addressing set for the emulator)."""
-    url = endpoint_url(settings)
+def new_client(
+    session: boto3.Session, service: str, endpoint_url: str | None, **config: Any
+) -> Any:
+    """A client with retries, pointed at ``endpoint_url`` (path-style S3 for an emulator)."""
     options: dict[str, Any] = {"retries": {"max_attempts": 5, "mode": "standard"}, **config}
-    if url and service == "s3":
+    if endpoint_url and service == "s3":
         options.setdefault("s3", {"addressing_style": "path"})
-    return make_session(settings).client(service, endpoint_url=url, config=Config(**options))
+    return session.client(service, endpoint_url=endpoint_url, config=Config(**options))
+
+
+def client(access: AwsAccess, service: str, **config: Any) -> Any:
+    """The target's boto3 client for ``service``."""
+    return access.aws_client(service, **config)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sparkify_helpers.aws.cluster import delete_cluster, describe_cluster, wait_deleted
 from sparkify_helpers.aws.iam import delete_role
 from sparkify_helpers.aws.network import revoke_ingress
-from sparkify_helpers.config import Settings
+from sparkify_helpers.aws.session import AwsAccess
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class TeardownReport:
 
 
 def teardown(
-    settings: Settings,
+    target: AwsAccess,
     skip_final_snapshot: bool | None = None,
     progress: bool = True,
     timeout_s: float = 1800,
@@ -36,22 +36,24 @@ def teardown(
 ) -> TeardownReport:
     """Delete the cluster (final snapshot unless skipped), its ingress rule and the IAM role."""
     skip = (
-        settings.cluster.skip_final_snapshot if skip_final_snapshot is None else skip_final_snapshot
+        target.settings.cluster.skip_final_snapshot
+        if skip_final_snapshot is None
+        else skip_final_snapshot
     )
     report = TeardownReport()
-    ident = settings.cluster.identifier
-    info = describe_cluster(settings)
+    ident = target.settings.cluster.identifier
+    info = describe_cluster(target)
     groups = list(info.security_group_ids) if info else []
-    deleted, report.final_snapshot = delete_cluster(settings, skip)
+    deleted, report.final_snapshot = delete_cluster(target, skip)
     if deleted:
-        wait_deleted(settings, timeout_s=timeout_s, progress=progress, poll_s=poll_s)
+        wait_deleted(target, timeout_s=timeout_s, progress=progress, poll_s=poll_s)
     report.note(f"cluster {ident}", deleted)
     for group in groups or [None]:
-        cidrs = revoke_ingress(settings, group)
+        cidrs = revoke_ingress(target, group)
         report.note(
             f"ingress rule on {group or 'default security group'}"
             + (f" ({', '.join(cidrs)})" if cidrs else ""),
             bool(cidrs),
         )
-    report.note(f"IAM role {settings.iam_role_name}", delete_role(settings))
+    report.note(f"IAM role {target.settings.iam_role_name}", delete_role(target))
     return report

@@ -7,7 +7,9 @@ Redshift's documentation where it says so:
   fields for other data types, such as INT, are always loaded with NULL");
 - EMPTYASNULL / BLANKSASNULL make '' / whitespace-only strings NULL in character columns;
 - integers accept digits ("39") and integral numbers (``1540919166796.0``, ``1e3``); a
-  fractional part is an invalid digit (1207), an out-of-range value an overflow (1222);
+  fractional part is an invalid digit (1207), an out-of-range value an overflow (1222).
+  The guide does not say what COPY does with a JSON number that has a decimal point or an
+  exponent in an integer column: this choice is listed in ``docs/redshift-fidelity.md``;
 - VARCHAR(n) counts UTF-8 bytes (1204); TRUNCATECOLUMNS cuts to n bytes on a character
   boundary;
 - TIMEFORMAT 'epochmillisecs' / 'epochsecs' read numbers; 'auto' or none reads ISO-like text;

@@ -78,11 +78,9 @@ def execute_copy(
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)
         outcome = run_load(con, cmd, columns, files, json_paths, next_query_id(con), starttime)
     except CopyError as exc:
-        if hasattr(exc, "load_errors"):
+        if exc.load_errors is not None:
             raise
-        failure = CopyError(f"Load into table '{table}' failed. {exc}")
-        failure.load_errors = empty_load_errors()  # type: ignore[attr-defined]
-        raise failure from exc
+        raise CopyError(f"Load into table '{table}' failed. {exc}", empty_load_errors()) from exc
     result = CopyResult(
         table=cmd.table,
         files=len(files),

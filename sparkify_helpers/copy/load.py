@@ -118,8 +118,7 @@ def run_load(
         ]
         con.execute(f"DROP TABLE {errors_table}")
         if len(errors) > cmd.maxerror:
-            failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror))
-            failure.load_errors = errors  # type: ignore[attr-defined]
+            failure = CopyError(failure_message(cmd.table, errors, cmd.maxerror), errors)
             raise failure
         if own:
             con.execute("COMMIT")

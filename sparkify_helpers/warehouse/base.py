@@ -7,11 +7,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from sparkify_helpers import dialect, sqlfiles
+from sparkify_helpers.aws import AwsAccess, role_arn
 from sparkify_helpers.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -40,14 +43,17 @@ def statement_kind(statement: str) -> str:
 ROW_COUNT_KINDS = frozenset({"INSERT", "DELETE", "UPDATE", "COPY", "MERGE"})
 
 
-def sql_parameters(settings, role_arn: str | None = None) -> dict[str, str]:
-    """The values ``{{name}}`` placeholders in ``sql/`` are rendered with."""
-    if role_arn is None:
-        from sparkify_helpers import aws
+LOAD_ERRORS_QUERY = (
+    "SELECT * FROM stl_load_errors WHERE starttime >= '{since}' "
+    "ORDER BY starttime, query, line_number"
+)
 
-        role_arn = aws.role_arn(settings)
+
+def sql_parameters(access: AwsAccess, arn: str | None = None) -> dict[str, str]:
+    """The values ``{{name}}`` placeholders in ``sql/`` are rendered with."""
+    settings = access.settings
     return {
-        "role_arn": role_arn,
+        "role_arn": arn if arn is not None else (role_arn(access) or ""),
         "region": settings.aws.region,
         "log_data": settings.source.log_data,
         "log_jsonpath": settings.source.log_jsonpath,
@@ -58,17 +64,18 @@ def sql_parameters(settings, role_arn: str | None = None) -> dict[str, str]:
 class Warehouse(ABC):
     """A connection to the Sparkify warehouse that speaks canonical Redshift SQL."""
 
-    target: str
+    kind: ClassVar[str]  # the target's name, for labels ("on the local warehouse")
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
+    def __init__(self, access: AwsAccess) -> None:
+        self.access = access
+        self.settings = access.settings
         self._params: dict[str, str] | None = None
 
     # -- parameters -------------------------------------------------------
     def parameters(self) -> dict[str, str]:
         """Rendering parameters, looked up once (the role ARN needs an AWS call)."""
         if self._params is None:
-            self._params = sql_parameters(self.settings)
+            self._params = sql_parameters(self.access)
         return self._params
 
     def _render(self, text: str) -> str:
@@ -109,9 +116,56 @@ class Warehouse(ABC):
         log.info("%s", result)
         return result
 
-    @abstractmethod
     def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
-        """Run (source, statements) batches in order inside one transaction."""
+        """Run (source, statements) batches in order inside one transaction.
+
+        Any failure rolls the whole transaction back; a driver error becomes the package's
+        own error naming the file and statement (``_map_error``).
+        """
+        results: list[StatementResult] = []
+        started = datetime.now(timezone.utc)
+        self._begin()
+        try:
+            for source, statements in batches:
+                for index, statement in enumerate(statements, start=1):
+                    results.append(self._timed(source, index, statement, self._execute))
+            self._commit()
+        except BaseException as exc:
+            self._rollback()
+            mapped = self._map_error(exc, failing_statement(results, batches), started)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        self._after_commit()
+        return results
+
+    # -- transaction hooks (run_statements calls them in this order) -------
+    @abstractmethod
+    def _begin(self) -> None:
+        """Open the transaction (and refuse when this warehouse cannot be written)."""
+
+    @abstractmethod
+    def _execute(self, statement: str) -> int | None:
+        """Run one Redshift statement; the rows it changed, when that is known."""
+
+    @abstractmethod
+    def _commit(self) -> None:
+        """Commit the transaction."""
+
+    @abstractmethod
+    def _rollback(self) -> None:
+        """Roll the transaction back (after any failure, an interrupt included)."""
+
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        """The package's error for a failure at ``where`` (source, index, statement); None
+        re-raises ``exc`` as it is."""
+        return None
+
+    @abstractmethod
+    def _after_commit(self) -> None:
+        """Work after a successful commit (e.g. recording what COPY rejected)."""
 
     # -- queries ----------------------------------------------------------
     @abstractmethod
@@ -132,6 +186,11 @@ class Warehouse(ABC):
     def row_counts(self, tables: Iterable[str]) -> pd.DataFrame:
         """A ``table,rows`` frame for the given tables."""
         return pd.DataFrame([(t, self.row_count(t)) for t in tables], columns=["table", "rows"])
+
+    def load_errors(self, since: datetime | None = None) -> pd.DataFrame:
+        """COPY rejections recorded in ``stl_load_errors`` since a UTC time (default: all)."""
+        since = (since or datetime(1970, 1, 1)).astimezone(timezone.utc).replace(tzinfo=None)
+        return self.query(LOAD_ERRORS_QUERY.format(since=since.isoformat(sep=" ")))
 
     def table_exists(self, table: str) -> bool:
         """Whether a table exists in the current schema."""

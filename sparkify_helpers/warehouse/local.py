@@ -5,19 +5,21 @@ from __future__ import annotations
 import logging
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from sparkify_helpers import copy as redshift_copy
 from sparkify_helpers import dialect, paths
+from sparkify_helpers.aws import AwsAccess
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
-    StatementResult,
     Warehouse,
-    failing_statement,
     statement_kind,
 )
 
@@ -121,11 +123,11 @@ def _describe_process(pid: int) -> str | None:
 class LocalWarehouse(Warehouse):
     """DuckDB file + translated SQL + emulated COPY."""
 
-    target = "local"
+    kind = "local"
 
-    def __init__(self, settings, *, read_only: bool = False) -> None:
-        super().__init__(settings)
-        self.path = Path(settings.local.warehouse_path)
+    def __init__(self, access: AwsAccess, *, read_only: bool = False) -> None:
+        super().__init__(access)
+        self.path = Path(self.settings.local.warehouse_path)
         self.read_only = read_only
         self.con = open_duckdb(self.path, read_only=read_only)
         try:
@@ -153,15 +155,10 @@ class LocalWarehouse(Warehouse):
     # -- COPY ----------------------------------------------------------------
     def _s3_client(self):
         if self._s3 is None:
-            from sparkify_helpers import aws
-            from sparkify_helpers.copy.fetch import MAX_WORKERS
-
-            self._s3 = aws.client(self.settings, "s3", max_pool_connections=MAX_WORKERS)
+            self._s3 = self.access.aws_client("s3", max_pool_connections=MAX_WORKERS)
         return self._s3
 
     def _copy(self, statement: str) -> int:
-        from sparkify_helpers import copy as redshift_copy
-
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
         catalog = read_catalog()  # DuckDB keeps no VARCHAR(n): the limits come from sql/create
         result = redshift_copy.execute_copy(
@@ -189,37 +186,34 @@ class LocalWarehouse(Warehouse):
                 self._schema = None
         return rows
 
-    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
+    def _begin(self) -> None:
         self._require_writable()
-        results: list[StatementResult] = []
         self.copy_results = []
         self.con.execute("BEGIN TRANSACTION")
-        try:
-            for source, statements in batches:
-                for index, statement in enumerate(statements, start=1):
-                    results.append(self._timed(source, index, statement, self._execute))
-            self.con.execute("COMMIT")
-        except CopyError as exc:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            self._record_load_errors(getattr(exc, "load_errors", None))
-            raise
-        except duckdb.Error as exc:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            source, index, _ = failing_statement(results, batches)
-            raise WarehouseError(f"{source} statement {index} failed: {exc}") from exc
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            self._schema = None
-            raise
+
+    def _commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+        self._schema = None
+
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        if isinstance(exc, CopyError):
+            self._record_load_errors(exc.load_errors)
+            return None
+        if isinstance(exc, duckdb.Error):
+            source, index, _ = where
+            return WarehouseError(f"{source} statement {index} failed: {exc}")
+        return None
+
+    def _after_commit(self) -> None:
         for copy_result in self.copy_results:
             self._record_load_errors(copy_result.load_errors)
-        return results
 
     def _record_load_errors(self, frame) -> None:
-        from sparkify_helpers import copy as redshift_copy
-
         redshift_copy.ensure_load_errors_table(self.con)
         if frame is not None and len(frame):
             redshift_copy.record_load_errors(self.con, frame)
@@ -229,6 +223,12 @@ class LocalWarehouse(Warehouse):
             raise WarehouseError(
                 f"{self.path} is open read-only; connect with read_only=False to change it."
             )
+
+    def load_errors(self, since=None) -> pd.DataFrame:
+        """As on Redshift; an empty frame before any COPY created ``stl_load_errors``."""
+        if not self.table_exists("stl_load_errors"):
+            return pd.DataFrame(columns=list(redshift_copy.LOAD_ERRORS_COLUMNS))
+        return super().load_errors(since)
 
     # -- queries --------------------------------------------------------------
     def query(self, sql: str) -> pd.DataFrame:

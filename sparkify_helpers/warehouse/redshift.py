@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from sparkify_helpers import aws
+from sparkify_helpers.aws import AwsAccess, ConnectionDetails
 from sparkify_helpers.errors import CopyError, CredentialsError, SparkifyError, WarehouseError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
-    StatementResult,
     Warehouse,
-    failing_statement,
     statement_kind,
 )
 
@@ -39,19 +39,18 @@ def redshift_url(host: str, port: int, database: str, user: str, password: str) 
     )
 
 
-def resolve_login(settings, details) -> tuple[str, str]:
+def resolve_login(access: AwsAccess, details: ConnectionDetails) -> tuple[str, str]:
     """(user, password) from the environment, IAM temporary credentials or Secrets Manager."""
-    from sparkify_helpers import aws
-
-    if settings.db_password is not None:
-        return details.db_user, settings.db_password.get_secret_value()
+    password = access.settings.db_password
+    if password is not None:
+        return details.db_user, password.get_secret_value()
     try:
-        user, password = aws.cluster_credentials(settings)
-        return user, password
+        user, temporary = aws.cluster_credentials(access)
+        return user, temporary
     except SparkifyError as exc:  # fall back to the managed secret before giving up
         iam_problem = str(exc)
         log.warning("IAM database credentials unavailable: %s; trying Secrets Manager", exc)
-    secret = aws.master_password_secret(settings)
+    secret = aws.master_password_secret(access)
     if secret:
         return details.db_user, secret
     raise CredentialsError(
@@ -61,12 +60,10 @@ def resolve_login(settings, details) -> tuple[str, str]:
     )
 
 
-def create_engine(settings) -> sa.Engine:
+def create_engine(access: AwsAccess) -> sa.Engine:
     """An engine on the cluster with a fresh login (IAM temporary credentials expire)."""
-    from sparkify_helpers import aws
-
-    details = aws.connection_details(settings)
-    user, password = resolve_login(settings, details)
+    details = aws.connection_details(access)
+    user, password = resolve_login(access, details)
     url = redshift_url(details.host, details.port, details.db_name, user, password)
     return sa.create_engine(url, pool_pre_ping=True)
 
@@ -74,40 +71,48 @@ def create_engine(settings) -> sa.Engine:
 class RedshiftWarehouse(Warehouse):
     """Redshift over SQLAlchemy; SQL runs as written, COPY runs on the cluster."""
 
-    target = "redshift"
+    kind = "redshift"
 
-    def __init__(self, settings, engine: sa.Engine | None = None) -> None:
-        super().__init__(settings)
-        self.engine = engine if engine is not None else create_engine(settings)
+    def __init__(self, access: AwsAccess, engine: sa.Engine | None = None) -> None:
+        super().__init__(access)
+        self.engine = engine if engine is not None else create_engine(access)
 
-    def run_statements(self, batches: list[tuple[str, list[str]]]) -> list[StatementResult]:
-        results: list[StatementResult] = []
-        started = datetime.now(timezone.utc)
+    def _begin(self) -> None:
+        self._conn = self.engine.connect()
+        self._transaction = self._conn.begin()
+
+    def _execute(self, statement: str) -> int | None:
+        cursor = self._conn.exec_driver_sql(statement)
+        return cursor.rowcount if statement_kind(statement) in ROW_COUNT_KINDS else None
+
+    def _commit(self) -> None:
         try:
-            with self.engine.begin() as conn:
+            self._transaction.commit()
+        finally:
+            self._conn.close()
 
-                def execute(statement: str) -> int | None:
-                    cursor = conn.exec_driver_sql(statement)
-                    return cursor.rowcount if statement_kind(statement) in ROW_COUNT_KINDS else None
+    def _rollback(self) -> None:
+        try:
+            self._transaction.rollback()
+        finally:
+            self._conn.close()
 
-                for source, statements in batches:
-                    for index, statement in enumerate(statements, start=1):
-                        results.append(self._timed(source, index, statement, execute))
-        except sa.exc.DBAPIError as exc:
-            source, index, statement = failing_statement(results, batches)
-            if statement_kind(statement) == "COPY":
-                from sparkify_helpers.report import load_errors
+    def _map_error(
+        self, exc: BaseException, where: tuple[str, int, str], started: datetime
+    ) -> Exception | None:
+        if not isinstance(exc, sa.exc.DBAPIError):
+            return None
+        source, index, statement = where
+        if statement_kind(statement) == "COPY":
+            errors = self.load_errors(since=started)
+            return CopyError(
+                f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows.",
+                errors,
+            )
+        return WarehouseError(f"{source} statement {index} failed on Redshift: {exc.orig}")
 
-                errors = load_errors(self, since=started)
-                error = CopyError(
-                    f"{source}: COPY failed: {exc.orig}. stl_load_errors holds {len(errors)} rows."
-                )
-                error.load_errors = errors
-                raise error from exc
-            raise WarehouseError(
-                f"{source} statement {index} failed on Redshift: {exc.orig}"
-            ) from exc
-        return results
+    def _after_commit(self) -> None:
+        """Nothing to record: Redshift keeps ``stl_load_errors`` itself."""
 
     def query(self, sql: str) -> pd.DataFrame:
         started = time.perf_counter()

@@ -13,7 +13,7 @@ SELECT
     END AS weekday_name,
     COUNT(*) AS plays
 FROM songplays AS sp
-JOIN time AS t
+INNER JOIN time AS t
   ON t.start_time = sp.start_time
 GROUP BY t.weekday
 ORDER BY t.weekday;

@@ -4,5 +4,5 @@ SELECT location, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS listeners
 FROM songplays
 WHERE location IS NOT NULL
 GROUP BY location
-ORDER BY plays DESC, location
+ORDER BY plays DESC, location ASC
 LIMIT 10;

@@ -32,7 +32,8 @@ WITH agents AS (
         END AS browser
     FROM songplays
 )
+
 SELECT device, os, browser, COUNT(*) AS plays, COUNT(DISTINCT user_id) AS listeners
 FROM agents
 GROUP BY device, os, browser
-ORDER BY plays DESC, device, os, browser;
+ORDER BY plays DESC, device ASC, os ASC, browser ASC;

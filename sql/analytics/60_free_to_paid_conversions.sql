@@ -12,6 +12,7 @@ WITH ordered AS (
     FROM songplays
     WHERE user_id IS NOT NULL
 )
+
 SELECT
     CAST(start_time AS DATE) AS conversion_date,
     COUNT(*) AS conversions,

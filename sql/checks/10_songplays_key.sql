@@ -4,4 +4,4 @@ SELECT songplay_id, COUNT(*) AS row_count
 FROM songplays
 GROUP BY songplay_id
 HAVING COUNT(*) > 1 OR songplay_id IS NULL
-ORDER BY row_count DESC, songplay_id;
+ORDER BY row_count DESC, songplay_id ASC;

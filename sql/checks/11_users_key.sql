@@ -4,4 +4,4 @@ SELECT user_id, COUNT(*) AS row_count
 FROM users
 GROUP BY user_id
 HAVING COUNT(*) > 1 OR user_id IS NULL
-ORDER BY row_count DESC, user_id;
+ORDER BY row_count DESC, user_id ASC;

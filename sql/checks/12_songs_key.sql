@@ -4,4 +4,4 @@ SELECT song_id, COUNT(*) AS row_count
 FROM songs
 GROUP BY song_id
 HAVING COUNT(*) > 1 OR song_id IS NULL
-ORDER BY row_count DESC, song_id;
+ORDER BY row_count DESC, song_id ASC;

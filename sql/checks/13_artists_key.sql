@@ -4,4 +4,4 @@ SELECT artist_id, COUNT(*) AS row_count
 FROM artists
 GROUP BY artist_id
 HAVING COUNT(*) > 1 OR artist_id IS NULL
-ORDER BY row_count DESC, artist_id;
+ORDER BY row_count DESC, artist_id ASC;

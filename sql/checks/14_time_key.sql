@@ -4,4 +4,4 @@ SELECT start_time, COUNT(*) AS row_count
 FROM time
 GROUP BY start_time
 HAVING COUNT(*) > 1 OR start_time IS NULL
-ORDER BY row_count DESC, start_time;
+ORDER BY row_count DESC, start_time ASC;

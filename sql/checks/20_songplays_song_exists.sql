@@ -7,4 +7,4 @@ LEFT JOIN songs AS p
 WHERE c.song_id IS NOT NULL
   AND p.song_id IS NULL
 GROUP BY c.song_id
-ORDER BY row_count DESC, c.song_id;
+ORDER BY row_count DESC, c.song_id ASC;

@@ -7,4 +7,4 @@ LEFT JOIN artists AS p
 WHERE c.artist_id IS NOT NULL
   AND p.artist_id IS NULL
 GROUP BY c.artist_id
-ORDER BY row_count DESC, c.artist_id;
+ORDER BY row_count DESC, c.artist_id ASC;

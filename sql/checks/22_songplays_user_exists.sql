@@ -7,4 +7,4 @@ LEFT JOIN users AS p
 WHERE c.user_id IS NOT NULL
   AND p.user_id IS NULL
 GROUP BY c.user_id
-ORDER BY row_count DESC, c.user_id;
+ORDER BY row_count DESC, c.user_id ASC;

@@ -7,4 +7,4 @@ LEFT JOIN time AS p
 WHERE c.start_time IS NOT NULL
   AND p.start_time IS NULL
 GROUP BY c.start_time
-ORDER BY row_count DESC, c.start_time;
+ORDER BY row_count DESC, c.start_time ASC;

@@ -9,11 +9,13 @@ WITH events AS (
     WHERE page = 'NextSong'
     GROUP BY ts, user_id, session_id
 ),
+
 plays AS (
     SELECT start_time, user_id, session_id, COUNT(*) AS songplays
     FROM songplays
     GROUP BY start_time, user_id, session_id
 )
+
 SELECT
     COALESCE(e.start_time, p.start_time) AS start_time,
     COALESCE(e.user_id, p.user_id) AS user_id,
@@ -26,4 +28,4 @@ FULL OUTER JOIN plays AS p
  AND COALESCE(p.user_id, -1) = COALESCE(e.user_id, -1)
  AND COALESCE(p.session_id, -1) = COALESCE(e.session_id, -1)
 WHERE COALESCE(e.events, 0) <> COALESCE(p.songplays, 0)
-ORDER BY 1, 2, 3;
+ORDER BY start_time, user_id, session_id;

@@ -4,4 +4,4 @@ SELECT level, COUNT(*) AS row_count
 FROM users
 WHERE level IS NULL OR level NOT IN ('free', 'paid')
 GROUP BY level
-ORDER BY row_count DESC, level;
+ORDER BY row_count DESC, level ASC;

@@ -6,4 +6,4 @@ FROM staging_songs
 WHERE artist_id IS NOT NULL
 GROUP BY artist_id
 HAVING COUNT(DISTINCT artist_name) > 1
-ORDER BY names DESC, artist_id;
+ORDER BY names DESC, artist_id ASC;

@@ -3,10 +3,11 @@
 -- Columns are in the order of log_json_path.json: COPY with JSONPaths maps by position.
 -- ts is TIMESTAMP (COPY ... TIMEFORMAT 'epochmillisecs' keeps the milliseconds); user_id is
 -- INTEGER (the "" of logged-out events loads as NULL, as for every empty non-text field);
--- registration is DOUBLE PRECISION because the file carries it as a float
--- (1540919166796.0), which COPY refuses for an integer column ("Invalid digit"), and epoch
--- milliseconds are exact in a double. Text widths are bytes: user agents and locations get
--- room to grow. DISTSTYLE EVEN: staging is scanned once by the transforms, EVEN loads fastest.
+-- registration is DOUBLE PRECISION: the files carry it as a JSON float (1540919166796.0)
+-- and a double holds epoch milliseconds exactly, whatever COPY makes of such a number in an
+-- integer column (the guide does not say; docs/redshift-fidelity.md). Text widths are bytes:
+-- user agents and locations get room to grow. DISTSTYLE EVEN: staging is scanned once by the
+-- transforms, EVEN loads fastest.
 CREATE TABLE staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),

@@ -2,7 +2,7 @@
 --
 -- Tens of thousands of rows at most: DISTSTYLE ALL for local joins from songplays.
 CREATE TABLE artists (
-    artist_id VARCHAR(32)  NOT NULL,
+    artist_id VARCHAR(32) NOT NULL,
     name      VARCHAR(512),
     location  VARCHAR(512),
     latitude  DOUBLE PRECISION,

@@ -2,7 +2,7 @@
 --
 -- The catalogue is small next to the event stream: DISTSTYLE ALL for local joins.
 CREATE TABLE songs (
-    song_id   VARCHAR(32)   NOT NULL,
+    song_id   VARCHAR(32) NOT NULL,
     title     VARCHAR(1024),
     artist_id VARCHAR(32),
     year      INTEGER,

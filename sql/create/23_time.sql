@@ -5,12 +5,12 @@
 -- and sorted on start_time for range filters.
 CREATE TABLE time (
     start_time TIMESTAMP NOT NULL,
-    hour       SMALLINT  NOT NULL,
-    day        SMALLINT  NOT NULL,
-    week       SMALLINT  NOT NULL,
-    month      SMALLINT  NOT NULL,
-    year       SMALLINT  NOT NULL,
-    weekday    SMALLINT  NOT NULL,
+    hour       SMALLINT NOT NULL,
+    day        SMALLINT NOT NULL,
+    week       SMALLINT NOT NULL,
+    month      SMALLINT NOT NULL,
+    year       SMALLINT NOT NULL,
+    weekday    SMALLINT NOT NULL,
     PRIMARY KEY (start_time)
 )
 DISTSTYLE KEY

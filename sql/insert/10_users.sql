@@ -17,7 +17,7 @@ FROM (
         ROW_NUMBER() OVER (
             PARTITION BY user_id
             ORDER BY ts DESC, session_id DESC, item_in_session DESC, level DESC,
-                     first_name, last_name, gender
+                     first_name ASC, last_name ASC, gender ASC
         ) AS recency
     FROM staging_events
     WHERE user_id IS NOT NULL

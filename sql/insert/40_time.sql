@@ -7,12 +7,12 @@ DELETE FROM time;
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
 SELECT
     start_time,
-    EXTRACT(HOUR FROM start_time),
-    EXTRACT(DAY FROM start_time),
-    EXTRACT(WEEK FROM start_time),
-    EXTRACT(MONTH FROM start_time),
-    EXTRACT(YEAR FROM start_time),
-    EXTRACT(DOW FROM start_time)
+    EXTRACT(HOUR FROM start_time) AS hour,
+    EXTRACT(DAY FROM start_time) AS day,
+    EXTRACT(WEEK FROM start_time) AS week,
+    EXTRACT(MONTH FROM start_time) AS month,
+    EXTRACT(YEAR FROM start_time) AS year,
+    EXTRACT(DOW FROM start_time) AS weekday
 FROM (
     SELECT DISTINCT ts AS start_time
     FROM staging_events

@@ -31,6 +31,7 @@ WITH plays AS (
     FROM staging_events
     WHERE page = 'NextSong'
 ),
+
 matches AS (
     SELECT
         p.songplay_id,
@@ -40,11 +41,12 @@ matches AS (
             ORDER BY ABS(c.duration - p.length), c.song_id
         ) AS closeness
     FROM plays AS p
-    JOIN staging_songs AS c
+    INNER JOIN staging_songs AS c
       ON c.title = p.song
      AND c.artist_name = p.artist
      AND ABS(c.duration - p.length) < 0.01
 )
+
 SELECT
     p.songplay_id,
     p.ts,

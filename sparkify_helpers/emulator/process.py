@@ -1,4 +1,4 @@
-"""The local AWS emulator: moto's server as a subprocess, its state file, and bucket seeding.
+"""The local AWS emulator's process: moto's server as a subprocess, started, found and stopped.
 
 The server runs as ``python -m moto.server`` on a free loopback port, so it outlives the
 notebook kernel that started it; ``<state_dir>/emulator.json`` records its pid and endpoint.
@@ -15,28 +15,21 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-from tqdm.auto import tqdm
-
 from sparkify_helpers import paths
-from sparkify_helpers.config import Settings
-from sparkify_helpers.errors import ConfigError, EmulatorError
+from sparkify_helpers.errors import EmulatorError
 
 log = logging.getLogger(__name__)
 
-ENDPOINT_ENV = "SPARKIFY_AWS_ENDPOINT_URL"
 STATE_FILE = "emulator.json"
 LOG_FILE = "emulator.log"
 START_TIMEOUT_S = 30.0
@@ -53,16 +46,6 @@ class EmulatorInfo:
     pid: int
     port: int
     started_at: str = ""
-
-
-@dataclass(frozen=True)
-class SeedSummary:
-    """What seed_bucket uploaded."""
-
-    bucket: str
-    objects: int
-    bytes: int
-    seconds: float
 
 
 def _state_dir(state_dir: Path | str | None) -> Path:
@@ -257,7 +240,7 @@ def stop(state_dir: Path | str | None = None) -> bool:
 
 @contextmanager
 def running(state_dir: Path | str | None = None) -> Iterator[EmulatorInfo]:
-    """Start a private emulator for the block, export its endpoint, always stop it after."""
+    """Start a private emulator for the block and always stop it after."""
     own_dir = state_dir is None
     if own_dir:
         paths.state_dir().mkdir(parents=True, exist_ok=True)
@@ -269,103 +252,10 @@ def running(state_dir: Path | str | None = None) -> Iterator[EmulatorInfo]:
                 f"an emulator already runs for {sdir}; stop it (sparkify emulator stop) "
                 "or use another state dir"
             )
-    previous = os.environ.get(ENDPOINT_ENV)
     info = start(sdir)
-    os.environ[ENDPOINT_ENV] = info.endpoint_url
     try:
         yield info
     finally:
-        if previous is None:
-            os.environ.pop(ENDPOINT_ENV, None)
-        else:
-            os.environ[ENDPOINT_ENV] = previous
         stop(sdir)
         if own_dir:
             shutil.rmtree(sdir, ignore_errors=True)
-
-
-def _source_files(source_dir: Path) -> list[Path]:
-    """Every file under a bucket-like directory, or ConfigError describing the layout."""
-    layout = "song_data/, log_data/ and log_json_path.json, as in s3://udacity-dend/"
-    if not source_dir.is_dir():
-        raise ConfigError(
-            f"{source_dir}: source directory not found; point it at a folder holding {layout}"
-        )
-    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
-    if not files or not any((source_dir / d).is_dir() for d in ("song_data", "log_data")):
-        raise ConfigError(f"{source_dir}: no song_data/ or log_data/ inside; expected {layout}")
-    return files
-
-
-def _ensure_bucket(s3, bucket: str, region: str) -> None:
-    kwargs = (
-        {}
-        if region == "us-east-1"
-        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    )
-    try:
-        s3.create_bucket(Bucket=bucket, **kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
-            raise
-
-
-def _warm_cache(cache_dir: Path, bucket: str, key: str, source: Path, etag: str) -> None:
-    """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag)."""
-    from sparkify_helpers.copy.fetch import S3Object, cache_path, plain_etag
-
-    obj = S3Object(bucket, key, source.stat().st_size, plain_etag(etag))
-    target = cache_path(cache_dir, obj, False)
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-    shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
-    os.replace(tmp, target)
-
-
-def seed_bucket(
-    settings: Settings,
-    source_dir: Path | str,
-    bucket: str | None = None,
-    workers: int = 16,
-    progress: bool = True,
-    cache_dir: Path | str | None = None,
-) -> SeedSummary:
-    """Upload every file under ``source_dir`` (keys = relative paths) to the bucket.
-
-    With ``cache_dir`` (the local COPY's cache), each uploaded file is also placed under
-    its ETag there, so the COPY that follows reads it without downloading it again.
-    """
-    from sparkify_helpers.aws.errors import aws_errors
-    from sparkify_helpers.aws.session import client
-
-    root = Path(source_dir).expanduser()
-    files = _source_files(root)
-    name = bucket or settings.source.bucket
-    s3 = client(settings, "s3", max_pool_connections=max(10, workers))
-
-    def upload(path: Path) -> None:
-        key = path.relative_to(root).as_posix()
-        with path.open("rb") as body:
-            etag = s3.put_object(Bucket=name, Key=key, Body=body)["ETag"]
-        if cache_dir is not None:
-            _warm_cache(Path(cache_dir), name, key, path, etag)
-
-    began = time.monotonic()
-    with aws_errors(f"seed bucket {name}", "s3:PutObject"):
-        _ensure_bucket(s3, name, settings.aws.region)
-        with (
-            ThreadPoolExecutor(max_workers=workers) as pool,
-            tqdm(
-                total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
-            ) as bar,
-        ):
-            for future in as_completed([pool.submit(upload, f) for f in files]):
-                future.result()
-                bar.update(1)
-    summary = SeedSummary(
-        name, len(files), sum(f.stat().st_size for f in files), round(time.monotonic() - began, 3)
-    )
-    log.info("seeded s3://%s: %s objects, %s bytes", name, summary.objects, summary.bytes)
-    return summary

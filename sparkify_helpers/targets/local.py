@@ -1,0 +1,133 @@
+"""The ``local`` target: moto's server for the AWS calls, an embedded DuckDB warehouse.
+
+It owns what only a laptop run needs: starting and stopping the emulator, filling its
+bucket (from ``--source`` or a cached, seeded synthetic dataset) and the DuckDB file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import duckdb
+from pydantic import SecretStr
+
+from sparkify_helpers import datagen, emulator, paths
+from sparkify_helpers.aws.session import key_pair_session
+from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
+from sparkify_helpers.errors import ConfigError, EmulatorError
+from sparkify_helpers.targets.base import RunScope, Target
+from sparkify_helpers.warehouse.local import LocalWarehouse, open_duckdb
+
+log = logging.getLogger(__name__)
+
+# The emulator accepts any credentials; these are never sent to AWS.
+EMULATOR_KEYS = AwsKeyPair(
+    access_key_id=SecretStr("testing"), secret_access_key=SecretStr("testing")
+)
+SOURCE_LAYOUT = "song_data/, log_data/ and log_json_path.json (the public bucket's layout)"
+
+
+def generated_source(events: int, seed: int) -> Path:
+    """A cached synthetic dataset for runs without ``--source`` (regenerated if incomplete)."""
+    folder = paths.state_dir() / "generated" / f"events-{events}-seed-{seed}"
+    manifest = folder / "_generated.json"
+    done = manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
+    if not done:
+        datagen.generate(folder, events=events, seed=seed, progress=False)
+    return folder
+
+
+class LocalTarget(Target):
+    """AWS calls to the local emulator; the warehouse is a DuckDB file."""
+
+    kind = "local"
+
+    def describe(self) -> str:
+        try:
+            where = f"`{self.endpoint_url()}`"
+        except EmulatorError:
+            where = "(not running yet: start it with `sparkify emulator start`)"
+        return (
+            f"**Local target.** AWS calls go to a local emulator (moto) at {where}; nothing "
+            "is created in a real AWS account and nothing costs money. The warehouse is the "
+            f"DuckDB file `{self.settings.local.warehouse_path}`."
+        )
+
+    def endpoint_url(self) -> str:
+        """The configured endpoint, else the running emulator's (EmulatorError when none)."""
+        configured = self.settings.aws.endpoint_url
+        if configured:
+            return configured
+        info = emulator.status()
+        if info is None:
+            raise EmulatorError(
+                "the local target needs the AWS emulator, and none is running; "
+                "run: sparkify emulator start (or use `sparkify run`, which starts one)"
+            )
+        return info.endpoint_url
+
+    def aws_session(self) -> boto3.Session:
+        return key_pair_session(self.settings.aws.region, EMULATOR_KEYS)
+
+    def open_warehouse(self, *, read_only: bool = False) -> LocalWarehouse:
+        return LocalWarehouse(self, read_only=read_only)
+
+    def sql_connection(self, *, headless: bool = False) -> duckdb.DuckDBPyConnection:
+        """The DuckDB file opened read-only (a missing or held file says what to do)."""
+        return open_duckdb(self.settings.local.warehouse_path, read_only=True)
+
+    def check_source(self, source: str | None) -> str | None:
+        if source is None:
+            return None
+        if source.startswith("s3://"):
+            raise ConfigError(
+                f"--source {source}: the local target reads its emulator's bucket; pass a "
+                f"local folder holding {SOURCE_LAYOUT}, or use config/redshift.yaml to read "
+                "S3 directly."
+            )
+        folder = Path(source).expanduser().resolve()
+        if not (folder / "song_data").is_dir() or not (folder / "log_data").is_dir():
+            raise ConfigError(f"--source {source}: expected a folder holding {SOURCE_LAYOUT}.")
+        return str(folder)
+
+    def check_ready(self) -> None:
+        """Nothing to check up front: the run starts its own emulator."""
+
+    def run_scope(
+        self, source: str | None, events: int, seed: int
+    ) -> AbstractContextManager[RunScope]:
+        return self._run_scope(source, events, seed)
+
+    @contextmanager
+    def _run_scope(self, source: str | None, events: int, seed: int) -> Iterator[RunScope]:
+        with emulator.running() as info:
+            seeded = self.with_endpoint(info.endpoint_url).seed(source, events, seed)
+            yield RunScope(environment={ENDPOINT_ENV: info.endpoint_url}, seeded=seeded)
+
+    def with_endpoint(self, endpoint_url: str) -> LocalTarget:
+        """The same target with its AWS calls pinned to ``endpoint_url``."""
+        return LocalTarget(self.settings.with_overrides(endpoint_url=endpoint_url))
+
+    def seed(self, source: str | None, events: int, seed: int) -> dict[str, Any]:
+        """Fill the emulator's bucket from ``source`` (a folder) or a generated dataset."""
+        folder = Path(source) if source else generated_source(events, seed)
+        bucket = self.settings.source.bucket
+        s3 = self.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
+        summary = emulator.seed_bucket(
+            s3, folder, bucket, self.settings.aws.region, cache_dir=paths.copy_cache_dir()
+        )
+        log.info("seeded s3://%s from %s: %s", bucket, folder, summary)
+        return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
+
+    @property
+    def dwh_cfg_path(self) -> Path:
+        return paths.state_dir() / "dwh.cfg"
+
+    def __repr__(self) -> str:
+        return f"LocalTarget({str(self.settings.local.warehouse_path)!r})"

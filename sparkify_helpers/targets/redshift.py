@@ -1,0 +1,76 @@
+"""The ``redshift`` target: your AWS account, a real cluster, SQL run as written."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import boto3
+import sqlalchemy as sa
+
+from sparkify_helpers import paths
+from sparkify_helpers.aws.session import chain_session, key_pair_session
+from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.targets.base import RunScope, Target, no_scope
+from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, create_engine
+
+log = logging.getLogger(__name__)
+
+
+class RedshiftTarget(Target):
+    """AWS through the standard credential chain; the warehouse through SQLAlchemy."""
+
+    kind = "redshift"
+
+    def describe(self) -> str:
+        aws = self.settings.aws
+        return (
+            f"**Redshift target.** AWS calls go to your account in `{aws.region}`"
+            f" (profile `{aws.profile or 'default chain'}`). Provisioning "
+            "creates billable resources: run `05_teardown` when you are done."
+        )
+
+    def endpoint_url(self) -> str | None:
+        return self.settings.aws.endpoint_url
+
+    def aws_session(self) -> boto3.Session:
+        settings = self.settings
+        if settings.legacy_credentials is not None:
+            return key_pair_session(settings.aws.region, settings.legacy_credentials)
+        return chain_session(settings.aws.region, settings.aws.profile)
+
+    def open_warehouse(self, *, read_only: bool = False) -> RedshiftWarehouse:
+        return RedshiftWarehouse(self)
+
+    def sql_connection(self, *, headless: bool = False) -> sa.Engine | None:
+        if headless:
+            log.info("Headless run on Redshift: the ad hoc %%sql cells are skipped.")
+            return None
+        return create_engine(self)
+
+    def check_source(self, source: str | None) -> str | None:
+        if source is None or source.startswith("s3://"):
+            return source.rstrip("/") if source else None
+        raise ConfigError(
+            f"--source {source}: the redshift target loads from S3; upload the folder to a "
+            "bucket and pass --source s3://bucket/prefix."
+        )
+
+    def check_ready(self) -> None:
+        self.aws_session()  # no credentials: say so now, before any notebook runs
+
+    def run_scope(
+        self, source: str | None, events: int, seed: int
+    ) -> AbstractContextManager[RunScope]:
+        return contextmanager(no_scope)()
+
+    @property
+    def dwh_cfg_path(self) -> Path:
+        return paths.project_root() / "dwh.cfg"
+
+    def __repr__(self) -> str:
+        return f"RedshiftTarget({self.settings.cluster.identifier!r})"
+
+
+__all__ = ["RedshiftTarget"]
