@@ -232,7 +232,8 @@ def _design(create: exp.Create, where: Path) -> Table:
                 primary.extend(_names(part.expressions))
             elif isinstance(part, exp.ForeignKey):
                 foreign.append(_reference(_names(part.expressions), part.args["reference"]))
-    diststyle, distkey, sortkey = "AUTO", None, ()
+    diststyle, distkey = "AUTO", None
+    sortkey: tuple[str, ...] = ()
     for prop in (create.args.get("properties") or exp.Properties()).expressions:
         if isinstance(prop, exp.DistStyleProperty):
             diststyle = prop.this.name.upper()
