@@ -22,18 +22,14 @@ from sparkify_helpers import paths, sqlfiles
 from sparkify_helpers.errors import WarehouseError
 
 STAGING_PREFIX = "staging_"
-# (width without a length, width of MAX) in bytes, from the Redshift Developer Guide,
-# "Character types": VARCHAR/NVARCHAR without a length is 256, TEXT becomes VARCHAR(256),
-# CHAR/NCHAR without a length is 1, BPCHAR becomes CHAR(256); MAX is 65535 for VARCHAR and
-# 4096 for CHAR.
+# Byte widths (without a length, of MAX) from the Redshift Developer Guide, "Character types":
+# VARCHAR/NVARCHAR 256 and 65535 (TEXT is VARCHAR(256)), CHAR/NCHAR 1 and 4096 (BPCHAR is
+# CHAR(256)).
+_VARYING, _FIXED = (256, 65535), (1, 4096)
 CHARACTER_WIDTHS = {
-    exp.DType.VARCHAR: (256, 65535),
-    exp.DType.NVARCHAR: (256, 65535),
-    exp.DType.TEXT: (256, 65535),
-    exp.DType.CHAR: (1, 4096),
-    exp.DType.NCHAR: (1, 4096),
-    exp.DType.BPCHAR: (256, 4096),
-}
+    exp.DType.VARCHAR: _VARYING, exp.DType.NVARCHAR: _VARYING, exp.DType.TEXT: _VARYING,
+    exp.DType.CHAR: _FIXED, exp.DType.NCHAR: _FIXED, exp.DType.BPCHAR: (256, 4096),
+}  # fmt: skip
 # Types sqlglot writes otherwise than Redshift stores them (it writes TEXT as VARCHAR(MAX)).
 _CONVERTED_TYPES = {exp.DType.TEXT: "VARCHAR(256)", exp.DType.BPCHAR: "CHAR(256)"}
 
