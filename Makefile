@@ -52,7 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
 	$(BIN)/sqlfluff lint sql/
-# Layer contracts ($(BIN)/lint-imports) and types ($(BIN)/mypy) go here once the code passes them.
+	$(BIN)/lint-imports
 
 ## Fix what can be fixed: ruff's fixes and formatting, notebook outputs stripped.
 format: $(STAMP)

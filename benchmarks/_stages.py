@@ -17,8 +17,6 @@ import duckdb
 from _memory import TreeSampler
 
 SEED = "seed the emulator"
-COPY_EVENTS = "COPY staging_events"
-COPY_SONGS = "COPY staging_songs"
 CHECKS = "data checks"
 LOAD_STAGES_PREFIX = ("COPY ", "transform ", CHECKS)
 FLOOR_LOGS = "floor: read_json log_data"
@@ -113,7 +111,7 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
 
     ``SPARKIFY_WAREHOUSE`` and ``SPARKIFY_STATE_DIR`` must already point into ``work_dir``.
     """
-    from sparkify_helpers import aws, config, emulator, paths, quality
+    from sparkify_helpers import aws, config, emulator, load, paths, quality
     from sparkify_helpers.catalog import read_catalog
     from sparkify_helpers.targets import LocalTarget
 
@@ -139,16 +137,13 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         )
         with target.open_warehouse() as dw:
             dw.run_folder(sql / "create")
-            dw.run_file(sql / "copy" / "00_empty_staging.sql")
-            for name, file in (
-                (COPY_EVENTS, "10_staging_events.sql"),
-                (COPY_SONGS, "20_staging_songs.sql"),
-            ):
-                rec.run(name, functools.partial(dw.run_file, sql / "copy" / file), _copy_rows)
-                rec.stages[-1]["detail"] = timer.take()
-            for file in sorted((sql / "insert").glob("*.sql")):
-                name = f"transform {file.stem.split('_', 1)[-1]}"
-                rec.run(name, functools.partial(dw.run_file, file), _changed_rows)
+            dw.run_file(sql / load.EMPTY_STAGING)
+            for step in load.STEPS:
+                if step.phase == load.STAGE:
+                    rec.run(step.name, functools.partial(dw.run_file, step.path), _copy_rows)
+                    rec.stages[-1]["detail"] = timer.take()
+                else:
+                    rec.run(step.name, functools.partial(dw.run_file, step.path), _changed_rows)
             report = rec.run(CHECKS, lambda: quality.run_checks(dw), lambda r: len(r.results))
             failed = report.results[report.results["status"] != "pass"]
             memory_limit = dw.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]

@@ -11,6 +11,9 @@ from sparkify_helpers.errors import SparkifyError
 
 log = logging.getLogger("sparkify_helpers.cli")
 
+# Each command imports what it needs inside its function, so `sparkify --help` and
+# `sparkify emulator status` answer without loading pandas, papermill or DuckDB.
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -68,7 +71,7 @@ def _run(args) -> int:
     print(f"run folder: {result.run_dir}")
     for nb in result.notebooks:
         print(f"  {nb.name:<26} {nb.status:<7} {nb.seconds:6.1f}s")
-    print(f"report: {result.run_dir / 'report.html'}")
+    print(f"report: {result.run.report}")
     failure = result.failure
     if failure:
         cell = f" in cell {failure.failed_cell}" if failure.failed_cell is not None else ""

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sparkify_helpers import paths, sqlfiles
 from sparkify_helpers.errors import DataCheckError
+from sparkify_helpers.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,9 @@ class QualityReport:
             "trustworthy until they pass:\n" + "\n".join(parts)
         )
 
-    def to_csv(self, path: str | Path) -> Path:
-        """Write ``quality.csv``."""
-        path = Path(path)
-        self.results.to_csv(path, index=False)
-        return path
+    def to_csv(self, run: RunFolder) -> Path:
+        """Write the run's ``quality.csv``."""
+        return run.write_csv(run.quality, self.results)
 
 
 def run_checks(warehouse, folder: str | Path | None = None, sample_size: int = 5) -> QualityReport:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from sparkify_helpers import paths
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -45,35 +46,26 @@ def match_rate(warehouse) -> MatchRate:
     return MatchRate(int(frame.iloc[0]["plays"]), int(frame.iloc[0]["matched_plays"]))
 
 
-def write_row_counts(counts: pd.DataFrame, out_dir: str | Path) -> Path:
+def write_row_counts(counts: pd.DataFrame, run: RunFolder) -> Path:
     """Write ``row_counts.csv`` (columns ``table,rows``)."""
-    path = Path(out_dir) / "row_counts.csv"
-    counts[["table", "rows"]].to_csv(path, index=False)
-    return path
+    return run.write_csv(run.row_counts, counts[["table", "rows"]])
 
 
-def results_file_name(started_at: datetime) -> str:
-    """``etl_YYYYMMDDHHMMSS.results`` for the run's start time."""
-    return f"etl_{started_at:%Y%m%d%H%M%S}.results"
-
-
-def write_results_file(
-    counts: pd.DataFrame, out_dir: str | Path, started_at: datetime, rate: MatchRate | None = None
-) -> Path:
-    """Write the original project's ``etl_*.results``: one block per table with its rows."""
-    started_at = started_at or datetime.now(timezone.utc)
+def results_text(counts: pd.DataFrame, started_at: datetime, rate: MatchRate | None) -> str:
+    """The original project's ``etl_*.results``: one block per table with its rows."""
     lines = [f"Sparkify ETL results, run started {started_at:%Y-%m-%d %H:%M:%S %Z}".rstrip(), ""]
     for row in counts.itertuples(index=False):
         lines += [f"Table: {row.table}", f"Rows: {row.rows}", ""]
     if rate is not None:
         lines += [f"songplays match rate: {rate}", ""]
-    path = Path(out_dir) / results_file_name(started_at)
-    path.write_text("\n".join(lines))
-    return path
+    return "\n".join(lines)
 
 
-def write_load_errors(frame: pd.DataFrame, out_dir: str | Path) -> Path:
+def write_results_file(counts: pd.DataFrame, run: RunFolder, rate: MatchRate | None = None) -> Path:
+    """Write ``etl_YYYYMMDDHHMMSS.results`` for the run's start time."""
+    return run.write_text(run.results_file, results_text(counts, run.started_at, rate))
+
+
+def write_load_errors(frame: pd.DataFrame, run: RunFolder) -> Path:
     """Write ``load_errors.csv`` (a header-only file when nothing was rejected)."""
-    path = Path(out_dir) / "load_errors.csv"
-    frame.to_csv(path, index=False)
-    return path
+    return run.write_csv(run.load_errors, frame)

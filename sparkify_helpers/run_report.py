@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sparkify_helpers.analytics import QUESTIONS
+from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
+
 log = logging.getLogger(__name__)
 
 STYLE = """
@@ -42,7 +45,7 @@ def render_notebook_html(notebook: Path) -> Path | None:
         log.exception("could not render %s", notebook)
         return None
     target = notebook.with_suffix(".html")
-    target.write_text(body, encoding="utf-8")
+    write_atomically(target, body)
     return target
 
 
@@ -84,8 +87,8 @@ def _notebooks_section(result) -> str:
     return f"<h2>Notebooks</h2><table>{head}{''.join(rows)}</table>"
 
 
-def _quality_section(run_dir: Path) -> str:
-    frame = _read_csv(run_dir / "quality.csv")
+def _quality_section(run: RunFolder) -> str:
+    frame = _read_csv(run.quality)
     if frame is not None and "status" in frame:
         frame = frame.drop(columns=["sample"], errors="ignore")
         body = frame.to_html(index=False, border=0, escape=True, na_rep="")
@@ -96,20 +99,18 @@ def _quality_section(run_dir: Path) -> str:
     return f"<h2>Data checks</h2>{body}"
 
 
-def _load_errors_section(run_dir: Path, limit: int = 50) -> str:
-    frame = _read_csv(run_dir / "load_errors.csv")
+def _load_errors_section(run: RunFolder, limit: int = 50) -> str:
+    frame = _read_csv(run.load_errors)
     if frame is None or frame.empty:
         return "<h2>Load errors</h2><p class='ok'>No rows were rejected by COPY.</p>"
     note = f"<p>{len(frame):,} rejected rows (first {min(limit, len(frame))} shown).</p>"
     return f"<h2>Load errors</h2>{note}{_table(frame.head(limit), '')}"
 
 
-def _charts_section(run_dir: Path) -> str:
-    from sparkify_helpers.analytics import QUESTIONS
-
+def _charts_section(run: RunFolder) -> str:
     order = list(QUESTIONS)
     charts = sorted(
-        (run_dir / "charts").glob("*.png"),
+        run.charts_dir.glob("*.png"),
         key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem),
     )
     if not charts:
@@ -127,17 +128,17 @@ def _charts_section(run_dir: Path) -> str:
     return "<h2>Charts</h2>" + "".join(figures)
 
 
-def _results_note(run_dir: Path) -> str:
+def _results_note(run: RunFolder) -> str:
     """The match-rate line of the run's ``etl_*.results``, when the load got that far."""
-    for results in sorted(run_dir.glob("etl_*.results")):
+    for results in sorted(run.path.glob(RESULTS_GLOB)):
         for line in results.read_text().splitlines():
             if line.startswith("songplays match rate:"):
                 return f"<p>{html.escape(line)} · <a href='{results.name}'>{results.name}</a></p>"
     return ""
 
 
-def _schema_section(run_dir: Path) -> str:
-    diagram = run_dir / "star_schema.png"
+def _schema_section(run: RunFolder) -> str:
+    diagram = run.star_schema
     if not diagram.exists():
         return ""
     data = base64.b64encode(diagram.read_bytes()).decode("ascii")
@@ -149,7 +150,7 @@ def _schema_section(run_dir: Path) -> str:
 
 def build_report(result) -> str:
     """The HTML of ``report.html`` for a finished (or failed) run."""
-    run_dir = result.run_dir
+    run = result.run
     state = "ok" if result.ok else "failed"
     params = pd.DataFrame(sorted(result.parameters.items()), columns=["parameter", "value"])
     seeded = ""
@@ -170,14 +171,12 @@ def build_report(result) -> str:
             seeded,
             _notebooks_section(result),
             "<h2>Row counts</h2>",
-            _table(
-                _read_csv(run_dir / "row_counts.csv"), "No row counts (the load did not finish)."
-            ),
-            _results_note(run_dir),
-            _quality_section(run_dir),
-            _load_errors_section(run_dir),
-            _charts_section(run_dir),
-            _schema_section(run_dir),
+            _table(_read_csv(run.row_counts), "No row counts (the load did not finish)."),
+            _results_note(run),
+            _quality_section(run),
+            _load_errors_section(run),
+            _charts_section(run),
+            _schema_section(run),
             "</body></html>",
         ]
     )
@@ -185,6 +184,4 @@ def build_report(result) -> str:
 
 def write_report(result) -> Path:
     """Write ``report.html`` into the run folder."""
-    path = result.run_dir / "report.html"
-    path.write_text(build_report(result), encoding="utf-8")
-    return path
+    return result.run.write_text(result.run.report, build_report(result))

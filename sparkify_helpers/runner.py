@@ -21,8 +21,9 @@ from pathlib import Path
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
-from sparkify_helpers import config, paths, targets
+from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,11 @@ class RunResult:
     started_at: datetime
     notebooks: list[NotebookRun] = field(default_factory=list)
     seeded: dict | None = None
+
+    @property
+    def run(self) -> RunFolder:
+        """The run folder: where each of the run's files goes."""
+        return RunFolder(self.run_dir, self.started_at)
 
     @property
     def ok(self) -> bool:
@@ -124,7 +130,7 @@ def run_workbook(options: RunOptions) -> RunResult:
             result.seeded = scope.seeded
             with kernel_environment(scope.environment):
                 for name in _notebook_names(options):
-                    nb = _execute(name, notebook_parameters(name, base), run_dir, options)
+                    nb = _execute(name, notebook_parameters(name, base), result.run, options)
                     result.notebooks.append(nb)
                     if nb.status != "ok":
                         break
@@ -157,10 +163,10 @@ def kernel_environment(environment: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _execute(name: str, params: dict, run_dir: Path, options: RunOptions) -> NotebookRun:
+def _execute(name: str, params: dict, run: RunFolder, options: RunOptions) -> NotebookRun:
     folder = options.notebook_dir or paths.notebooks_dir()
     source = folder / f"{name}.ipynb"
-    nb = NotebookRun(name, run_dir / f"{name}.ipynb")
+    nb = NotebookRun(name, run.notebook(name))
     started = time.perf_counter()
     log.info("running %s", name)
     try:
@@ -193,12 +199,10 @@ def _write_run_json(result: RunResult) -> None:
         "ok": result.ok,
         "notebooks": [{**asdict(nb), "output": str(nb.output.name)} for nb in result.notebooks],
     }
-    (result.run_dir / "run.json").write_text(json.dumps(payload, indent=2))
+    result.run.write_text(result.run.run_json, json.dumps(payload, indent=2))
 
 
 def _write_report(result: RunResult) -> None:
-    from sparkify_helpers import run_report
-
     try:
         run_report.write_report(result)
     except Exception:  # a report problem must not hide the run's own outcome

@@ -8,7 +8,6 @@ using the values of its ``parameters`` cell, so it runs the same in JupyterLab
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
 from dataclasses import dataclass
@@ -21,10 +20,20 @@ import pandas as pd
 from sparkify_helpers import analytics, config, paths, targets
 from sparkify_helpers.config import Settings
 from sparkify_helpers.errors import SparkifyError
+from sparkify_helpers.run_folder import RunFolder
 from sparkify_helpers.targets import Target
-from sparkify_helpers.warehouse import Warehouse
+from sparkify_helpers.warehouse import Warehouse, results_frame
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "Workbook",
+    "as_frame",
+    "open_workbook",
+    "results_frame",
+    "run_started_at",
+    "setup_logging",
+]
 
 
 HIDDEN_KEYS = ("secret", "password")  # never shown in a notebook, even as an ARN
@@ -46,7 +55,7 @@ class Workbook:
     """Settings, target, run folder and warehouse access for one notebook session."""
 
     target: Target
-    run_dir: Path
+    run: RunFolder
 
     @property
     def settings(self) -> Settings:
@@ -54,11 +63,14 @@ class Workbook:
         return self.target.settings
 
     @property
+    def run_dir(self) -> Path:
+        """The run folder's path (``runs/interactive`` outside ``sparkify run``)."""
+        return self.run.path
+
+    @property
     def charts_dir(self) -> Path:
         """``<run_dir>/charts``, created on first use."""
-        folder = self.run_dir / "charts"
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        return self.run.charts_dir
 
     @property
     def dwh_cfg_path(self) -> Path:
@@ -76,7 +88,7 @@ class Workbook:
     def ask(self, name: str) -> analytics.Answer:
         """Answer one marketing question on the warehouse (read-only); chart in ``charts/``."""
         with self.connect(read_only=True) as warehouse:
-            return analytics.ask(warehouse, name, self.charts_dir, self.run_dir.name)
+            return analytics.ask(warehouse, name, self.charts_dir, self.run.run_id)
 
     def sql_dir(self, folder: str) -> Path:
         """``sql/<folder>`` (create, copy, insert, checks, analytics)."""
@@ -96,9 +108,8 @@ class Workbook:
 
 def run_started_at(out_dir: str | Path = "") -> datetime:
     """The run's start time (UTC) as the runner recorded it in ``run.json``, else now."""
-    run_json = Path(out_dir) / "run.json" if out_dir else None
-    if run_json and run_json.exists():
-        return datetime.fromisoformat(json.loads(run_json.read_text())["started_at"])
+    if out_dir:
+        return RunFolder.open(out_dir).started_at
     return datetime.now(timezone.utc)
 
 
@@ -116,14 +127,6 @@ def as_frame(obj) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
 
 
-def results_frame(results) -> pd.DataFrame:
-    """The statements a warehouse ran, one row each (file, kind, rows, seconds)."""
-    return pd.DataFrame(
-        [(r.source, r.index, r.kind, r.rows, round(r.seconds, 3)) for r in results],
-        columns=["file", "statement", "kind", "rows", "seconds"],
-    )
-
-
 def open_workbook(
     config_path: str = "", warehouse: str = "", out_dir: str = "", source: str = ""
 ) -> Workbook:
@@ -139,6 +142,5 @@ def open_workbook(
             log_jsonpath=f"{prefix}/log_json_path.json",
             song_data=f"{prefix}/song_data",
         )
-    run_dir = Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return Workbook(target=targets.for_settings(settings), run_dir=run_dir)
+    run = RunFolder.open(Path(out_dir) if out_dir else paths.default_runs_dir() / "interactive")
+    return Workbook(target=targets.for_settings(settings), run=run)

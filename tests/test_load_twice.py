@@ -7,6 +7,7 @@ import pytest
 
 from sparkify_helpers import aws, config, emulator, load, paths
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.run_folder import RunFolder
 from sparkify_helpers.targets import for_settings
 
 
@@ -22,7 +23,7 @@ def loaded_twice(aws_env, sample_dir, tmp_path, monkeypatch):
         with target.open_warehouse() as dw:
             dw.run_folder(paths.sql_dir() / "create")
             for _ in range(2):
-                load.copy_staging(dw, tmp_path)
+                load.copy_staging(dw, RunFolder.open(tmp_path))
                 load.transform(dw)
                 snapshots.append({t: dw.query(f"SELECT * FROM {t}") for t in read_catalog().names})
     return snapshots

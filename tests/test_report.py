@@ -9,6 +9,7 @@ import pytest
 
 from sparkify_helpers import config, quality, report
 from sparkify_helpers.errors import DataCheckError
+from sparkify_helpers.run_folder import RunFolder
 from sparkify_helpers.targets import for_settings
 
 
@@ -22,7 +23,9 @@ def dw(aws_env, tmp_path, monkeypatch):
 def test_results_file_has_one_block_per_table_and_the_run_start_in_its_name(tmp_path):
     counts = pd.DataFrame({"table": ["songplays", "users"], "rows": [6820, 97]})
     started = datetime(2026, 11, 29, 5, 43, 11, tzinfo=timezone.utc)
-    path = report.write_results_file(counts, tmp_path, started, report.MatchRate(6820, 1))
+    path = report.write_results_file(
+        counts, RunFolder(tmp_path, started), report.MatchRate(6820, 1)
+    )
     assert path.name == "etl_20261129054311.results"
     text = path.read_text()
     assert "Table: songplays\nRows: 6820\n" in text
@@ -32,7 +35,7 @@ def test_results_file_has_one_block_per_table_and_the_run_start_in_its_name(tmp_
 
 def test_row_counts_csv_has_table_and_rows_columns(tmp_path, dw):
     dw.run_sql("CREATE TABLE users (user_id INTEGER); INSERT INTO users VALUES (1), (2);")
-    path = report.write_row_counts(report.row_counts(dw, ["users"]), tmp_path)
+    path = report.write_row_counts(report.row_counts(dw, ["users"]), RunFolder.open(tmp_path))
     assert path.read_text().splitlines() == ["table,rows", "users,2"]
 
 
@@ -48,7 +51,7 @@ def test_match_rate_counts_plays_with_a_song(dw):
 def test_load_errors_is_an_empty_frame_with_columns_before_any_copy(dw, tmp_path):
     frame = dw.load_errors()
     assert frame.empty and "err_code" in frame.columns
-    path = report.write_load_errors(frame, tmp_path)
+    path = report.write_load_errors(frame, RunFolder.open(tmp_path))
     assert path.read_text().startswith("query,starttime,tbl,filename,line_number")
 
 
@@ -79,7 +82,7 @@ def test_a_failing_error_check_names_itself_with_sample_rows(dw, tmp_path):
     with pytest.raises(DataCheckError, match=r"10_users_key: 1 offending rows") as caught:
         result.raise_for_errors()
     assert "7" in str(caught.value)
-    csv = result.to_csv(tmp_path / "quality.csv").read_text()
+    csv = result.to_csv(RunFolder.open(tmp_path)).read_text()
     assert csv.splitlines()[0] == "check,severity,description,failures,status,sample"
 
 

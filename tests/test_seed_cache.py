@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sparkify_helpers import aws, config, emulator, load, paths
+from sparkify_helpers.run_folder import RunFolder
 from sparkify_helpers.targets import for_settings
 
 
@@ -33,7 +34,7 @@ def test_the_copy_after_seeding_reads_every_object_from_the_cache(seeded, tmp_pa
     assert len(cached) == summary.objects
     with for_settings(settings).open_warehouse() as dw:
         dw.run_folder(paths.sql_dir() / "create")
-        load.copy_staging(dw, tmp_path)
+        load.copy_staging(dw, RunFolder.open(tmp_path))
         results = {r.table: r for r in dw.copy_results}
         assert results["staging_events"].files == 30
         assert results["staging_songs"].files == 71
@@ -49,6 +50,6 @@ def test_a_changed_object_is_fetched_again_not_served_stale(seeded, tmp_path, sa
     s3.put_object(Bucket=settings.source.bucket, Key=key, Body=song.read_bytes() + b"\n")
     with for_settings(settings).open_warehouse() as dw:
         dw.run_folder(paths.sql_dir() / "create")
-        load.copy_staging(dw, tmp_path)
+        load.copy_staging(dw, RunFolder.open(tmp_path))
         songs = next(r for r in dw.copy_results if r.table == "staging_songs")
         assert songs.files_downloaded == 1

@@ -155,3 +155,20 @@ def test_only_copy_files_have_placeholders_and_they_render():
     rendered = render(read_sql_file(sql_dir() / "copy" / "10_staging_events.sql").text, COPY_PARAMS)
     copy = sqlglot.parse_one(split_statements(rendered)[0], read="redshift")
     assert copy.args["files"][0].name == COPY_PARAMS["log_data"]
+
+
+def test_the_load_steps_are_exactly_the_copy_and_insert_files_in_order():
+    from sparkify_helpers import load
+
+    on_disk = [
+        f"{folder}/{path.name}"
+        for folder in ("copy", "insert")
+        for path in sorted((sql_dir() / folder).glob("*.sql"))
+        if f"{folder}/{path.name}" != load.EMPTY_STAGING
+    ]
+    assert [step.file for step in load.STEPS] == on_disk
+    assert [step.phase for step in load.STEPS] == ["stage"] * 2 + ["transform"] * 5
+    assert all(step.path.is_file() for step in load.STEPS)
+    frame = load.steps_frame()
+    assert frame["step"].tolist()[:2] == ["COPY staging_events", "COPY staging_songs"]
+    assert frame["file"].tolist()[-1] == "sql/insert/50_songplays.sql"

@@ -6,6 +6,8 @@ import json
 import os
 from datetime import datetime, timezone
 
+import pytest
+
 from sparkify_helpers import workbook
 
 
@@ -44,3 +46,44 @@ def test_kernel_environment_is_exported_for_the_block_then_restored(monkeypatch)
         assert os.environ["SPARKIFY_TEST_ONLY"] == "x"
     assert os.environ["SPARKIFY_AWS_ENDPOINT_URL"] == "http://previous:1"
     assert "SPARKIFY_TEST_ONLY" not in os.environ
+
+
+def test_run_folder_names_every_file_a_run_writes(tmp_path):
+    from sparkify_helpers.run_folder import RunFolder
+
+    started = datetime(2026, 11, 29, 5, 43, 11, tzinfo=timezone.utc)
+    run = RunFolder(tmp_path / "20261129-054311", started)
+    names = [
+        p.name
+        for p in (run.run_json, run.row_counts, run.results_file, run.quality, run.load_errors)
+    ]
+    assert names == [
+        "run.json",
+        "row_counts.csv",
+        "etl_20261129054311.results",
+        "quality.csv",
+        "load_errors.csv",
+    ]
+    assert (run.star_schema.name, run.report.name, run.notebook("03_load").name) == (
+        "star_schema.png",
+        "report.html",
+        "03_load.ipynb",
+    )
+    assert run.run_id == "20261129-054311"
+
+
+def test_run_folder_writes_atomically_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from sparkify_helpers import run_folder
+
+    run = run_folder.RunFolder.open(tmp_path)
+    run.write_text(run.report, "old")
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_folder.Path, "write_text", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run.write_text(run.report, "new")
+    monkeypatch.undo()
+    assert run.report.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

@@ -8,6 +8,11 @@ in :mod:`.redshift`. A target opens the right one (``Target.open_warehouse``).
 
 from __future__ import annotations
 
-from sparkify_helpers.warehouse.base import StatementResult, Warehouse, sql_parameters
+from sparkify_helpers.warehouse.base import (
+    StatementResult,
+    Warehouse,
+    results_frame,
+    sql_parameters,
+)
 
-__all__ = ["StatementResult", "Warehouse", "sql_parameters"]
+__all__ = ["StatementResult", "Warehouse", "results_frame", "sql_parameters"]

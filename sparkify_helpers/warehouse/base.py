@@ -212,6 +212,14 @@ class Warehouse(ABC):
         self.close()
 
 
+def results_frame(results: Iterable[StatementResult]) -> pd.DataFrame:
+    """The statements a warehouse ran, one row each (file, kind, rows, seconds)."""
+    return pd.DataFrame(
+        [(r.source, r.index, r.kind, r.rows, round(r.seconds, 3)) for r in results],
+        columns=["file", "statement", "kind", "rows", "seconds"],
+    )
+
+
 def failing_statement(
     results: list[StatementResult], batches: list[tuple[str, list[str]]]
 ) -> tuple[str, int, str]:
