@@ -111,22 +111,22 @@ def _first_error(exc: SqlglotError) -> str:
 
 def _rewrite_time_functions(tree: exp.Expr) -> None:
     """GETDATE() -> naive UTC, second precision; refuse DATEDIFF(week) and unmappable TO_CHAR."""
-    for node in list(tree.find_all(exp.CurrentTimestamp)):
-        if node.meta.get("getdate"):
+    for now in list(tree.find_all(exp.CurrentTimestamp)):
+        if now.meta.get("getdate"):
             utc = exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC"))
-            node.replace(exp.func("DATE_TRUNC", exp.Literal.string("second"), utc))
-    for node in tree.find_all(exp.TsOrDsDiff, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff):
-        if node.text("unit").upper().startswith("W"):
+            now.replace(exp.func("DATE_TRUNC", exp.Literal.string("second"), utc))
+    for diff in tree.find_all(exp.TsOrDsDiff, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff):
+        if diff.text("unit").upper().startswith("W"):
             raise TranslationError(
-                f"{snippet(node.sql(SOURCE))}: Redshift counts week boundaries, DuckDB whole "
+                f"{snippet(diff.sql(SOURCE))}: Redshift counts week boundaries, DuckDB whole "
                 "weeks; use DATEDIFF(day, ...) and divide, or DATE_TRUNC('week', ...)."
             )
-    for node in tree.find_all(exp.TimeToStr):
-        fmt = node.args.get("format")
+    for to_char in tree.find_all(exp.TimeToStr):
+        fmt = to_char.args.get("format")
         leftover = fmt.name.replace("%%", "") if isinstance(fmt, exp.Literal) else ""
         if any(ch.isalpha() for ch in _strip_directives(leftover)):
             raise TranslationError(
-                f"TO_CHAR format in {snippet(node.sql(SOURCE))} has parts DuckDB's strftime "
+                f"TO_CHAR format in {snippet(to_char.sql(SOURCE))} has parts DuckDB's strftime "
                 "cannot reproduce; use EXTRACT/DATE_TRUNC or a simpler format."
             )
 

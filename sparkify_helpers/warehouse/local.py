@@ -16,6 +16,7 @@ from sparkify_helpers import dialect, paths
 from sparkify_helpers.aws import AwsAccess
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy.fetch import MAX_WORKERS
+from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
@@ -90,7 +91,7 @@ def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
             f"Cannot create DuckDB's spill folder {spill}: {exc.strerror or exc}. "
             "Check the permissions of the state folder (SPARKIFY_STATE_DIR)."
         ) from exc
-    current = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    current = scalar(con, "SELECT current_setting('temp_directory')")
     if current != str(spill):  # DuckDB refuses to change it once it has spilled there
         try:
             con.execute("SET temp_directory = ?", [str(spill)])
