@@ -53,6 +53,7 @@ lint: $(STAMP)
 	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
 	$(BIN)/sqlfluff lint sql/
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Fix what can be fixed: ruff's fixes and formatting, notebook outputs stripped.
 format: $(STAMP)

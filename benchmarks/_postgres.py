@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.datagen.encode import LOG_FIELDS
 
 INSTALL_HINT = (
@@ -38,18 +39,8 @@ SONGS_DDL = """CREATE TABLE staging_songs (
     artist_longitude double precision, artist_location text, artist_name text, song_id text,
     title text, duration double precision, year double precision)"""
 EVENT_FIELDS = list(LOG_FIELDS)
-SONG_FIELDS = [
-    "num_songs",
-    "artist_id",
-    "artist_latitude",
-    "artist_longitude",
-    "artist_location",
-    "artist_name",
-    "song_id",
-    "title",
-    "duration",
-    "year",
-]
+# The song JSON keys: staging_songs is loaded with JSON 'auto', so its columns are the keys.
+SONG_FIELDS = list(read_catalog().table("staging_songs").column_names)
 
 
 def find_bin_dir() -> Path | None:

@@ -112,7 +112,7 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
     ``SPARKIFY_WAREHOUSE`` and ``SPARKIFY_STATE_DIR`` must already point into ``work_dir``.
     """
     from sparkify_helpers import aws, config, emulator, load, paths, quality
-    from sparkify_helpers.report import ALL_TABLES
+    from sparkify_helpers.catalog import read_catalog
     from sparkify_helpers.targets import LocalTarget
 
     timer = _CopyTimer()
@@ -147,7 +147,7 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
             report = rec.run(CHECKS, lambda: quality.run_checks(dw), lambda r: len(r.results))
             failed = report.results[report.results["status"] != "pass"]
             memory_limit = dw.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-            tables = dw.row_counts(list(ALL_TABLES))
+            tables = dw.row_counts(read_catalog().dependents_first())
         peak, children = sampler.peak_bytes, sampler.peak_children_bytes
     return {
         "stages": rec.stages,

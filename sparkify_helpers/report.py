@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,13 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from sparkify_helpers import paths
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.run_folder import RunFolder
 
 log = logging.getLogger(__name__)
-
-STAGING_TABLES = ("staging_events", "staging_songs")
-STAR_TABLES = ("songplays", "users", "songs", "artists", "time")
-ALL_TABLES = STAGING_TABLES + STAR_TABLES
 
 MATCH_RATE_QUERY = "SELECT COUNT(*) AS plays, COUNT(song_id) AS matched_plays FROM songplays"
 
@@ -37,9 +35,9 @@ class MatchRate:
         return f"{self.share:.2%} ({self.matched:,} of {self.plays:,} plays matched a song)"
 
 
-def row_counts(warehouse, tables=ALL_TABLES) -> pd.DataFrame:
-    """A ``table,rows`` frame of the warehouse tables."""
-    return warehouse.row_counts(tables)
+def row_counts(warehouse, tables: Iterable[str] | None = None) -> pd.DataFrame:
+    """A ``table,rows`` frame of ``tables``; by default the catalog's: staging, fact, dimensions."""
+    return warehouse.row_counts(read_catalog().dependents_first() if tables is None else tables)
 
 
 def match_rate(warehouse) -> MatchRate:

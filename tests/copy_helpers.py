@@ -1,7 +1,12 @@
-"""Shared fixtures and helpers for the COPY emulation tests: moto S3 and staging tables."""
+"""Shared fixtures and helpers for the COPY emulation tests: moto S3 and staging tables.
+
+The staging tables are the project's own: the statements of ``sql/create`` translated for
+DuckDB, and the COPY statements of ``sql/copy`` rendered for the test bucket.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,40 +17,23 @@ import duckdb
 import pytest
 from moto import mock_aws
 
-from sparkify_helpers.copy import execute_copy
+from sparkify_helpers import sqlfiles
+from sparkify_helpers.catalog import create_dir, read_catalog
+from sparkify_helpers.copy import execute_copy, parse_copy
+from sparkify_helpers.dialect import is_copy, translate
+from sparkify_helpers.errors import CopyError
+from sparkify_helpers.paths import sql_dir
 
 BUCKET = "sparkify-test"
 
-STAGING_EVENTS = """CREATE TABLE staging_events (
-    artist VARCHAR(512), auth VARCHAR(32), first_name VARCHAR(256), gender VARCHAR(8),
-    item_in_session INTEGER, last_name VARCHAR(256), length DOUBLE, level VARCHAR(16),
-    location VARCHAR(512), method VARCHAR(16), page VARCHAR(64), registration BIGINT,
-    session_id INTEGER, song VARCHAR(512), status INTEGER, ts TIMESTAMP,
-    user_agent VARCHAR(1024), user_id INTEGER)"""
-STAGING_SONGS = """CREATE TABLE staging_songs (
-    num_songs INTEGER, artist_id VARCHAR(32), artist_latitude DOUBLE, artist_longitude DOUBLE,
-    artist_location VARCHAR(512), artist_name VARCHAR(512), song_id VARCHAR(32),
-    title VARCHAR(512), duration DOUBLE, year INTEGER)"""
-LOG_JSONPATHS = [
-    "$['artist']",
-    "$['auth']",
-    "$['firstName']",
-    "$['gender']",
-    "$['itemInSession']",
-    "$['lastName']",
-    "$['length']",
-    "$['level']",
-    "$['location']",
-    "$['method']",
-    "$['page']",
-    "$['registration']",
-    "$['sessionId']",
-    "$['song']",
-    "$['status']",
-    "$['ts']",
-    "$['userAgent']",
-    "$['userId']",
-]
+# Values for the {{placeholders}} of sql/copy, pointing into the test bucket.
+COPY_PARAMETERS = {
+    "role_arn": "arn:aws:iam::123456789012:role/sparkify-test",
+    "region": "us-east-1",
+    "log_data": f"s3://{BUCKET}/log_data",
+    "log_jsonpath": f"s3://{BUCKET}/log_json_path.json",
+    "song_data": f"s3://{BUCKET}/song_data",
+}
 
 
 @contextmanager
@@ -60,12 +48,34 @@ def mocked_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         yield client
 
 
+@functools.cache
+def _created_tables() -> tuple[str, ...]:
+    """The DuckDB translation of every statement of ``sql/create`` (translated once)."""
+    files = sqlfiles.read_sql_folder(create_dir())
+    return tuple(duck for f in files for statement in f.statements for duck in translate(statement))
+
+
 def staging_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the two staging tables."""
+    """An in-memory DuckDB with the project's tables, created by its own ``sql/create``."""
     connection = duckdb.connect()
-    connection.execute(STAGING_EVENTS)
-    connection.execute(STAGING_SONGS)
+    for statement in _created_tables():
+        connection.execute(statement)
     return connection
+
+
+def shipped_copy(table: str, **parameters: str) -> str:
+    """The project's COPY into ``table`` from ``sql/copy``, rendered with test parameters.
+
+    ``parameters`` override ``COPY_PARAMETERS`` (e.g. ``log_data`` for one file).
+    """
+    values = {**COPY_PARAMETERS, **parameters}
+    for sql_file in sqlfiles.read_sql_folder(sql_dir() / "copy"):
+        for statement in sql_file.statements:
+            if is_copy(statement):
+                rendered = sqlfiles.render(statement, values)
+                if parse_copy(rendered).table == table:
+                    return rendered
+    raise AssertionError(f"sql/copy has no COPY into {table}")
 
 
 def staging_connection_with_t() -> duckdb.DuckDBPyConnection:
@@ -88,5 +98,16 @@ def ndjson(*records: dict) -> str:
 
 
 def copy(con, s3, tmp_path: Path, statement: str, lengths=None):
-    """Run ``execute_copy`` with a cache under ``tmp_path``."""
+    """Run ``execute_copy`` with a cache under ``tmp_path``.
+
+    Without ``lengths``, a table of ``sql/create`` gets its declared VARCHAR lengths from the
+    catalog, as the local warehouse passes them.
+    """
+    if lengths is None:
+        try:
+            table = parse_copy(statement).table
+        except CopyError:  # execute_copy reports it, with its load_errors
+            table = ""
+        catalog = read_catalog()
+        lengths = catalog.lengths(table) if table in catalog else None
     return execute_copy(con, statement, s3, tmp_path / "cache", column_lengths=lengths)

@@ -1,14 +1,19 @@
 """COPY in batches: MAXERROR over all batches, undo on failure, the fast path and its fallback.
 
-Every load here is checked against the exact path alone (the fast path switched off), with
-both ways of reading a batch: small files read into memory by Python, large ones by DuckDB
-(``read_blob`` and the CSV line reader), forced here by the small-file threshold.
+Every load is checked against what it should load, computed here from the raw input by
+:func:`expected` (Python's json and the documented conversions, not the emulation's SQL), on
+the fast path and on the exact path alone, with both ways of reading a batch: small files
+read into memory by Python, large ones by DuckDB (``read_blob`` and the CSV line reader),
+forced here by the small-file threshold.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import duckdb
 import pytest
@@ -51,47 +56,214 @@ def rows(con, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
 
 
-def outcome(con, s3, tmp_path, statement: str) -> tuple:
-    """What a COPY did: its result's counts and errors (or the failure), and the table."""
+# --- the oracle: what COPY t ... JSON 'auto' loads, from the raw bytes -------------------------
+# t is (id INTEGER, name VARCHAR, big BIGINT, seen_at TIMESTAMP); see staging_connection_with_t.
+BLANK = re.compile(r"[ \t\n\f\r]*")  # what a skipped blank line may hold
+DIGITS = re.compile(r"[+-]?[0-9]+(\.0*)?")
+EPOCH = datetime(1970, 1, 1)
+
+
+class Rejected(Exception):
+    """A record COPY rejects, with Redshift's error code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def records(body: bytes) -> list[tuple[int, bytes]]:
+    """``(first line number, text)`` of each record of a file.
+
+    A record starts at a line led by '{' or '[' and takes the following lines that are not
+    (lines before the first such line form a record too); blank lines are skipped. Leading
+    byte-order marks are skipped (Redshift's guide does not say; the emulation's choice).
+    """
+    lines = body.split(b"\n")
+    while lines and lines[0].startswith(b"\xef\xbb\xbf"):
+        lines[0] = lines[0][3:]
+    found: list[tuple[int, list[bytes]]] = []
+    for number, line in enumerate(lines, start=1):
+        if BLANK.fullmatch(line.decode("utf-8", "replace")):
+            continue
+        if line[:1] in (b"{", b"[") or not found:
+            found.append((number, [line]))
+        else:
+            found[-1][1].append(line)
+    return [(number, b"\n".join(parts)) for number, parts in found]
+
+
+def first_key_wins(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose repeated keys keep their first value (the emulation's choice)."""
+    obj: dict = {}
+    for key, value in pairs:
+        obj.setdefault(key, value)
+    return obj
+
+
+def no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def as_integer(value: object, bits: int) -> int | None:
+    """Digits or an integral number; a fraction is an invalid digit, out of range an overflow."""
+    if value is None:
+        return None
+    text = value.strip(" ") if isinstance(value, str) else json.dumps(value)
+    if text == "":
+        return None
+    if DIGITS.fullmatch(text):
+        number = int(text.split(".")[0])
+    else:
+        try:
+            real = float(text)
+        except ValueError:
+            raise Rejected(1207) from None
+        if not math.isfinite(real) or real != int(real):
+            raise Rejected(1207)
+        number = int(real)
+    if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+        raise Rejected(1222)
+    return number
+
+
+def as_text(value: object, blanksasnull: bool) -> str | None:
+    """A string as it is (BLANKSASNULL: whitespace-only is NULL); other JSON as compact text."""
+    if value is None or isinstance(value, str):
+        return None if blanksasnull and value and BLANK.fullmatch(value) else value
+    return json.dumps(value, separators=(",", ":"))
+
+
+def as_timestamp(value: object, timeformat: str) -> datetime | None:
+    """'auto': ISO text; 'epochmillisecs': a number of milliseconds (out of range: 1206)."""
+    if value is None or (isinstance(value, str) and value.strip(" ") == ""):
+        return None
+    try:
+        if timeformat == "epochmillisecs":
+            return EPOCH + timedelta(microseconds=round(float(value) * 1000))  # type: ignore[arg-type]
+        return datetime.fromisoformat(value.strip(" "))  # type: ignore[union-attr]
+    except (AttributeError, OverflowError, TypeError, ValueError):
+        raise Rejected(1206) from None
+
+
+def row_of(text: bytes, blanksasnull: bool, timeformat: str) -> tuple:
+    """One row of t from a record's text, or Rejected."""
+    try:
+        record = json.loads(
+            text.decode("utf-8"), object_pairs_hook=first_key_wins, parse_constant=no_constants
+        )
+    except UnicodeDecodeError:
+        raise Rejected(1220) from None
+    except ValueError:  # includes control characters inside strings
+        raise Rejected(1216) from None
+    if not isinstance(record, dict):
+        raise Rejected(1216)  # JSON 'auto' maps object keys only
+    return (
+        as_integer(record.get("id"), 32),
+        as_text(record.get("name"), blanksasnull),
+        as_integer(record.get("big"), 64),
+        as_timestamp(record.get("seen_at"), timeformat),
+    )
+
+
+def expected(
+    files: list[tuple[str, str | bytes]],
+    maxerror: int = 0,
+    blanksasnull: bool = False,
+    timeformat: str = "auto",
+) -> tuple:
+    """What COPY t loads from ``files`` ``(key, body)``, in the shape of :func:`observed`."""
+    rows, rejected = [], []
+    for key, body in files:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        for number, text in records(data):
+            try:
+                rows.append(row_of(text, blanksasnull, timeformat))
+            except Rejected as exc:
+                rejected.append((f"s3://{BUCKET}/{key}", number, exc.code))
+    if len(rejected) > maxerror:
+        return "failed", 0, sorted(rejected), []
+    return "ok", len(rows), sorted(rejected), sorted(rows, key=null_last)
+
+
+def null_last(row: tuple) -> list[tuple]:
+    """A sort key for rows with NULLs (ORDER BY ALL puts them last)."""
+    return [(value is None, value) for value in row]
+
+
+def rejections(errors) -> list[tuple]:
+    """``(file, line, code)`` of each rejected record of a load_errors frame, sorted."""
+    picked = errors[["filename", "line_number", "err_code"]].itertuples(index=False, name=None)
+    return sorted(picked)
+
+
+def table(con) -> list[tuple]:
+    """The rows of t, sorted as :func:`expected` sorts them."""
+    return sorted(rows(con, "SELECT * FROM t"), key=null_last)
+
+
+def observed(con, s3, tmp_path, statement: str) -> tuple:
+    """What a COPY did: ok or failed, rows it says it loaded, its rejections, and t's rows."""
     try:
         result = copy(con, s3, tmp_path, statement)
-        done = ("ok", result.rows_loaded, result.rows_rejected, result.load_errors)
     except CopyError as exc:
-        done = ("failed", str(exc), None, exc.load_errors)
-    errors = done[3].drop(columns=["query", "starttime"]).values.tolist()
-    table = rows(con, "SELECT * FROM t ORDER BY ALL")
+        status, loaded, errors = "failed", 0, exc.load_errors
+    else:
+        status, loaded, errors = "ok", result.rows_loaded, result.load_errors
+        assert result.rows_rejected == len(errors)
+    done = (status, loaded, rejections(errors), table(con))
     con.execute("DELETE FROM t")
-    return done[:3], errors, table
+    return done
+
+
+def on_both_paths(con, s3, tmp_path, monkeypatch, statement: str) -> tuple:
+    """:func:`observed` with the fast path, after checking the exact path alone agrees."""
+    with_fast = observed(con, s3, tmp_path, statement)
+    with monkeypatch.context() as patch:
+        patch.setattr(fast, "load_batch", lambda *args, **kwargs: None)
+        assert observed(con, s3, tmp_path, statement) == with_fast
+    return with_fast
+
+
+def load_files(s3, files: list[tuple[str, str | bytes]]) -> list[tuple[str, str | bytes]]:
+    """Upload ``(key, body)`` files to the test bucket; return them."""
+    for key, body in files:
+        put(s3, key, body)
+    return files
 
 
 def test_maxerror_counts_rejections_across_batches_and_a_failure_loads_nothing(
     s3, con, tmp_path, monkeypatch, reader
 ) -> None:
     monkeypatch.setattr(load, "BATCH_BYTES", 1)  # one file per batch
-    for name, bad in (("a", "x"), ("b", "y"), ("c", "z")):
-        put(s3, f"t/{name}.json", ndjson({"id": 1}, {"id": bad}, {"id": 2}))
-    with pytest.raises(CopyError, match="3 rows rejected, MAXERROR 2") as info:
+    files = load_files(
+        s3,
+        [
+            (f"t/{name}.json", ndjson({"id": 1}, {"id": bad}, {"id": 2}))
+            for name, bad in (("a", "x"), ("b", "y"), ("c", "z"))
+        ],
+    )
+    with pytest.raises(CopyError, match="3 rows rejected, MAXERROR 2"):
         copy(con, s3, tmp_path, t_copy("MAXERROR 2"))
-    errors = info.value.load_errors
-    assert errors[["filename", "line_number", "raw_field_value"]].values.tolist() == [
-        [f"s3://{BUCKET}/t/a.json", 2, "x"],
-        [f"s3://{BUCKET}/t/b.json", 2, "y"],
-        [f"s3://{BUCKET}/t/c.json", 2, "z"],
-    ]
-    assert rows(con, "SELECT count(*) FROM t") == [(0,)]
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 2")) == expected(files, maxerror=2)
+    assert expected(files, maxerror=2)[2] == [(f"s3://{BUCKET}/t/{n}.json", 2, 1207) for n in "abc"]
 
     result = copy(con, s3, tmp_path, t_copy("MAXERROR 3"))
-    assert (result.rows_loaded, result.rows_rejected, result.batches) == (6, 3, 3)
-    assert result.exact_batches == 3
-    assert rows(con, "SELECT id, count(*) FROM t GROUP BY id ORDER BY id") == [(1, 3), (2, 3)]
+    assert (result.batches, result.exact_batches) == (3, 3)
+    con.execute("DELETE FROM t")
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 3")) == expected(files, maxerror=3)
 
 
 def test_a_failure_inside_the_callers_transaction_removes_only_this_copys_rows(
     s3, con, tmp_path, monkeypatch, reader
 ) -> None:
     monkeypatch.setattr(load, "BATCH_BYTES", 1)
-    put(s3, "t/a.json", ndjson({"id": 1}, {"id": 2}))
-    put(s3, "t/b.json", ndjson({"id": 3}, {"id": "bad"}))
+    files = load_files(
+        s3,
+        [
+            ("t/a.json", ndjson({"id": 1}, {"id": 2})),
+            ("t/b.json", ndjson({"id": 3}, {"id": "bad"})),
+        ],
+    )
     con.execute("INSERT INTO t (id) VALUES (100)")
     con.execute("BEGIN TRANSACTION")
     con.execute("INSERT INTO t (id) VALUES (200)")
@@ -99,12 +271,15 @@ def test_a_failure_inside_the_callers_transaction_removes_only_this_copys_rows(
         copy(con, s3, tmp_path, t_copy())
     assert rows(con, "SELECT id FROM t ORDER BY id") == [(100,), (200,)]
     result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
-    assert (result.rows_loaded, result.batches, result.exact_batches) == (3, 2, 1)
+    assert (result.batches, result.exact_batches) == (2, 1)
+    _, loaded, rejected, new_rows = expected(files, maxerror=1)
+    assert (result.rows_loaded, rejections(result.load_errors)) == (loaded, rejected)
     con.execute("COMMIT")
-    assert rows(con, "SELECT id FROM t ORDER BY id") == [(1,), (2,), (3,), (100,), (200,)]
+    before = [(100, None, None, None), (200, None, None, None)]
+    assert table(con) == sorted(before + new_rows, key=null_last)
 
 
-def test_clean_batches_take_the_fast_path_with_the_exact_paths_values(
+def test_clean_batches_take_the_fast_path_with_the_values_of_the_raw_input(
     s3, con, tmp_path, monkeypatch, reader
 ) -> None:
     monkeypatch.setattr(load, "BATCH_BYTES", 200)
@@ -113,29 +288,29 @@ def test_clean_batches_take_the_fast_path_with_the_exact_paths_values(
         for i in range(12)
     ]
     records[3] = {"id": " 7 ", "name": "  ", "big": "1e3", "seen_at": None}
-    for i in range(0, 12, 4):
-        put(s3, f"t/{i:02}.json", ndjson(*records[i : i + 4]))
+    files = load_files(
+        s3, [(f"t/{i:02}.json", ndjson(*records[i : i + 4])) for i in range(0, 12, 4)]
+    )
     statement = t_copy("TIMEFORMAT 'auto' BLANKSASNULL")
     fast_result = copy(con, s3, tmp_path, statement)
-    assert (fast_result.rows_loaded, fast_result.exact_batches) == (12, 0)
-    assert fast_result.batches > 1
-    fast_rows = rows(con, "SELECT * FROM t ORDER BY ALL")
+    assert (fast_result.exact_batches, fast_result.batches > 1) == (0, True)
     con.execute("DELETE FROM t")
-    monkeypatch.setattr(fast, "load_batch", lambda *args, **kwargs: None)
-    exact_result = copy(con, s3, tmp_path, statement)
-    assert exact_result.exact_batches == exact_result.batches
-    assert rows(con, "SELECT * FROM t ORDER BY ALL") == fast_rows
-    assert (7, None, 1000, None) in fast_rows
+    want = expected(files, blanksasnull=True)
+    assert (7, None, 1000, None) in want[3]
+    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == want
 
 
-def test_the_fast_path_falls_back_to_the_exact_one_on_a_bad_line(s3, con, tmp_path, reader) -> None:
+def test_the_fast_path_falls_back_to_the_exact_one_on_a_bad_line(
+    s3, con, tmp_path, monkeypatch, reader
+) -> None:
     good = ndjson(*[{"id": i, "name": "x" * 40} for i in range(200)])
-    put(s3, "t/a.json", good + '{"id": 200, "name": \n' + ndjson({"id": 201}))
+    files = load_files(s3, [("t/a.json", good + '{"id": 200, "name": \n' + ndjson({"id": 201}))])
     result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
-    assert (result.rows_loaded, result.rows_rejected, result.exact_batches) == (201, 1, 1)
-    error = result.load_errors.iloc[0]
-    assert (error.line_number, error.err_code) == (201, 1216)
-    assert rows(con, "SELECT count(*), sum(id) FROM t") == [(201, sum(range(200)) + 201)]
+    assert result.exact_batches == 1
+    con.execute("DELETE FROM t")
+    want = expected(files, maxerror=1)
+    assert want[2] == [(f"s3://{BUCKET}/t/a.json", 201, 1216)]
+    assert on_both_paths(con, s3, tmp_path, monkeypatch, t_copy("MAXERROR 1")) == want
 
 
 ODD_FILES = {
@@ -158,26 +333,27 @@ ODD_FILES = {
 
 
 @pytest.mark.parametrize("name", sorted(ODD_FILES))
-def test_odd_files_load_as_the_exact_path_alone_loads_them(
+def test_odd_files_load_what_the_raw_input_holds_on_both_paths(
     s3, con, tmp_path, monkeypatch, reader, name: str
 ) -> None:
-    put(s3, "t/ok.json", ndjson({"id": 0, "name": "plain"}))
-    put(s3, "t/odd.json", ODD_FILES[name])
+    files = load_files(
+        s3, [("t/odd.json", ODD_FILES[name]), ("t/ok.json", ndjson({"id": 0, "name": "plain"}))]
+    )
     statement = t_copy("MAXERROR 10")
-    with_fast = outcome(con, s3, tmp_path, statement)
-    monkeypatch.setattr(fast, "load_batch", lambda *args, **kwargs: None)
-    assert outcome(con, s3, tmp_path, statement) == with_fast
-    assert with_fast[0][0] == "ok"
+    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == expected(files, maxerror=10)
 
 
 def test_invalid_utf8_in_a_large_file_batch_takes_the_exact_path(
     s3, con, tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setattr(batches, "SMALL_FILE_BYTES", 0)
-    put(s3, "t/a.json", b'{"id": 1}\n{"id": 2, "name": "\xff"}\n')
+    files = load_files(s3, [("t/a.json", b'{"id": 1}\n{"id": 2, "name": "\xff"}\n')])
     result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
-    assert (result.rows_loaded, result.rows_rejected, result.exact_batches) == (1, 1, 1)
-    assert result.load_errors.iloc[0].err_code == 1220
+    assert result.exact_batches == 1
+    con.execute("DELETE FROM t")
+    want = expected(files, maxerror=1)
+    assert want[2] == [(f"s3://{BUCKET}/t/a.json", 2, 1220)]
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 1")) == want
 
 
 def test_the_local_warehouse_bounds_duckdbs_memory_and_spills_under_the_state_dir(
@@ -230,18 +406,25 @@ def test_a_failure_between_batches_leaves_nothing_in_the_callers_transaction(
 def test_a_file_listed_twice_in_a_manifest_is_loaded_twice_on_both_paths(
     s3, con, tmp_path, monkeypatch, reader
 ) -> None:
-    put(s3, "t/a.json", ndjson({"id": 1}, {"id": "x"}))
+    body = ndjson({"id": 1}, {"id": "x"})
+    put(s3, "t/a.json", body)
     entry = {"url": f"s3://{BUCKET}/t/a.json", "mandatory": True}
     put(s3, "m.json", json.dumps({"entries": [entry, entry]}))
     statement = t_copy("MANIFEST MAXERROR 10", source="m.json")
-    fast_path = outcome(con, s3, tmp_path, statement)
-    monkeypatch.setattr(fast, "load_batch", lambda *a, **k: None)  # exact path only
-    assert outcome(con, s3, tmp_path, statement) == fast_path
-    assert fast_path[0] == ("ok", 2, 2)
+    want = expected([("t/a.json", body)] * 2, maxerror=10)
+    assert want[1:3] == (2, [(f"s3://{BUCKET}/t/a.json", 2, 1207)] * 2)
+    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == want
 
 
 def test_an_epoch_out_of_range_is_a_rejected_row_not_a_failed_copy(s3, con, tmp_path) -> None:
-    put(s3, "t/a.json", ndjson({"id": 1, "seen_at": 1541105830796}, {"id": 2, "seen_at": 1e20}))
-    result = copy(con, s3, tmp_path, t_copy("TIMEFORMAT 'epochmillisecs' MAXERROR 1"))
-    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
-    assert result.load_errors["err_code"].tolist() == [1206]
+    body = ndjson({"id": 1, "seen_at": 1541105830796}, {"id": 2, "seen_at": 1e20})
+    put(s3, "t/a.json", body)
+    want = expected([("t/a.json", body)], maxerror=1, timeformat="epochmillisecs")
+    assert want == (
+        "ok",
+        1,
+        [(f"s3://{BUCKET}/t/a.json", 2, 1206)],
+        [(1, None, None, datetime(2018, 11, 1, 20, 57, 10, 796000))],
+    )
+    statement = t_copy("TIMEFORMAT 'epochmillisecs' MAXERROR 1")
+    assert observed(con, s3, tmp_path, statement) == want

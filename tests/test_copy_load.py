@@ -11,19 +11,21 @@ import duckdb
 import pytest
 from copy_helpers import (
     BUCKET,
-    LOG_JSONPATHS,
     copy,
     mocked_s3,
     ndjson,
     put,
+    shipped_copy,
     staging_connection_with_t,
 )
 
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy import (
     LOAD_ERRORS_COLUMNS,
     ensure_load_errors_table,
     record_load_errors,
 )
+from sparkify_helpers.datagen.encode import JSONPATHS, jsonpaths_text
 from sparkify_helpers.errors import CopyError
 
 EVENT = {
@@ -46,13 +48,12 @@ EVENT = {
     "userAgent": '"Mozilla/5.0 (Windows NT 6.1; WOW64)"',
     "userId": "8",
 }
-JSONPATHS_URI = f"s3://{BUCKET}/log_json_path.json"
 
 
 @pytest.fixture
 def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     with mocked_s3(monkeypatch) as client:
-        put(client, "log_json_path.json", json.dumps({"jsonpaths": LOG_JSONPATHS}))
+        put(client, "log_json_path.json", jsonpaths_text())  # the file the project writes
         yield client
 
 
@@ -65,13 +66,6 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 def rows(con, sql: str) -> list[tuple]:
     return con.execute(sql).fetchall()
-
-
-def events_copy(extra: str = "", source: str = "log_data") -> str:
-    return (
-        f"COPY staging_events FROM 's3://{BUCKET}/{source}' IAM_ROLE 'arn:aws:iam::1:role/r' "
-        f"FORMAT AS JSON '{JSONPATHS_URI}' TIMEFORMAT AS 'epochmillisecs' {extra}"
-    )
 
 
 def t_copy(extra: str = "", source: str = "t/") -> str:
@@ -102,7 +96,7 @@ def test_auto_does_not_map_camel_case_keys_and_jsonpaths_does(s3, con, tmp_path)
         (39, 139, "Kaylee"),
     ]
     con.execute("DELETE FROM staging_events")
-    result = copy(con, s3, tmp_path, events_copy())
+    result = copy(con, s3, tmp_path, shipped_copy("staging_events"))
     assert (result.rows_loaded, result.rows_rejected, result.files) == (2, 0, 1)
     assert rows(
         con,
@@ -138,7 +132,7 @@ def test_empty_user_id_loads_null_and_null_fields_stay_null(s3, con, tmp_path) -
         "auth": "Logged Out",
     }
     put(s3, "log_data/day.json", ndjson(EVENT, home))
-    result = copy(con, s3, tmp_path, events_copy("EMPTYASNULL BLANKSASNULL"))
+    result = copy(con, s3, tmp_path, shipped_copy("staging_events"))
     assert (result.rows_loaded, result.rows_rejected) == (2, 0)
     assert rows(
         con, "SELECT auth, artist, song, length, user_id FROM staging_events ORDER BY 1"
@@ -150,7 +144,7 @@ def test_empty_user_id_loads_null_and_null_fields_stay_null(s3, con, tmp_path) -
 
 def test_missing_jsonpaths_file_fails_naming_it(s3, con, tmp_path) -> None:
     put(s3, "log_data/day.json", ndjson(EVENT))
-    statement = events_copy().replace("log_json_path.json", "missing_paths.json")
+    statement = shipped_copy("staging_events", log_jsonpath=f"s3://{BUCKET}/missing_paths.json")
     with pytest.raises(CopyError) as info:
         copy(con, s3, tmp_path, statement)
     message = str(info.value)
@@ -163,8 +157,8 @@ def test_missing_jsonpaths_file_fails_naming_it(s3, con, tmp_path) -> None:
 
 def test_jsonpaths_count_must_match_the_columns(s3, con, tmp_path) -> None:
     put(s3, "log_data/day.json", ndjson(EVENT))
-    put(s3, "short_paths.json", json.dumps({"jsonpaths": LOG_JSONPATHS[:5]}))
-    statement = events_copy().replace("log_json_path.json", "short_paths.json")
+    put(s3, "short_paths.json", json.dumps({"jsonpaths": JSONPATHS["jsonpaths"][:5]}))
+    statement = shipped_copy("staging_events", log_jsonpath=f"s3://{BUCKET}/short_paths.json")
     with pytest.raises(CopyError, match="JSONPath size: 5, Number of columns in table or column"):
         copy(con, s3, tmp_path, statement)
 
@@ -439,3 +433,17 @@ def test_bom_crlf_lines_load_and_auto_rejects_arrays(s3, con, tmp_path) -> None:
         "Invalid JSON object: expected a JSON object",
     )
     assert rows(con, "SELECT id, name FROM t ORDER BY id") == [(1, None), (2, "x")]
+
+
+def test_the_shipped_copy_rejects_a_value_longer_than_sql_create_declares(
+    s3, con, tmp_path
+) -> None:
+    limit = read_catalog().lengths("staging_events")["gender"]
+    put(s3, "log_data/day.json", ndjson({**EVENT, "gender": "x" * (limit + 1)}, EVENT))
+    with pytest.raises(CopyError, match="String length exceeds DDL length") as info:
+        copy(con, s3, tmp_path, shipped_copy("staging_events"))
+    errors = info.value.load_errors
+    assert errors[["line_number", "colname", "col_length", "err_code"]].values.tolist() == [
+        [1, "gender", str(limit), 1204]
+    ]
+    assert rows(con, "SELECT count(*) FROM staging_events") == [(0,)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify_helpers.copy import parse_copy, varchar_lengths
+from sparkify_helpers.copy import parse_copy
 from sparkify_helpers.copy.jsonpaths import parse_jsonpaths, to_duckdb_path
 from sparkify_helpers.errors import CopyError
 
@@ -110,16 +110,3 @@ def test_jsonpaths_document_must_hold_a_jsonpaths_array() -> None:
         parse_jsonpaths('{"paths": ["$.a"]}', "s3://b/p")
     with pytest.raises(CopyError, match="not valid JSON"):
         parse_jsonpaths('{"jsonpaths": [', "s3://b/p")
-
-
-def test_varchar_lengths_from_redshift_ddl_use_redshift_defaults() -> None:
-    ddl = """
-    CREATE TABLE IF NOT EXISTS staging_events (artist VARCHAR(512), auth VARCHAR,
-        gender CHAR, note TEXT, blob VARCHAR(MAX), n INTEGER NOT NULL)
-        DISTSTYLE AUTO SORTKEY (n);
-    CREATE TABLE users (user_id INT, first_name character varying(30)) DISTSTYLE ALL;
-    """
-    assert varchar_lengths(ddl) == {
-        "staging_events": {"artist": 512, "auth": 256, "gender": 1, "note": 256, "blob": 65535},
-        "users": {"first_name": 30},
-    }

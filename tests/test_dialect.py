@@ -13,10 +13,8 @@ from sparkify_helpers.dialect import (
     TranslationError,
     is_copy,
     is_maintenance,
-    schema_from_sql,
     translate,
     translate_script,
-    warehouse_schema,
 )
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import read_sql_folder
@@ -73,31 +71,6 @@ def test_copy_files_are_recognised_and_not_translated():
     assert is_copy("-- comment first\ncopy staging_songs FROM 's3://b' IAM_ROLE 'r' JSON 'auto'")
 
 
-def test_warehouse_schema_matches_the_table_contract():
-    schema = warehouse_schema()
-    assert {t: list(cols) for t, cols in schema.items() if not t.startswith("staging")} == {
-        "songplays": [
-            "songplay_id", "start_time", "user_id", "level", "song_id", "artist_id",
-            "session_id", "location", "user_agent",
-        ],
-        "users": ["user_id", "first_name", "last_name", "gender", "level"],
-        "songs": ["song_id", "title", "artist_id", "year", "duration"],
-        "artists": ["artist_id", "name", "location", "latitude", "longitude"],
-        "time": ["start_time", "hour", "day", "week", "month", "year", "weekday"],
-    }  # fmt: skip
-    assert list(schema["staging_events"]) == [
-        "artist", "auth", "first_name", "gender", "item_in_session", "last_name", "length",
-        "level", "location", "method", "page", "registration", "session_id", "song", "status",
-        "ts", "user_agent", "user_id",
-    ]  # fmt: skip
-    assert list(schema["staging_songs"]) == [
-        "num_songs", "artist_id", "artist_latitude", "artist_longitude", "artist_location",
-        "artist_name", "song_id", "title", "duration", "year",
-    ]  # fmt: skip
-    assert schema["staging_events"]["ts"] == "TIMESTAMP"
-    assert schema["staging_events"]["user_id"] == "INTEGER"
-
-
 # --- DDL ------------------------------------------------------------------------------------
 
 DDL = """
@@ -148,10 +121,6 @@ def test_plain_identity_maps_to_a_sequence_too(con):
 
 def test_varchar_max_in_a_cast(con):
     assert one(con, "SELECT CAST('abc' AS VARCHAR(MAX))") == "abc"
-
-
-def test_schema_from_sql_reads_column_types():
-    assert schema_from_sql(DDL)["plays"]["play_id"] == "BIGINT"
 
 
 # --- integer arithmetic ----------------------------------------------------------------------

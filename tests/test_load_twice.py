@@ -7,20 +7,20 @@ import pytest
 import raw_data
 
 from sparkify_helpers import load, paths
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.run_folder import RunFolder
 
 
 @pytest.fixture
-def loaded_twice(seeded_sample, sample_dir, tmp_path):
+def loaded_twice(seeded_sample, tmp_path):
     target, _ = seeded_sample
-    tables = list(raw_data.expected_counts(sample_dir))
     snapshots = []
     with target.open_warehouse() as dw:
         dw.run_folder(paths.sql_dir() / "create")
         for _ in range(2):
             load.copy_staging(dw, RunFolder.open(tmp_path))
             load.transform(dw)
-            snapshots.append({t: dw.query(f"SELECT * FROM {t}") for t in tables})
+            snapshots.append({t: dw.query(f"SELECT * FROM {t}") for t in read_catalog().names})
     return snapshots
 
 

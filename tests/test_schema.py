@@ -1,57 +1,39 @@
-"""The physical design read back from sql/create, and the ER diagram drawn from it."""
+"""Notebook 02's design tables and ER diagram, drawn from the catalog of sql/create."""
 
 from __future__ import annotations
 
 from sparkify_helpers import schema
+from sparkify_helpers.catalog import read_catalog
 
 
-def test_design_reflects_the_ddl():
-    tables = {t.name: t for t in schema.read_schema()}
-    assert set(tables) == {
-        "staging_events",
-        "staging_songs",
-        "songplays",
-        "users",
-        "songs",
-        "artists",
-        "time",
+def test_design_frame_has_one_row_per_table_with_its_physical_design():
+    frame = schema.design_frame(read_catalog().tables).set_index("table")
+    assert list(frame.index) == list(read_catalog().names)
+    assert frame.loc["users", "diststyle"] == "ALL"
+    assert frame.loc["songplays"].to_dict() == {
+        "columns": 9,
+        "diststyle": "KEY",
+        "distkey": "start_time",
+        "sortkey": "start_time",
+        "primary_key": "songplay_id",
+        "references": "start_time → time.start_time, user_id → users.user_id, "
+        "song_id → songs.song_id, artist_id → artists.artist_id",
     }
-    fact = tables["songplays"]
-    assert fact.distkey and fact.diststyle == "KEY"
-    assert fact.sortkey[0] == "start_time"
-    assert {ref for _, ref, _ in fact.foreign_keys} == {"time", "users", "songs", "artists"}
-    for dim in ("users", "songs", "artists"):
-        assert tables[dim].diststyle == "ALL"
-    for dim in ("users", "songs", "artists", "time"):
-        assert tables[dim].primary_key
-    # time is as large as songplays: co-located with it on start_time instead of copied.
-    assert tables["time"].distkey == fact.distkey == "start_time"
-    assert tables["time"].sortkey == ["start_time"]
-    assert [c for c, _ in fact.columns] == [
-        "songplay_id",
-        "start_time",
-        "user_id",
-        "level",
-        "song_id",
-        "artist_id",
-        "session_id",
-        "location",
-        "user_agent",
-    ]
 
 
-def test_frames_show_keys_per_table_and_column():
-    tables = schema.read_schema()
-    frame = schema.design_frame(tables)
-    assert frame.set_index("table").loc["users", "diststyle"] == "ALL"
-    songplays = next(t for t in tables if t.name == "songplays")
-    keys = schema.columns_frame(songplays).set_index("column")["keys"]
-    assert "PK" in keys["songplay_id"]
-    assert "FK → users.user_id" in keys["user_id"]
+def test_columns_frame_shows_type_and_key_roles_per_column():
+    keys = schema.columns_frame(read_catalog().table("songplays")).set_index("column")
+    assert keys.loc["songplay_id"].to_dict() == {"type": "BIGINT", "keys": "PK"}
+    assert keys.loc["start_time"].to_dict() == {
+        "type": "TIMESTAMP",
+        "keys": "FK → time.start_time, DISTKEY, SORTKEY",
+    }
+    assert keys.loc["user_id", "keys"] == "FK → users.user_id"
+    assert keys.loc["location"].to_dict() == {"type": "VARCHAR(512)", "keys": ""}
 
 
 def test_er_diagram_draws_every_star_table(tmp_path):
-    figure = schema.er_diagram(schema.read_schema())
+    figure = schema.er_diagram(read_catalog().tables)
     texts = " ".join(t.get_text() for t in figure.axes[0].texts)
     for table in ("songplays", "users", "songs", "artists", "time"):
         assert table in texts

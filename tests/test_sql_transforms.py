@@ -14,19 +14,14 @@ import pandas as pd
 import pytest
 import raw_data
 
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect import is_copy, translate
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import SqlFile, read_sql_folder
 
 T0 = 1541105830796  # 2018-11-01 20:57:10.796 UTC, a Thursday
 SUNDAY = 1541333400123  # 2018-11-04 12:10:00.123 UTC
-STAR_TABLES = {
-    "users": "user_id",
-    "songs": "song_id",
-    "artists": "artist_id",
-    "time": "start_time",
-    "songplays": "songplay_id",
-}
+STAR_TABLES = [t.name for t in read_catalog().star]
 
 
 def run_statements(con, statements) -> list[tuple]:

@@ -7,9 +7,11 @@ import sys
 import textwrap
 
 import pytest
+from copy_helpers import mocked_s3, ndjson, put, shipped_copy
 
 from sparkify_helpers import config
-from sparkify_helpers.errors import WarehouseError, WarehouseLockedError
+from sparkify_helpers.catalog import create_dir, read_catalog
+from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.targets import for_settings
 
 
@@ -111,3 +113,20 @@ def test_a_second_connection_after_duckdb_spilled_to_disk_still_opens(settings, 
     assert second.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     second.close()
     first.close()
+
+
+def test_the_copy_rejects_a_value_longer_than_sql_create_declares(target, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
+    limit = read_catalog().lengths("staging_songs")["artist_id"]
+    song = {"song_id": "S1", "artist_id": "A" * (limit + 1), "title": "t"}
+    with mocked_s3(monkeypatch) as s3, target.open_warehouse() as dw:
+        monkeypatch.setattr(target, "aws_client", lambda *args, **kwargs: s3)
+        dw.run_folder(create_dir())
+        put(s3, "song_data/a.json", ndjson(song))
+        with pytest.raises(CopyError, match="String length exceeds DDL length"):
+            dw.run_statements([("copy", [shipped_copy("staging_songs")])])
+        errors = dw.query("SELECT tbl, colname, col_length, err_code FROM stl_load_errors")
+        assert errors.values.tolist() == [["staging_songs", "artist_id", str(limit), 1204]]
+        put(s3, "song_data/a.json", ndjson({**song, "artist_id": "A" * limit}))
+        dw.run_statements([("copy", [shipped_copy("staging_songs")])])
+        assert dw.row_count("staging_songs") == 1

@@ -7,7 +7,6 @@ rejected rows come back as ``stl_load_errors`` records.
 
 from __future__ import annotations
 
-from sparkify_helpers.copy.columns import varchar_lengths
 from sparkify_helpers.copy.execute import CopyResult, execute_copy
 from sparkify_helpers.copy.load_errors import (
     LOAD_ERRORS_COLUMNS,
@@ -24,5 +23,4 @@ __all__ = [
     "execute_copy",
     "parse_copy",
     "record_load_errors",
-    "varchar_lengths",
 ]

@@ -1,8 +1,8 @@
 """The COPY target's columns: DuckDB types and nullability, plus declared VARCHAR lengths.
 
 DuckDB keeps no VARCHAR(n) length in its catalog, so byte limits come from the caller
-(``column_lengths``), typically read from the canonical Redshift DDL with
-:func:`varchar_lengths`.
+(``column_lengths``), typically the catalog of the canonical Redshift DDL
+(``catalog.read_catalog().lengths(table)``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import sqlglot
-from sqlglot import exp
 
 from sparkify_helpers.errors import CopyError
-
-REDSHIFT_DEFAULT_LENGTHS = {"VARCHAR": 256, "TEXT": 256, "CHAR": 1, "NCHAR": 1, "NVARCHAR": 256}
-REDSHIFT_MAX_VARCHAR = 65535
 
 
 @dataclass(frozen=True)
@@ -110,30 +105,3 @@ def target_columns(
             f'column "{missing[0]}" of relation "{table}" does not exist: fix the COPY column list.'
         )
     return [by_name[c] for c in wanted]
-
-
-def varchar_lengths(ddl: str) -> dict[str, dict[str, int]]:
-    """Declared byte lengths of character columns in Redshift CREATE TABLE statements.
-
-    Returns ``{table: {column: length}}`` with Redshift's defaults (VARCHAR/TEXT without a
-    length is 256, CHAR is 1, VARCHAR(MAX) is 65535); table and column names lowercased.
-    """
-    result: dict[str, dict[str, int]] = {}
-    for statement in sqlglot.parse(ddl, read="redshift"):
-        if not isinstance(statement, exp.Create) or not isinstance(statement.this, exp.Schema):
-            continue
-        table = statement.this.this.name.lower()
-        lengths = result.setdefault(table, {})
-        for column in statement.this.find_all(exp.ColumnDef):
-            kind = column.args.get("kind")
-            type_name = kind.this.name if kind is not None else ""
-            if type_name not in REDSHIFT_DEFAULT_LENGTHS:
-                continue
-            params = [p.name for p in kind.expressions]
-            if not params:
-                lengths[column.name.lower()] = REDSHIFT_DEFAULT_LENGTHS[type_name]
-            elif params[0].upper() == "MAX":
-                lengths[column.name.lower()] = REDSHIFT_MAX_VARCHAR
-            else:
-                lengths[column.name.lower()] = int(params[0])
-    return result

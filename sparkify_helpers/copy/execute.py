@@ -65,7 +65,7 @@ def execute_copy(
     """Run a Redshift COPY with Redshift's semantics; never begins or commits a transaction.
 
     ``column_lengths`` maps column name to its declared VARCHAR byte length (DuckDB forgets
-    lengths; see ``varchar_lengths``). Raises CopyError with ``.load_errors`` on failure.
+    lengths; see ``catalog.Catalog.lengths``). Raises CopyError with ``.load_errors`` on failure.
     """
     started, starttime = time.perf_counter(), datetime.now(timezone.utc).replace(tzinfo=None)
     table = "?"

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from sparkify_helpers.errors import CopyError
+from sparkify_helpers.errors import WarehouseError
 
 
 def sql_string(text: str) -> str:
@@ -23,7 +23,7 @@ def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tup
     """The single row of an aggregate query (one that always returns a row)."""
     row = con.execute(sql, params).fetchone()
     if row is None:
-        raise CopyError(f"Internal error: expected one row from {sql[:80]!r}, got none.")
+        raise WarehouseError(f"Internal error: expected one row from {sql[:80]!r}, got none.")
     return row
 
 

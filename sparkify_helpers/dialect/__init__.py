@@ -16,10 +16,10 @@ What changes, and why the meaning is kept:
   Redshift loads locally).
 - Integer arithmetic (:mod:`.arithmetic`): Redshift ``/`` truncates when both operands are
   integers and ``AVG`` of an integer is an integer; DuckDB returns doubles. Operand types
-  come from a schema (by default the tables of ``sql/create``); integer ``/`` becomes a
-  truncating division, integer ``AVG`` is truncated. A ``/`` or ``AVG`` whose operand type
-  is unknown raises TranslationError (cast an operand) rather than guess. Limit: Redshift
-  raises on division by zero, DuckDB returns NULL or infinity.
+  come from a schema (by default the column types of the catalog of ``sql/create``); integer
+  ``/`` becomes a truncating division, integer ``AVG`` is truncated. A ``/`` or ``AVG`` whose
+  operand type is unknown raises TranslationError (cast an operand) rather than guess.
+  Limit: Redshift raises on division by zero, DuckDB returns NULL or infinity.
 - Time: ``GETDATE()`` is a naive UTC timestamp truncated to seconds, ``SYSDATE`` a naive UTC
   timestamp (DuckDB's ``now()`` is a TIMESTAMPTZ in the local zone). ``TO_CHAR`` formats
   sqlglot cannot map, and ``DATEDIFF(week, ...)`` (week boundaries vs whole weeks), raise
@@ -36,17 +36,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import lru_cache
-from pathlib import Path
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect.arithmetic import rewrite_integer_arithmetic
-from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create, table_columns
+from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create
 from sparkify_helpers.dialect.source import SOURCE, snippet
-from sparkify_helpers.errors import TranslationError, WarehouseError
-from sparkify_helpers.paths import sql_dir
+from sparkify_helpers.errors import TranslationError
 from sparkify_helpers.sqlfiles import split_statements
 
 __all__ = [
@@ -54,10 +52,8 @@ __all__ = [
     "first_keyword",
     "is_copy",
     "is_maintenance",
-    "schema_from_sql",
     "translate",
     "translate_script",
-    "warehouse_schema",
 ]
 
 log = logging.getLogger(__name__)
@@ -115,22 +111,22 @@ def _first_error(exc: SqlglotError) -> str:
 
 def _rewrite_time_functions(tree: exp.Expr) -> None:
     """GETDATE() -> naive UTC, second precision; refuse DATEDIFF(week) and unmappable TO_CHAR."""
-    for node in list(tree.find_all(exp.CurrentTimestamp)):
-        if node.meta.get("getdate"):
+    for now in list(tree.find_all(exp.CurrentTimestamp)):
+        if now.meta.get("getdate"):
             utc = exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC"))
-            node.replace(exp.func("DATE_TRUNC", exp.Literal.string("second"), utc))
-    for node in tree.find_all(exp.TsOrDsDiff, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff):
-        if node.text("unit").upper().startswith("W"):
+            now.replace(exp.func("DATE_TRUNC", exp.Literal.string("second"), utc))
+    for diff in tree.find_all(exp.TsOrDsDiff, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff):
+        if diff.text("unit").upper().startswith("W"):
             raise TranslationError(
-                f"{snippet(node.sql(SOURCE))}: Redshift counts week boundaries, DuckDB whole "
+                f"{snippet(diff.sql(SOURCE))}: Redshift counts week boundaries, DuckDB whole "
                 "weeks; use DATEDIFF(day, ...) and divide, or DATE_TRUNC('week', ...)."
             )
-    for node in tree.find_all(exp.TimeToStr):
-        fmt = node.args.get("format")
+    for to_char in tree.find_all(exp.TimeToStr):
+        fmt = to_char.args.get("format")
         leftover = fmt.name.replace("%%", "") if isinstance(fmt, exp.Literal) else ""
         if any(ch.isalpha() for ch in _strip_directives(leftover)):
             raise TranslationError(
-                f"TO_CHAR format in {snippet(node.sql(SOURCE))} has parts DuckDB's strftime "
+                f"TO_CHAR format in {snippet(to_char.sql(SOURCE))} has parts DuckDB's strftime "
                 "cannot reproduce; use EXTRACT/DATE_TRUNC or a simpler format."
             )
 
@@ -177,7 +173,7 @@ def translate(statement: str, schema: Schema | None = None) -> list[str]:
     before = rewrite_create(tree) if isinstance(tree, exp.Create) else []
     drop_string_lengths(tree)
     _rewrite_time_functions(tree)
-    rewrite_integer_arithmetic(tree, warehouse_schema() if schema is None else schema)
+    rewrite_integer_arithmetic(tree, read_catalog().column_types() if schema is None else schema)
     try:
         sql = tree.sql(dialect=TARGET, unsupported_level=ErrorLevel.RAISE, comments=False)
     except SqlglotError as exc:
@@ -191,31 +187,3 @@ def translate(statement: str, schema: Schema | None = None) -> list[str]:
 def translate_script(text: str, schema: Schema | None = None) -> list[str]:
     """Split a Redshift script and translate each statement, flattening the results."""
     return [out for stmt in split_statements(text) for out in translate(stmt, schema)]
-
-
-def schema_from_sql(text: str) -> dict[str, dict[str, str]]:
-    """Column types ``{table: {column: type}}`` of the CREATE TABLE statements in ``text``."""
-    schema: dict[str, dict[str, str]] = {}
-    for statement in split_statements(text):
-        tree = _parse(statement)
-        if isinstance(tree, exp.Create):
-            schema.update(table_columns(tree))
-    return schema
-
-
-@lru_cache(maxsize=4)
-def _schema_of_files(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, str]]:
-    """Column types of every table created by these ``(path, mtime)`` files (cached)."""
-    schema: dict[str, dict[str, str]] = {}
-    for path, _ in files:
-        schema.update(schema_from_sql(Path(path).read_text(encoding="utf-8")))
-    return schema
-
-
-def warehouse_schema(folder: str | Path | None = None) -> dict[str, dict[str, str]]:
-    """Column types of the warehouse tables, read from ``sql/create`` (or ``folder``)."""
-    path = Path(folder) if folder is not None else sql_dir() / "create"
-    if not path.is_dir():
-        raise WarehouseError(f"No CREATE TABLE folder at {path}; check the project checkout.")
-    files = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(path.glob("*.sql")))
-    return {table: dict(columns) for table, columns in _schema_of_files(files).items()}

@@ -95,16 +95,3 @@ def rewrite_create(create: exp.Create) -> list[str]:
         kept.append(item)
     schema.set("expressions", kept)
     return before
-
-
-def table_columns(create: exp.Create) -> dict[str, dict[str, str]]:
-    """``{table: {column: type}}`` of a CREATE TABLE with a column list (else empty)."""
-    schema = create.this
-    if create.kind != "TABLE" or not isinstance(schema, exp.Schema):
-        return {}
-    columns = {
-        col.name: col.args["kind"].sql("redshift")
-        for col in schema.expressions
-        if isinstance(col, exp.ColumnDef) and col.args.get("kind") is not None
-    }
-    return {schema.this.name: columns}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
@@ -15,7 +14,9 @@ import pandas as pd
 from sparkify_helpers import copy as redshift_copy
 from sparkify_helpers import dialect, paths
 from sparkify_helpers.aws import AwsAccess
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy.fetch import MAX_WORKERS
+from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
@@ -90,26 +91,12 @@ def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
             f"Cannot create DuckDB's spill folder {spill}: {exc.strerror or exc}. "
             "Check the permissions of the state folder (SPARKIFY_STATE_DIR)."
         ) from exc
-    current = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    current = scalar(con, "SELECT current_setting('temp_directory')")
     if current != str(spill):  # DuckDB refuses to change it once it has spilled there
         try:
             con.execute("SET temp_directory = ?", [str(spill)])
         except duckdb.Error as exc:
             log.warning("keeping DuckDB's spill folder %s (%s)", current, exc)
-
-
-def declared_lengths() -> dict[str, dict[str, int]]:
-    """VARCHAR byte lengths declared in ``sql/create`` (DuckDB does not keep them)."""
-    files = sorted((paths.sql_dir() / "create").glob("*.sql"))
-    return _lengths_of(tuple((str(f), f.stat().st_mtime_ns) for f in files))
-
-
-@functools.lru_cache(maxsize=4)
-def _lengths_of(files: tuple[tuple[str, int], ...]) -> dict[str, dict[str, int]]:
-    from sparkify_helpers import copy as redshift_copy
-
-    ddl = "\n".join(Path(name).read_text() for name, _mtime in files)
-    return redshift_copy.varchar_lengths(ddl)
 
 
 def lock_message(path: Path, pid: int, exe: str) -> str:
@@ -154,7 +141,7 @@ class LocalWarehouse(Warehouse):
         self._schema: dict[str, dict[str, str]] | None = None
 
     def schema(self) -> dict[str, dict[str, str]]:
-        """Column types of the live tables (for the translator's integer arithmetic)."""
+        """Column types of the live tables over the catalog's (for the integer arithmetic)."""
         if self._schema is None:
             rows = self.con.execute(
                 "SELECT table_name, column_name, data_type FROM information_schema.columns "
@@ -163,7 +150,7 @@ class LocalWarehouse(Warehouse):
             live: dict[str, dict[str, str]] = {}
             for table, column, kind in rows:
                 live.setdefault(table, {})[column] = kind
-            self._schema = {**dialect.warehouse_schema(), **live}
+            self._schema = {**read_catalog().column_types(), **live}
         return self._schema
 
     # -- COPY ----------------------------------------------------------------
@@ -174,12 +161,13 @@ class LocalWarehouse(Warehouse):
 
     def _copy(self, statement: str) -> int:
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
+        catalog = read_catalog()  # DuckDB keeps no VARCHAR(n): the limits come from sql/create
         result = redshift_copy.execute_copy(
             self.con,
             statement,
             self._s3_client(),
             paths.copy_cache_dir(),
-            column_lengths=declared_lengths().get(table),
+            column_lengths=catalog.lengths(table) if table in catalog else None,
         )
         self.copy_results.append(result)
         return result.rows_loaded
