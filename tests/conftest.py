@@ -97,6 +97,22 @@ def _no_process_left_running():
         pytest.fail(f"the test left processes running: {described}")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """After every fixture is gone (module and session ones too), no child process is left."""
+    children = psutil.Process().children(recursive=True)
+    _, alive = psutil.wait_procs(children, timeout=PROCESS_GRACE_S)
+    left = [p for p in alive if _still_running(p)]
+    if left:
+        described = [_describe(p) for p in left]
+        for proc in left:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.kill()
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"ERROR: the test session left processes running: {described}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(autouse=True)
 def _notebooks_marker_is_exact(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
     """A test executes notebooks through papermill if and only if it is marked ``notebooks``."""
@@ -160,6 +176,15 @@ def run_env(aws_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     """Runs, emulator state, caches and generated data stay under ``tmp_path``."""
     monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
     return tmp_path
+
+
+@pytest.fixture
+def local_target(run_env: Path, monkeypatch: pytest.MonkeyPatch):
+    """The local target (config/local.yaml) on a DuckDB file under ``tmp_path``."""
+    from sparkify_helpers import config, targets
+
+    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(run_env / "wh.duckdb"))
+    return targets.for_settings(config.load_settings())
 
 
 # -- the emulator -----------------------------------------------------------------------

@@ -7,16 +7,14 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from sparkify_helpers import config, quality, report
+from sparkify_helpers import quality, report
 from sparkify_helpers.errors import DataCheckError
 from sparkify_helpers.run_folder import RunFolder
-from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
-def dw(aws_env, tmp_path, monkeypatch):
-    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-    with for_settings(config.load_settings()).open_warehouse() as conn:
+def dw(local_target):
+    with local_target.open_warehouse() as conn:
         yield conn
 
 

@@ -9,21 +9,18 @@ import textwrap
 import pytest
 from copy_helpers import mocked_s3, ndjson, put, shipped_copy
 
-from sparkify_helpers import config
 from sparkify_helpers.catalog import create_dir, read_catalog
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
-from sparkify_helpers.targets import for_settings
 
 
 @pytest.fixture
-def settings(aws_env, tmp_path, monkeypatch):
-    monkeypatch.setenv("SPARKIFY_WAREHOUSE", str(tmp_path / "wh.duckdb"))
-    return config.load_settings()
+def target(local_target):
+    return local_target
 
 
 @pytest.fixture
-def target(settings):
-    return for_settings(settings)
+def settings(target):
+    return target.settings
 
 
 def test_runs_redshift_sql_translated_and_counts_rows(settings, target):
@@ -116,7 +113,6 @@ def test_a_second_connection_after_duckdb_spilled_to_disk_still_opens(settings, 
 
 
 def test_the_copy_rejects_a_value_longer_than_sql_create_declares(target, monkeypatch, tmp_path):
-    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path / "state"))
     limit = read_catalog().lengths("staging_songs")["artist_id"]
     song = {"song_id": "S1", "artist_id": "A" * (limit + 1), "title": "t"}
     with mocked_s3(monkeypatch) as s3, target.open_warehouse() as dw:
