@@ -16,6 +16,7 @@ import pandas as pd
 from sparkify_helpers import paths, sqlfiles
 from sparkify_helpers.errors import DataCheckError
 from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,9 @@ class QualityReport:
         return run.write_csv(run.quality, self.results)
 
 
-def run_checks(warehouse, folder: str | Path | None = None, sample_size: int = 5) -> QualityReport:
+def run_checks(
+    warehouse: Warehouse, folder: str | Path | None = None, sample_size: int = 5
+) -> QualityReport:
     """Run every check in ``sql/checks`` and collect failures and sample rows."""
     folder = Path(folder) if folder else paths.sql_dir() / "checks"
     rows, samples = [], {}

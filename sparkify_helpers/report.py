@@ -13,6 +13,7 @@ import pandas as pd
 from sparkify_helpers import paths
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +36,12 @@ class MatchRate:
         return f"{self.share:.2%} ({self.matched:,} of {self.plays:,} plays matched a song)"
 
 
-def row_counts(warehouse, tables: Iterable[str] | None = None) -> pd.DataFrame:
+def row_counts(warehouse: Warehouse, tables: Iterable[str] | None = None) -> pd.DataFrame:
     """A ``table,rows`` frame of ``tables``; by default the catalog's: staging, fact, dimensions."""
     return warehouse.row_counts(read_catalog().dependents_first() if tables is None else tables)
 
 
-def match_rate(warehouse) -> MatchRate:
+def match_rate(warehouse: Warehouse) -> MatchRate:
     """The songplays match rate against the song catalogue."""
     frame = warehouse.query_file(paths.sql_dir() / "analytics" / "70_match_rate.sql")
     return MatchRate(int(frame.iloc[0]["plays"]), int(frame.iloc[0]["matched_plays"]))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from sparkify_helpers.analytics import QUESTIONS
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
+from sparkify_helpers.run_record import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def _status(text: str) -> str:
     return f'<span class="{html.escape(text)}">{html.escape(text)}</span>'
 
 
-def _notebooks_section(result) -> str:
+def _notebooks_section(result: RunResult) -> str:
     rows = []
     for nb in result.notebooks:
         rendered = render_notebook_html(nb.output)
@@ -148,7 +149,7 @@ def _schema_section(run: RunFolder) -> str:
     )
 
 
-def build_report(result) -> str:
+def build_report(result: RunResult) -> str:
     """The HTML of ``report.html`` for a finished (or failed) run."""
     run = result.run
     state = "ok" if result.ok else "failed"
@@ -182,6 +183,6 @@ def build_report(result) -> str:
     )
 
 
-def write_report(result) -> Path:
+def write_report(result: RunResult) -> Path:
     """Write ``report.html`` into the run folder."""
     return result.run.write_text(result.run.report, build_report(result))

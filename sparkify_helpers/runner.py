@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,8 +24,11 @@ from papermill.exceptions import PapermillExecutionError
 from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.run_record import NotebookRun, RunResult
 
 log = logging.getLogger(__name__)
+
+__all__ = ["NotebookRun", "RunOptions", "RunResult", "kernel_environment", "run_workbook"]
 
 WORKBOOK = ("01_provision", "02_create_tables", "03_load", "04_marketing_analytics")
 TEARDOWN = "05_teardown"
@@ -49,45 +52,6 @@ class RunOptions:
     kernel_name: str | None = None
     notebook_dir: Path | None = None  # where the notebooks are read from (default notebooks/)
     notebooks: tuple[str, ...] | None = None  # names to run in order (default: the workbook)
-
-
-@dataclass
-class NotebookRun:
-    """One executed notebook: where it landed, how long it took, how it failed."""
-
-    name: str
-    output: Path
-    seconds: float = 0.0
-    status: str = "pending"
-    failed_cell: int | None = None
-    error: str | None = None
-
-
-@dataclass
-class RunResult:
-    """A whole run: its folder, parameters and each notebook's outcome."""
-
-    run_id: str
-    run_dir: Path
-    parameters: dict
-    started_at: datetime
-    notebooks: list[NotebookRun] = field(default_factory=list)
-    seeded: dict | None = None
-
-    @property
-    def run(self) -> RunFolder:
-        """The run folder: where each of the run's files goes."""
-        return RunFolder(self.run_dir, self.started_at)
-
-    @property
-    def ok(self) -> bool:
-        """True when every notebook ran and succeeded."""
-        return bool(self.notebooks) and all(nb.status == "ok" for nb in self.notebooks)
-
-    @property
-    def failure(self) -> NotebookRun | None:
-        """The notebook that failed, if any."""
-        return next((nb for nb in self.notebooks if nb.status == "failed"), None)
 
 
 def new_run_id(now: datetime | None = None) -> str:

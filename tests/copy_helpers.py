@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from sparkify_helpers import sqlfiles
 from sparkify_helpers.catalog import create_dir, read_catalog
-from sparkify_helpers.copy import execute_copy, parse_copy
+from sparkify_helpers.copy import DEFAULT_TUNING, execute_copy, parse_copy
 from sparkify_helpers.dialect import is_copy, translate
 from sparkify_helpers.errors import CopyError
 from sparkify_helpers.paths import sql_dir
@@ -97,7 +97,7 @@ def ndjson(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-def copy(con, s3, tmp_path: Path, statement: str, lengths=None):
+def copy(con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_TUNING):
     """Run ``execute_copy`` with a cache under ``tmp_path``.
 
     Without ``lengths``, a table of ``sql/create`` gets its declared VARCHAR lengths from the
@@ -110,4 +110,6 @@ def copy(con, s3, tmp_path: Path, statement: str, lengths=None):
             table = ""
         catalog = read_catalog()
         lengths = catalog.lengths(table) if table in catalog else None
-    return execute_copy(con, statement, s3, tmp_path / "cache", column_lengths=lengths)
+    return execute_copy(
+        con, statement, s3, tmp_path / "cache", column_lengths=lengths, tuning=tuning
+    )

@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import duckdb
@@ -20,7 +21,7 @@ import pytest
 from copy_helpers import BUCKET, copy, mocked_s3, ndjson, put, staging_connection_with_t
 
 from sparkify_helpers import config
-from sparkify_helpers.copy import batches, fast, load
+from sparkify_helpers.copy import DEFAULT_TUNING, CopyTuning, fast
 from sparkify_helpers.errors import CopyError, WarehouseError
 from sparkify_helpers.targets import for_settings
 
@@ -41,11 +42,9 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 @pytest.fixture(params=READERS)
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+def reader(request: pytest.FixtureRequest) -> CopyTuning:
     """Which reader batches use: Python into memory (the default for small files) or DuckDB."""
-    if request.param == "duckdb":
-        monkeypatch.setattr(batches, "SMALL_FILE_BYTES", 0)
-    return request.param
+    return CopyTuning(small_file_bytes=0) if request.param == "duckdb" else DEFAULT_TUNING
 
 
 def t_copy(extra: str = "", source: str = "t/") -> str:
@@ -201,10 +200,10 @@ def table(con) -> list[tuple]:
     return sorted(rows(con, "SELECT * FROM t"), key=null_last)
 
 
-def observed(con, s3, tmp_path, statement: str) -> tuple:
+def observed(con, s3, tmp_path, statement: str, tuning: CopyTuning = DEFAULT_TUNING) -> tuple:
     """What a COPY did: ok or failed, rows it says it loaded, its rejections, and t's rows."""
     try:
-        result = copy(con, s3, tmp_path, statement)
+        result = copy(con, s3, tmp_path, statement, tuning=tuning)
     except CopyError as exc:
         status, loaded, errors = "failed", 0, exc.load_errors
     else:
@@ -215,12 +214,15 @@ def observed(con, s3, tmp_path, statement: str) -> tuple:
     return done
 
 
-def on_both_paths(con, s3, tmp_path, monkeypatch, statement: str) -> tuple:
+def on_both_paths(con, s3, tmp_path, statement: str, tuning: CopyTuning) -> tuple:
     """:func:`observed` with the fast path, after checking the exact path alone agrees."""
-    with_fast = observed(con, s3, tmp_path, statement)
-    with monkeypatch.context() as patch:
-        patch.setattr(fast, "load_batch", lambda *args, **kwargs: None)
-        assert observed(con, s3, tmp_path, statement) == with_fast
+    with_fast = observed(con, s3, tmp_path, statement, tuning)
+    exact_only = replace(tuning, fast_path=False)
+    assert observed(con, s3, tmp_path, statement, exact_only) == with_fast
+    if with_fast[0] == "ok":  # the exact path really ran every batch
+        result = copy(con, s3, tmp_path, statement, tuning=exact_only)
+        assert result.exact_batches == result.batches
+        con.execute("DELETE FROM t")
     return with_fast
 
 
@@ -232,9 +234,9 @@ def load_files(s3, files: list[tuple[str, str | bytes]]) -> list[tuple[str, str 
 
 
 def test_maxerror_counts_rejections_across_batches_and_a_failure_loads_nothing(
-    s3, con, tmp_path, monkeypatch, reader
+    s3, con, tmp_path, reader
 ) -> None:
-    monkeypatch.setattr(load, "BATCH_BYTES", 1)  # one file per batch
+    tuning = replace(reader, batch_bytes=1)  # one file per batch
     files = load_files(
         s3,
         [
@@ -243,20 +245,20 @@ def test_maxerror_counts_rejections_across_batches_and_a_failure_loads_nothing(
         ],
     )
     with pytest.raises(CopyError, match="3 rows rejected, MAXERROR 2"):
-        copy(con, s3, tmp_path, t_copy("MAXERROR 2"))
-    assert observed(con, s3, tmp_path, t_copy("MAXERROR 2")) == expected(files, maxerror=2)
+        copy(con, s3, tmp_path, t_copy("MAXERROR 2"), tuning=tuning)
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 2"), tuning) == expected(files, maxerror=2)
     assert expected(files, maxerror=2)[2] == [(f"s3://{BUCKET}/t/{n}.json", 2, 1207) for n in "abc"]
 
-    result = copy(con, s3, tmp_path, t_copy("MAXERROR 3"))
+    result = copy(con, s3, tmp_path, t_copy("MAXERROR 3"), tuning=tuning)
     assert (result.batches, result.exact_batches) == (3, 3)
     con.execute("DELETE FROM t")
-    assert observed(con, s3, tmp_path, t_copy("MAXERROR 3")) == expected(files, maxerror=3)
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 3"), tuning) == expected(files, maxerror=3)
 
 
 def test_a_failure_inside_the_callers_transaction_removes_only_this_copys_rows(
-    s3, con, tmp_path, monkeypatch, reader
+    s3, con, tmp_path, reader
 ) -> None:
-    monkeypatch.setattr(load, "BATCH_BYTES", 1)
+    tuning = replace(reader, batch_bytes=1)
     files = load_files(
         s3,
         [
@@ -268,9 +270,9 @@ def test_a_failure_inside_the_callers_transaction_removes_only_this_copys_rows(
     con.execute("BEGIN TRANSACTION")
     con.execute("INSERT INTO t (id) VALUES (200)")
     with pytest.raises(CopyError, match="1 row rejected, MAXERROR 0"):
-        copy(con, s3, tmp_path, t_copy())
+        copy(con, s3, tmp_path, t_copy(), tuning=tuning)
     assert rows(con, "SELECT id FROM t ORDER BY id") == [(100,), (200,)]
-    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
+    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"), tuning=tuning)
     assert (result.batches, result.exact_batches) == (2, 1)
     _, loaded, rejected, new_rows = expected(files, maxerror=1)
     assert (result.rows_loaded, rejections(result.load_errors)) == (loaded, rejected)
@@ -280,9 +282,9 @@ def test_a_failure_inside_the_callers_transaction_removes_only_this_copys_rows(
 
 
 def test_clean_batches_take_the_fast_path_with_the_values_of_the_raw_input(
-    s3, con, tmp_path, monkeypatch, reader
+    s3, con, tmp_path, reader
 ) -> None:
-    monkeypatch.setattr(load, "BATCH_BYTES", 200)
+    tuning = replace(reader, batch_bytes=200)
     records = [
         {"id": i, "name": f"n{i}", "big": 10**12 + i, "seen_at": f"2018-11-0{i % 9 + 1} 10:00:00"}
         for i in range(12)
@@ -292,25 +294,23 @@ def test_clean_batches_take_the_fast_path_with_the_values_of_the_raw_input(
         s3, [(f"t/{i:02}.json", ndjson(*records[i : i + 4])) for i in range(0, 12, 4)]
     )
     statement = t_copy("TIMEFORMAT 'auto' BLANKSASNULL")
-    fast_result = copy(con, s3, tmp_path, statement)
+    fast_result = copy(con, s3, tmp_path, statement, tuning=tuning)
     assert (fast_result.exact_batches, fast_result.batches > 1) == (0, True)
     con.execute("DELETE FROM t")
     want = expected(files, blanksasnull=True)
     assert (7, None, 1000, None) in want[3]
-    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == want
+    assert on_both_paths(con, s3, tmp_path, statement, tuning) == want
 
 
-def test_the_fast_path_falls_back_to_the_exact_one_on_a_bad_line(
-    s3, con, tmp_path, monkeypatch, reader
-) -> None:
+def test_the_fast_path_falls_back_to_the_exact_one_on_a_bad_line(s3, con, tmp_path, reader) -> None:
     good = ndjson(*[{"id": i, "name": "x" * 40} for i in range(200)])
     files = load_files(s3, [("t/a.json", good + '{"id": 200, "name": \n' + ndjson({"id": 201}))])
-    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
+    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"), tuning=reader)
     assert result.exact_batches == 1
     con.execute("DELETE FROM t")
     want = expected(files, maxerror=1)
     assert want[2] == [(f"s3://{BUCKET}/t/a.json", 201, 1216)]
-    assert on_both_paths(con, s3, tmp_path, monkeypatch, t_copy("MAXERROR 1")) == want
+    assert on_both_paths(con, s3, tmp_path, t_copy("MAXERROR 1"), reader) == want
 
 
 ODD_FILES = {
@@ -334,26 +334,24 @@ ODD_FILES = {
 
 @pytest.mark.parametrize("name", sorted(ODD_FILES))
 def test_odd_files_load_what_the_raw_input_holds_on_both_paths(
-    s3, con, tmp_path, monkeypatch, reader, name: str
+    s3, con, tmp_path, reader, name: str
 ) -> None:
     files = load_files(
         s3, [("t/odd.json", ODD_FILES[name]), ("t/ok.json", ndjson({"id": 0, "name": "plain"}))]
     )
     statement = t_copy("MAXERROR 10")
-    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == expected(files, maxerror=10)
+    assert on_both_paths(con, s3, tmp_path, statement, reader) == expected(files, maxerror=10)
 
 
-def test_invalid_utf8_in_a_large_file_batch_takes_the_exact_path(
-    s3, con, tmp_path, monkeypatch
-) -> None:
-    monkeypatch.setattr(batches, "SMALL_FILE_BYTES", 0)
+def test_invalid_utf8_in_a_large_file_batch_takes_the_exact_path(s3, con, tmp_path) -> None:
+    tuning = CopyTuning(small_file_bytes=0)
     files = load_files(s3, [("t/a.json", b'{"id": 1}\n{"id": 2, "name": "\xff"}\n')])
-    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
+    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"), tuning=tuning)
     assert result.exact_batches == 1
     con.execute("DELETE FROM t")
     want = expected(files, maxerror=1)
     assert want[2] == [(f"s3://{BUCKET}/t/a.json", 2, 1220)]
-    assert observed(con, s3, tmp_path, t_copy("MAXERROR 1")) == want
+    assert observed(con, s3, tmp_path, t_copy("MAXERROR 1"), tuning) == want
 
 
 def test_the_local_warehouse_bounds_duckdbs_memory_and_spills_under_the_state_dir(
@@ -382,7 +380,7 @@ def test_the_local_warehouse_bounds_duckdbs_memory_and_spills_under_the_state_di
 def test_a_failure_between_batches_leaves_nothing_in_the_callers_transaction(
     s3, con, tmp_path, monkeypatch, reader
 ) -> None:
-    monkeypatch.setattr(load, "BATCH_BYTES", 1)  # one file per batch
+    tuning = replace(reader, batch_bytes=1)  # one file per batch
     for name, value in (("a", 10), ("b", 20), ("c", 30)):
         put(s3, f"t/{name}.json", ndjson({"id": value}))
     real = fast.load_batch
@@ -398,13 +396,13 @@ def test_a_failure_between_batches_leaves_nothing_in_the_callers_transaction(
     con.execute("INSERT INTO t (id) VALUES (1)")
     con.execute("BEGIN TRANSACTION")
     with pytest.raises(CopyError, match="vanished"):
-        copy(con, s3, tmp_path, t_copy())
+        copy(con, s3, tmp_path, t_copy(), tuning=tuning)
     con.execute("COMMIT")
     assert rows(con, "SELECT id FROM t") == [(1,)]
 
 
 def test_a_file_listed_twice_in_a_manifest_is_loaded_twice_on_both_paths(
-    s3, con, tmp_path, monkeypatch, reader
+    s3, con, tmp_path, reader
 ) -> None:
     body = ndjson({"id": 1}, {"id": "x"})
     put(s3, "t/a.json", body)
@@ -413,7 +411,7 @@ def test_a_file_listed_twice_in_a_manifest_is_loaded_twice_on_both_paths(
     statement = t_copy("MANIFEST MAXERROR 10", source="m.json")
     want = expected([("t/a.json", body)] * 2, maxerror=10)
     assert want[1:3] == (2, [(f"s3://{BUCKET}/t/a.json", 2, 1207)] * 2)
-    assert on_both_paths(con, s3, tmp_path, monkeypatch, statement) == want
+    assert on_both_paths(con, s3, tmp_path, statement, reader) == want
 
 
 def test_an_epoch_out_of_range_is_a_rejected_row_not_a_failed_copy(s3, con, tmp_path) -> None:

@@ -7,6 +7,7 @@ rejected rows come back as ``stl_load_errors`` records.
 
 from __future__ import annotations
 
+from sparkify_helpers.copy.batches import DEFAULT_TUNING, CopyTuning
 from sparkify_helpers.copy.execute import CopyResult, execute_copy
 from sparkify_helpers.copy.load_errors import (
     LOAD_ERRORS_COLUMNS,
@@ -16,9 +17,11 @@ from sparkify_helpers.copy.load_errors import (
 from sparkify_helpers.copy.statement import CopyCommand, parse_copy
 
 __all__ = [
+    "DEFAULT_TUNING",
     "LOAD_ERRORS_COLUMNS",
     "CopyCommand",
     "CopyResult",
+    "CopyTuning",
     "ensure_load_errors_table",
     "execute_copy",
     "parse_copy",

@@ -8,12 +8,13 @@ own), so a load never holds more than one batch's contents, lines and temp table
 - ``lines()``: one ``line`` row per line, for the fast path (``fast``), or None when a file is
   not valid UTF-8 or holds a CR, NUL or 0x01 byte (those batches go to the exact reader).
 
-Batches of small files (under ``SMALL_FILE_BYTES`` on average, like one song per file) are
-read by Python into a registered DataFrame: DuckDB's file readers pay about 50 us per file,
-Python's ``read_bytes`` a fifth of that. Batches of large files are read by DuckDB itself:
-``read_blob`` for the exact reader and the pre-check, and for the fast path its parallel CSV
-reader set up to return whole lines (one VARCHAR column, delimiter 0x01, no quote or escape
-character, LF newlines, a line limit above the largest file so no line is ever refused).
+Batches of small files (under ``CopyTuning.small_file_bytes`` on average, like one song per
+file) are read by Python into a registered DataFrame: DuckDB's file readers pay about 50 us
+per file, Python's ``read_bytes`` a fifth of that. Batches of large files are read by DuckDB
+itself: ``read_blob`` for the exact reader and the pre-check, and for the fast path its
+parallel CSV reader set up to return whole lines (one VARCHAR column, delimiter 0x01, no
+quote or escape character, LF newlines, a line limit above the largest file so no line is
+ever refused).
 """
 
 from __future__ import annotations
@@ -32,8 +33,23 @@ from sparkify_helpers.copy.fetch import CachedFile
 from sparkify_helpers.copy.sqltext import one_row
 from sparkify_helpers.errors import CopyError
 
-DEFAULT_BATCH_BYTES = 128 << 20
-SMALL_FILE_BYTES = 1 << 20
+
+@dataclass(frozen=True)
+class CopyTuning:
+    """How the local COPY reads its input (it never changes what loads, only how fast).
+
+    ``batch_bytes``: input read per batch, so memory does not grow with the input.
+    ``small_file_bytes``: a batch whose files average less than this (one song per file) is
+    read into memory by Python instead of by DuckDB's file readers. ``fast_path``: try the
+    parallel line reader before the exact one (False: always the exact path).
+    """
+
+    batch_bytes: int = 128 << 20
+    small_file_bytes: int = 1 << 20
+    fast_path: bool = True
+
+
+DEFAULT_TUNING = CopyTuning()
 _CSV_MIN_LINE_SIZE = 2_097_152
 _READ_CHUNK = 1 << 20
 
@@ -104,12 +120,12 @@ class Batch:
 class BatchInput:
     """One batch of files as SQL relations; use as a context manager (it may register a view)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, batch: Batch, small_file_bytes: int) -> None:
         self.con = con
         files = batch.files
         self.paths = [str(f.path) for f in files]
         self.uris = [f.uri for f in files]
-        self.in_memory = batch.size < SMALL_FILE_BYTES * len(files)
+        self.in_memory = batch.size < small_file_bytes * len(files)
         self._view: str | None = None
         if self.in_memory:
             self._view = f"__copy_files_{uuid.uuid4().hex[:12]}"

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from sparkify_helpers.copy.batches import DEFAULT_TUNING, CopyTuning
 from sparkify_helpers.copy.columns import TargetColumn, target_columns
 from sparkify_helpers.copy.fetch import fetch, list_manifest, list_prefix, read_text
 from sparkify_helpers.copy.jsonpaths import parse_jsonpaths
@@ -61,6 +62,7 @@ def execute_copy(
     s3_client: Any,
     cache_dir: Path,
     column_lengths: Mapping[str, int] | None = None,
+    tuning: CopyTuning = DEFAULT_TUNING,
 ) -> CopyResult:
     """Run a Redshift COPY with Redshift's semantics; never begins or commits a transaction.
 
@@ -76,7 +78,9 @@ def execute_copy(
         json_paths = _jsonpaths(s3_client, cmd, columns)
         lister = list_manifest if cmd.manifest else list_prefix
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)
-        outcome = run_load(con, cmd, columns, files, json_paths, next_query_id(con), starttime)
+        outcome = run_load(
+            con, cmd, columns, files, json_paths, next_query_id(con), starttime, tuning
+        )
     except CopyError as exc:
         if exc.load_errors is not None:
             raise

@@ -1,7 +1,7 @@
 """Load cached files into the target table in batches of bounded size, with MAXERROR over all.
 
-Files are taken in batches (``batches``, ``BATCH_BYTES`` each) so memory does not grow with
-the input. Each batch tries the fast path (``fast``) and falls back to the exact one
+Files are taken in batches (``batches``, ``CopyTuning.batch_bytes`` each) so memory does not
+grow with the input. Each batch tries the fast path (``fast``) and falls back to the exact one
 (``exact``), which appends its rejections to a temp errors table; both insert the good rows
 into the target table straight away. At the end, more rejections than MAXERROR fail the
 COPY and undo what it inserted: it rolls back its own transaction when the connection had
@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from sparkify_helpers.copy import exact, fast
-from sparkify_helpers.copy.batches import DEFAULT_BATCH_BYTES, BatchInput, plan_batches
+from sparkify_helpers.copy.batches import BatchInput, CopyTuning, plan_batches
 from sparkify_helpers.copy.columns import TargetColumn
 from sparkify_helpers.copy.fetch import CachedFile
 from sparkify_helpers.copy.load_errors import (
@@ -35,7 +35,6 @@ from sparkify_helpers.errors import CopyError
 
 log = logging.getLogger(__name__)
 
-BATCH_BYTES = DEFAULT_BATCH_BYTES
 _NOT_STARTED = object()  # no rowid read yet: nothing of this COPY to remove
 
 
@@ -64,16 +63,19 @@ def _load_batches(
     json_paths: list[str] | None,
     errors_table: str,
     error_params: dict,
+    tuning: CopyTuning,
 ) -> tuple[int, int, int]:
     """Load every batch, fast path first; return rows inserted, batches, exact batches."""
     target = ".".join(sql_ident(p) for p in cmd.table.split("."))
     names = ", ".join(sql_ident(c.name) for c in columns)
     insert_into = f"INSERT INTO {target} ({names})"
     inserted = exact_batches = 0
-    planned = plan_batches(files, BATCH_BYTES, gunzipped=cmd.gzip)
+    planned = plan_batches(files, tuning.batch_bytes, gunzipped=cmd.gzip)
     for number, files_of_batch in enumerate(planned, start=1):
-        with BatchInput(con, files_of_batch) as batch:
-            rows = fast.load_batch(con, batch, cmd, columns, json_paths, insert_into)
+        with BatchInput(con, files_of_batch, tuning.small_file_bytes) as batch:
+            rows = None
+            if tuning.fast_path:
+                rows = fast.load_batch(con, batch, cmd, columns, json_paths, insert_into)
             if rows is None:
                 exact_batches += 1
                 log.debug(
@@ -94,6 +96,7 @@ def run_load(
     json_paths: list[str] | None,
     query_id: int,
     starttime: datetime,
+    tuning: CopyTuning,
 ) -> LoadOutcome:
     """Read, convert and insert; raise CopyError (with ``.load_errors``) past MAXERROR.
 
@@ -111,7 +114,7 @@ def run_load(
         columns_sql = ", ".join(f"{n} {t}" for n, t in LOAD_ERRORS_TYPES.items())
         con.execute(f"CREATE TEMP TABLE {errors_table} ({columns_sql})")
         inserted, batches, exact_batches = _load_batches(
-            con, cmd, columns, files, json_paths, errors_table, error_params
+            con, cmd, columns, files, json_paths, errors_table, error_params, tuning
         )
         errors = con.execute(f"SELECT * FROM {errors_table} ORDER BY filename, line_number").df()[
             list(LOAD_ERRORS_COLUMNS)

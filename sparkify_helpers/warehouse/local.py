@@ -126,8 +126,15 @@ class LocalWarehouse(Warehouse):
 
     kind = "local"
 
-    def __init__(self, access: AwsAccess, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        access: AwsAccess,
+        *,
+        read_only: bool = False,
+        copy_tuning: redshift_copy.CopyTuning = redshift_copy.DEFAULT_TUNING,
+    ) -> None:
         super().__init__(access)
+        self.copy_tuning = copy_tuning
         self.path = Path(self.settings.local.warehouse_path)
         self.read_only = read_only
         self.con = open_duckdb(self.path, read_only=read_only)
@@ -168,6 +175,7 @@ class LocalWarehouse(Warehouse):
             self._s3_client(),
             paths.copy_cache_dir(),
             column_lengths=catalog.lengths(table) if table in catalog else None,
+            tuning=self.copy_tuning,
         )
         self.copy_results.append(result)
         return result.rows_loaded
