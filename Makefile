@@ -50,7 +50,7 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id --verify notebooks/*.ipynb tests/fixtures/notebooks/*.ipynb
 	$(BIN)/sqlfluff lint sql/
 	$(BIN)/lint-imports
 	$(BIN)/mypy
@@ -59,7 +59,7 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
-	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
+	$(BIN)/nbstripout --keep-id notebooks/*.ipynb tests/fixtures/notebooks/*.ipynb
 
 ## Run the scale benchmark (ARGS are passed to benchmarks/bench_load.py).
 bench: $(STAMP)
