@@ -85,28 +85,28 @@ def _no_process_left_running():
     before = {p.pid for p in me.children(recursive=True)}
     yield
     new = [p for p in me.children(recursive=True) if p.pid not in before]
-    if not new:
-        return
-    _, alive = psutil.wait_procs(new, timeout=PROCESS_GRACE_S)
-    left = [p for p in alive if _still_running(p)]
-    if left:
-        described = [_describe(p) for p in left]
-        for proc in left:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
+    described = _kill_leftovers(new)
+    if described:
         pytest.fail(f"the test left processes running: {described}")
+
+
+def _kill_leftovers(processes: list[psutil.Process]) -> list[str]:
+    """Give ``processes`` a moment to end, kill those still running; describe what was left."""
+    if not processes:
+        return []
+    _, alive = psutil.wait_procs(processes, timeout=PROCESS_GRACE_S)
+    left = [p for p in alive if _still_running(p)]
+    described = [_describe(p) for p in left]
+    for proc in left:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    return described
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """After every fixture is gone (module and session ones too), no child process is left."""
-    children = psutil.Process().children(recursive=True)
-    _, alive = psutil.wait_procs(children, timeout=PROCESS_GRACE_S)
-    left = [p for p in alive if _still_running(p)]
-    if left:
-        described = [_describe(p) for p in left]
-        for proc in left:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                proc.kill()
+    described = _kill_leftovers(psutil.Process().children(recursive=True))
+    if described:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"ERROR: the test session left processes running: {described}")
