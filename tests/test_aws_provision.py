@@ -270,3 +270,18 @@ def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings, tar
     assert frame.loc["status", "value"] == "available"
     assert frame.loc["hourly_cost_usd", "value"] == pytest.approx(1.086)
     assert frame.loc["role_arns", "value"] == info.role_arns[0]
+
+
+def test_the_wait_bar_ends_complete_with_the_state_reached():
+    import io
+
+    from tqdm import tqdm
+
+    from sparkify_helpers.aws.cluster import finish_bar
+
+    out = io.StringIO()
+    with tqdm(desc="sparkify-dw: cluster_available", unit="poll", file=out) as bar:
+        bar.update(3)
+        finish_bar(bar, "available")
+    last = out.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert "4/4" in last and "available" in last and "?" not in last
