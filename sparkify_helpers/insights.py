@@ -44,15 +44,20 @@ def plays_by_hour(frame: pd.DataFrame) -> str:
 
 
 def plays_by_weekday(frame: pd.DataFrame) -> str:
-    """Busiest vs quietest day of the week."""
-    days = frames.weekdays(frame) if not frame.empty else pd.Series(dtype=int)
-    total = days.sum()
-    if total == 0:
+    """Busiest vs quietest weekday by average plays per calendar day (a month holds 4 or 5)."""
+    if frame.empty or frame["plays"].sum() == 0:
         return NO_PLAYS
-    busy, quiet = days.idxmax(), days.idxmin()
+    days = frames.weekday_averages(frame)
+    held = days[days["days"] > 0]
+    busy, quiet = held["per_day"].idxmax(), held["per_day"].idxmin()
+
+    def average(name: str) -> str:
+        count = int(held.loc[name, "days"])
+        return f"{held.loc[name, 'per_day']:,.0f} plays per {name} ({count} in the period)"
+
     return (
-        f"{busy} is the busiest day with {_plays(days[busy])} ({days[busy] / total:.0%} of the "
-        f"week); {quiet} is the quietest with {days[quiet]:,} ({days[quiet] / total:.0%})."
+        f"{busy} is the busiest day of the week with {average(busy)} on average; "
+        f"{quiet} is the quietest with {average(quiet)}."
     )
 
 

@@ -68,14 +68,39 @@ def test_hour_sentence_names_peak_and_ratio():
     )
 
 
-def test_weekday_sentence_uses_redshift_day_numbers():
-    frame = pd.DataFrame({"weekday": [0, 3, 5], "plays": [10, 30, 60]})
-    assert insights.plays_by_weekday(frame) == (
-        "Friday is the busiest day with 60 plays (60% of the week); "
-        "Monday is the quietest with 0 (0%)."
+def _weekday_frame(plays_per_day: dict[int, int], first: str, last: str) -> pd.DataFrame:
+    """What sql/analytics/11 returns when every calendar day of a weekday has the same plays."""
+    days = pd.date_range(first, last, freq="D")
+    weekday = (days.dayofweek + 1) % 7  # Redshift DOW: 0 = Sunday
+    totals = pd.Series(weekday).map(plays_per_day).groupby(weekday).sum()
+    return pd.DataFrame(
+        {
+            "weekday": totals.index,
+            "plays": totals.to_numpy(),
+            "period_start": days[0].date(),
+            "period_end": days[-1].date(),
+        }
     )
-    frame = pd.DataFrame({"weekday": range(7), "plays": [5, 9, 9, 9, 9, 9, 50]})
-    assert insights.plays_by_weekday(frame).startswith("Saturday is the busiest day with 50 plays")
+
+
+def test_weekday_sentence_compares_averages_per_calendar_day_not_totals():
+    # November 2018 starts on a Thursday: five Thursdays and Fridays, four of every other day.
+    per_day = {0: 8, 1: 12, 2: 9, 3: 9, 4: 10, 5: 10, 6: 9}
+    frame = _weekday_frame(per_day, "2018-11-01", "2018-11-30")
+    totals = frame.set_index("weekday")["plays"]
+    assert totals[5] == 50 > totals[1] == 48  # by totals Friday would lead
+    assert insights.plays_by_weekday(frame) == (
+        "Monday is the busiest day of the week with 12 plays per Monday (4 in the period) "
+        "on average; Sunday is the quietest with 8 plays per Sunday (4 in the period)."
+    )
+
+
+def test_weekday_sentence_uses_redshift_day_numbers():
+    frame = _weekday_frame({0: 1, 1: 0, 2: 0, 3: 3, 4: 0, 5: 6, 6: 0}, "2018-11-04", "2018-11-10")
+    assert insights.plays_by_weekday(frame) == (
+        "Friday is the busiest day of the week with 6 plays per Friday (1 in the period) "
+        "on average; Monday is the quietest with 0 plays per Monday (1 in the period)."
+    )
 
 
 def test_level_sentence_compares_first_and_last_week_or_day():

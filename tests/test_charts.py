@@ -17,7 +17,13 @@ DAYS = pd.to_datetime(["2018-11-01", "2018-11-02", "2018-11-03"]).date
 FRAMES = {
     "plays_by_hour": pd.DataFrame({"hour": [0, 7, 16, 23], "plays": [5, 2, 40, 9]}),
     "plays_by_weekday": pd.DataFrame(
-        {"weekday": [0, 1, 5], "weekday_name": ["Sunday", "Monday", "Friday"], "plays": [3, 8, 12]}
+        {
+            "weekday": [0, 1, 5],
+            "weekday_name": ["Sunday", "Monday", "Friday"],
+            "plays": [4, 8, 12],
+            "period_start": pd.Timestamp("2018-11-05").date(),  # a Monday: two weeks, 2 of each
+            "period_end": pd.Timestamp("2018-11-18").date(),
+        }
     ),
     "level_share": pd.DataFrame(
         {
@@ -135,7 +141,8 @@ def test_weekday_chart_reads_monday_first():
     ax = _draw("plays_by_weekday", FRAMES["plays_by_weekday"]).axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    assert [round(b.get_height()) for b in ax.patches] == [8, 0, 0, 0, 12, 0, 3]
+    assert [round(b.get_height()) for b in ax.patches] == [4, 0, 0, 0, 6, 0, 2]  # per day
+    assert "2 Mon, 2 Tue, 2 Wed, 2 Thu, 2 Fri, 2 Sat, 2 Sun" in ax.get_xlabel()
 
 
 def test_top_songs_are_sorted_largest_first_with_long_titles_cut():

@@ -272,7 +272,11 @@ def test_analytics_results(con):
     load(con, events, MATCH_SONGS)
     results = run_folder(con, "analytics")
     assert results["10_plays_by_hour"] == [(12, 2), (20, 5), (21, 2)]
-    assert results["11_plays_by_weekday"] == [(0, "Sunday", 2), (4, "Thursday", 7)]
+    first, last = dt.date(2018, 11, 1), dt.date(2018, 11, 4)  # T0's day, SUNDAY's day
+    assert results["11_plays_by_weekday"] == [
+        (0, "Sunday", 2, first, last),
+        (4, "Thursday", 7, first, last),
+    ]
     assert results["20_plays_by_level_per_day"] == [
         (dt.date(2018, 11, 1), "free", 6),
         (dt.date(2018, 11, 1), "paid", 1),

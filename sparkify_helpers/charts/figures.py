@@ -17,7 +17,7 @@ from sparkify_helpers.charts.frames import (
     daily_level_share,
     hours,
     ranked,
-    weekdays,
+    weekday_averages,
 )
 
 
@@ -77,11 +77,15 @@ def plays_by_hour(frame: pd.DataFrame, footnote: str = "") -> Figure:
 
 @style.styled
 def plays_by_weekday(frame: pd.DataFrame, footnote: str = "") -> Figure:
-    """Bars of plays per weekday, Monday first, the busiest day highlighted."""
+    """Bars of average plays per calendar day of each weekday, Monday first, busiest highlighted."""
     title = "Plays by day of week"
     if frame.empty:
         return style.no_data(title, footnote)
-    fig, _ax = _peak_bars(weekdays(frame), f"{title} (UTC)", "Day of week")
+    days = weekday_averages(frame)
+    held = ", ".join(f"{n} {name[:3]}" for name, n in days["days"].items())
+    xlabel = f"Day of week (the period holds {held})"
+    fig, ax = _peak_bars(days["per_day"], f"{title}, average per calendar day (UTC)", xlabel)
+    ax.set_ylabel("Average plays per day")
     return style.finish(fig, footnote=footnote)
 
 

@@ -28,6 +28,21 @@ def weekdays(frame: pd.DataFrame) -> pd.Series:
     return series
 
 
+def weekday_averages(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per weekday (Monday first): plays, calendar days of that weekday in the data's period
+    (``period_start`` .. ``period_end``, both included) and average plays per such day."""
+    start, end = (
+        pd.to_datetime(frame["period_start"]).min(),
+        pd.to_datetime(frame["period_end"]).max(),
+    )
+    calendar = pd.date_range(start, end, freq="D")
+    days = pd.Series((calendar.dayofweek + 1) % 7).value_counts()  # pandas: Monday = 0
+    plays = weekdays(frame)
+    counts = pd.Series([int(days.get(d, 0)) for d in MONDAY_FIRST], index=plays.index)
+    averages = (plays / counts.where(counts > 0)).fillna(0.0)
+    return pd.DataFrame({"plays": plays, "days": counts, "per_day": averages})
+
+
 def daily_level_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """Plays per day and level: index day (datetime), one column per level, in date order."""
     counts = frame.assign(day=pd.to_datetime(frame["play_date"])).pivot_table(
