@@ -49,11 +49,11 @@ def plays_by_weekday(frame: pd.DataFrame) -> str:
         return NO_PLAYS
     days = frames.weekday_averages(frame)
     held = days[days["days"] > 0]
-    busy, quiet = held["per_day"].idxmax(), held["per_day"].idxmin()
+    busy, quiet = str(held["per_day"].idxmax()), str(held["per_day"].idxmin())
 
     def average(name: str) -> str:
-        count = int(held.loc[name, "days"])
-        return f"{held.loc[name, 'per_day']:,.0f} plays per {name} ({count} in the period)"
+        count, per_day = held.at[name, "days"], held.at[name, "per_day"]
+        return f"{float(per_day):,.0f} plays per {name} ({count} in the period)"
 
     return (
         f"{busy} is the busiest day of the week with {average(busy)} on average; "

@@ -82,7 +82,7 @@ def plays_by_weekday(frame: pd.DataFrame, footnote: str = "") -> Figure:
     if frame.empty:
         return style.no_data(title, footnote)
     days = weekday_averages(frame)
-    held = ", ".join(f"{n} {name[:3]}" for name, n in days["days"].items())
+    held = ", ".join(f"{n} {str(name)[:3]}" for name, n in days["days"].items())
     xlabel = f"Day of week (the period holds {held})"
     fig, ax = _peak_bars(days["per_day"], f"{title}, average per calendar day (UTC)", xlabel)
     ax.set_ylabel("Average plays per day")
