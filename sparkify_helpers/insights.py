@@ -52,8 +52,8 @@ def plays_by_weekday(frame: pd.DataFrame) -> str:
     busy, quiet = str(held["per_day"].idxmax()), str(held["per_day"].idxmin())
 
     def average(name: str) -> str:
-        count, per_day = held.at[name, "days"], held.at[name, "per_day"]
-        return f"{float(per_day):,.0f} plays per {name} ({count} in the period)"
+        count, per_day = held["days"][name], held["per_day"][name]
+        return f"{per_day:,.0f} plays per {name} ({count} in the period)"
 
     return (
         f"{busy} is the busiest day of the week with {average(busy)} on average; "
