@@ -188,10 +188,12 @@ def conversions(frame: pd.DataFrame) -> str:
         return "No listener upgraded from free to paid in this period."
     data = frames.by_day(frame, "conversion_date")["users_converted"]
     best = data.idxmax()
-    days = "day" if len(data) == 1 else "days"
+    first, last = frames.period(frame)
+    period_days = (last - first).days + 1
+    times = "time" if total == 1 else "times"
     return (
-        f"Listeners upgraded from free to paid {total:,} times over {len(data)} {days}; "
-        f"the best day was {_day(best)} with {data[best]:,}."
+        f"Listeners upgraded from free to paid {total:,} {times}, on {len(data)} of the "
+        f"period's {period_days} days; the best day was {_day(best)} with {data[best]:,}."
     )
 
 

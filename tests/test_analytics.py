@@ -164,14 +164,16 @@ def test_agent_dau_conversion_and_match_sentences():
     )
     ups = pd.DataFrame(
         {
-            "conversion_date": pd.to_datetime(["2018-11-04"]).date,
-            "conversions": [2],
-            "users_converted": [2],
+            "conversion_date": pd.to_datetime(["2018-11-04", "2018-11-09"]).date,
+            "conversions": [2, 1],
+            "users_converted": [2, 1],
+            "period_start": pd.Timestamp("2018-11-01").date(),
+            "period_end": pd.Timestamp("2018-11-30").date(),
         }
     )
     assert insights.conversions(ups) == (
-        "Listeners upgraded from free to paid 2 times over 1 day; the best day was "
-        "4 Nov 2018 with 2."
+        "Listeners upgraded from free to paid 3 times, on 2 of the period's 30 days; the best "
+        "day was 4 Nov 2018 with 2."
     )
     assert insights.match_rate(pd.DataFrame({"plays": [6820], "matched_plays": [1]})).startswith(
         "Under 0.1% of plays (1 of 6,820) matched"
@@ -253,8 +255,8 @@ def test_ask_answers_every_question_from_the_warehouse(wb):
         "ahead of Boston, MA (2 plays)."
     )
     assert answers["free_to_paid_conversions"].sentence == (
-        "Listeners upgraded from free to paid 1 times over 1 day; the best day was "
-        "6 Nov 2018 with 1."
+        "Listeners upgraded from free to paid 1 time, on 1 of the period's 3 days; the best day "
+        "was 6 Nov 2018 with 1."
     )
     assert answers["match_rate"].sentence.startswith("80% of plays (4 of 5) matched")
     assert (

@@ -67,7 +67,13 @@ FRAMES = {
         }
     ),
     "conversions": pd.DataFrame(
-        {"conversion_date": DAYS[:2], "conversions": [1, 3], "users_converted": [1, 2]}
+        {
+            "conversion_date": DAYS[:2],
+            "conversions": [1, 3],
+            "users_converted": [1, 2],
+            "period_start": DAYS[0],
+            "period_end": DAYS[2],
+        }
     ),
     "match_rate": pd.DataFrame({"plays": [6820], "matched_plays": [370], "match_rate_pct": [5.43]}),
 }
@@ -184,3 +190,11 @@ def test_agent_split_folds_the_tail_into_other():
 )
 def test_share_text(share, text):
     assert style.share_text(share) == text
+
+
+def test_conversions_chart_spans_the_whole_period_not_only_upgrade_days():
+    import matplotlib.dates as mdates
+
+    ax = _draw("conversions", FRAMES["conversions"]).axes[0]
+    left, right = (mdates.num2date(x).date() for x in ax.get_xlim())
+    assert left < DAYS[0] and right >= DAYS[2]  # a bar only on the first two of three days

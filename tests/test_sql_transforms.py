@@ -303,7 +303,7 @@ def test_analytics_results(con):
         (dt.date(2018, 11, 1), 2, 2, 1),
         (dt.date(2018, 11, 4), 2, 1, 1),
     ]
-    assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1)]
+    assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1, first, last)]
     plays, matched, rate = results["70_match_rate"][0]
     assert (plays, matched, float(rate)) == (9, 7, 77.78)
 

@@ -16,6 +16,7 @@ from sparkify_helpers.charts.frames import (
     by_day,
     daily_level_share,
     hours,
+    period,
     ranked,
     weekday_averages,
 )
@@ -207,8 +208,11 @@ def conversions(frame: pd.DataFrame, footnote: str = "") -> Figure:
     if frame.empty or frame["users_converted"].sum() == 0:
         return style.no_data(title, footnote, "No free-to-paid upgrades in this period.")
     data = by_day(frame, "conversion_date")
+    first, last = period(frame)
     fig, ax = style.new_figure()
     ax.bar(data.index, data["users_converted"], color=style.LEVEL_COLOURS["paid"], width=0.8)
+    half_day = pd.Timedelta(hours=12)
+    ax.set_xlim(first - half_day, last + half_day)  # the whole period, not only upgrade days
     style.label_axes(ax, title, "Day of upgrade (UTC)", "Users upgraded")
     style.thousands(ax)
     style.dates(ax)

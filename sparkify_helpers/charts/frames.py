@@ -28,13 +28,15 @@ def weekdays(frame: pd.DataFrame) -> pd.Series:
     return series
 
 
+def period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The data's first and last day (``period_start``, ``period_end`` of the query)."""
+    return pd.Timestamp(frame["period_start"].min()), pd.Timestamp(frame["period_end"].max())
+
+
 def weekday_averages(frame: pd.DataFrame) -> pd.DataFrame:
     """Per weekday (Monday first): plays, calendar days of that weekday in the data's period
     (``period_start`` .. ``period_end``, both included) and average plays per such day."""
-    start, end = (
-        pd.to_datetime(frame["period_start"]).min(),
-        pd.to_datetime(frame["period_end"]).max(),
-    )
+    start, end = period(frame)
     calendar = pd.date_range(start, end, freq="D")
     days = pd.Series((calendar.dayofweek + 1) % 7).value_counts()  # pandas: Monday = 0
     plays = weekdays(frame)
