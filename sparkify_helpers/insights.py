@@ -84,6 +84,8 @@ def top_songs(frame: pd.DataFrame) -> str:
     """The most played song and how far ahead it is."""
     if frame.empty:
         return "No play matched a catalogue song, so there is no top song."
+    if (caveat := frames.match_caveat(frame)) is not None:
+        return caveat
 
     def head(top: pd.Series) -> str:
         artist = top["artist"] if pd.notna(top["artist"]) else "an unknown artist"
@@ -102,6 +104,8 @@ def top_artists(frame: pd.DataFrame) -> str:
     """The most played artist and the runner-up."""
     if frame.empty:
         return "No play matched a catalogue artist, so there is no top artist."
+    if (caveat := frames.match_caveat(frame)) is not None:
+        return caveat
     return _leader(frame, "artist", "is the most played artist")
 
 

@@ -324,3 +324,23 @@ def test_top_list_sentences_share_one_ranking_for_single_rows_and_ties():
     assert insights.top_artists(artists) == (
         "A is the most played artist with 4 plays, tied with B."
     )
+
+
+def test_a_tiny_catalogue_match_shows_the_caveat_in_place_of_the_ranking():
+    # The real sample: 1 of 6,820 plays matched the catalogue.
+    one = pd.DataFrame(
+        {"title": ["A"], "artist": ["X"], "plays": [1], "all_plays": [6820], "matched_plays": [1]}
+    )
+    caveat = (
+        "Only 1 of 6,820 plays (under 0.1%) matched the song catalogue: too few to rank (a "
+        "ranking needs at least 100 matched plays and 5% of all plays). Load a fuller catalogue "
+        "first."
+    )
+    assert insights.top_songs(one) == caveat
+    assert insights.top_artists(one.drop(columns=["title"])) == caveat
+    # 100 matched plays but under 5% of all plays: still too thin.
+    thin = one.assign(plays=[100], all_plays=[2500], matched_plays=[100])
+    assert insights.top_songs(thin).startswith("Only 100 of 2,500 plays (4.0%)")
+    # Enough on both counts: the ranking.
+    enough = one.assign(plays=[100], all_plays=[2000], matched_plays=[100])
+    assert insights.top_songs(enough) == "The most played song is “A” by X with 100 plays."

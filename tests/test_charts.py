@@ -198,3 +198,12 @@ def test_conversions_chart_spans_the_whole_period_not_only_upgrade_days():
     ax = _draw("conversions", FRAMES["conversions"]).axes[0]
     left, right = (mdates.num2date(x).date() for x in ax.get_xlim())
     assert left < DAYS[0] and right >= DAYS[2]  # a bar only on the first two of three days
+
+
+def test_top_charts_show_the_caveat_instead_of_bars_for_a_tiny_match():
+    tiny = FRAMES["top_songs"].assign(all_plays=6820, matched_plays=1)
+    fig = _draw("top_songs", tiny)
+    (ax,) = fig.axes
+    assert ax.patches == [] or not any(p.get_width() for p in ax.patches)
+    shown = " ".join(" ".join(t.get_text().split()) for t in ax.texts)
+    assert "Only 1 of 6,820 plays" in shown and "too few to rank" in shown

@@ -283,14 +283,15 @@ def test_analytics_results(con):
         (dt.date(2018, 11, 4), "free", 1),
         (dt.date(2018, 11, 4), "paid", 1),
     ]
+    matching = (9, 7)  # every row carries all plays and matched plays (9 plays, 7 matched)
     assert results["30_top_songs"] == [
-        ("Song A", "Artist A", 4),
-        ("Song D", "Artist D", 1),  # S3 (exact duration of the Sunday play)
-        ("Song D", "Artist D", 1),  # S4 (closest to the 100.002 s play)
-        ("Song E", "Artist E", 1),
+        ("Song A", "Artist A", 4, *matching),
+        ("Song D", "Artist D", 1, *matching),  # S3 (exact duration of the Sunday play)
+        ("Song D", "Artist D", 1, *matching),  # S4 (closest to the 100.002 s play)
+        ("Song E", "Artist E", 1, *matching),
     ]
     assert results["31_top_artists"] == [
-        ("Artist A", 4, 3), ("Artist D", 2, 2), ("Artist E", 1, 1)
+        ("Artist A", 4, 3, *matching), ("Artist D", 2, 2, *matching), ("Artist E", 1, 1, *matching)
     ]  # fmt: skip
     assert results["32_top_locations"] == [("Portland, OR", 7, 3), ("Austin, TX", 2, 1)]
     assert results["40_user_agents"] == [

@@ -16,6 +16,7 @@ from sparkify_helpers.charts.frames import (
     by_day,
     daily_level_share,
     hours,
+    match_caveat,
     period,
     ranked,
     weekday_averages,
@@ -119,6 +120,8 @@ def top_songs(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Most played songs (plays matched to the catalogue)"
     if frame.empty:
         return style.no_data(title, footnote, "No play matched a catalogue song.")
+    if (caveat := match_caveat(frame)) is not None:
+        return style.no_data(title, footnote, caveat)
     labelled = frame.assign(label=frame["title"] + " — " + frame["artist"].fillna("unknown artist"))
     return _top_n(labelled, "label", title, "Song — artist", footnote)
 
@@ -129,6 +132,8 @@ def top_artists(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Most played artists (plays matched to the catalogue)"
     if frame.empty:
         return style.no_data(title, footnote, "No play matched a catalogue artist.")
+    if (caveat := match_caveat(frame)) is not None:
+        return style.no_data(title, footnote, caveat)
     return _top_n(frame, "artist", title, "Artist", footnote)
 
 

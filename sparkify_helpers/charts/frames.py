@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sparkify_helpers.charts.style import share_text
+
 # Redshift EXTRACT(DOW): 0 = Sunday ... 6 = Saturday; charts read Monday first.
 WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
@@ -26,6 +28,28 @@ def weekdays(frame: pd.DataFrame) -> pd.Series:
     series = series.reindex(MONDAY_FIRST, fill_value=0).astype(int)
     series.index = [WEEKDAY_NAMES[d] for d in MONDAY_FIRST]
     return series
+
+
+# Under either bound, a ranking of catalogue songs or artists says more about the catalogue
+# than about the listeners: show the caveat in its place.
+MIN_MATCHED_PLAYS = 100
+MIN_MATCH_SHARE = 0.05
+
+
+def match_caveat(frame: pd.DataFrame) -> str | None:
+    """Why a top-songs/artists result is too thin to rank (``all_plays``/``matched_plays``
+    of the query), or None when it is not."""
+    if frame.empty or not {"all_plays", "matched_plays"} <= set(frame.columns):
+        return None
+    plays, matched = int(frame["all_plays"].max()), int(frame["matched_plays"].max())
+    share = matched / plays if plays else 0.0
+    if matched >= MIN_MATCHED_PLAYS and share >= MIN_MATCH_SHARE:
+        return None
+    return (
+        f"Only {matched:,} of {plays:,} plays ({share_text(share)}) matched the song catalogue: "
+        f"too few to rank (a ranking needs at least {MIN_MATCHED_PLAYS} matched plays and "
+        f"{MIN_MATCH_SHARE:.0%} of all plays). Load a fuller catalogue first."
+    )
 
 
 def period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
