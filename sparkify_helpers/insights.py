@@ -66,6 +66,17 @@ def level_share(frame: pd.DataFrame) -> str:
     counts = frames.daily_level_counts(frame) if not frame.empty else pd.DataFrame()
     if counts.empty or counts.to_numpy().sum() == 0:
         return NO_PLAYS
+    counts, note = frames.complete_days(counts, frame)
+    return _with_note(_level_share(counts), note)
+
+
+def _with_note(sentence: str, note: str) -> str:
+    """The sentence, followed by what it left out (a partial day), if anything."""
+    return f"{sentence} ({note[0].upper()}{note[1:]}.)" if note else sentence
+
+
+def _level_share(counts: pd.DataFrame) -> str:
+    """:func:`level_share` on complete days."""
     head = f"Paid listeners account for {frames.paid_share(counts):.0%} of all plays"
     if len(counts) < 2:
         return f"{head} on {_day(counts.index[0])}."
@@ -176,13 +187,15 @@ def daily_active_users(frame: pd.DataFrame) -> str:
     """Average daily listeners with the busiest and quietest day."""
     if frame.empty:
         return "No listeners in this period."
-    data = frames.by_day(frame, "play_date")["active_users"]
+    days, note = frames.complete_days(frames.by_day(frame, "play_date"), frame)
+    data = days["active_users"]
     busy, quiet = data.idxmax(), data.idxmin()
-    return (
+    sentence = (
         f"On average {data.mean():,.0f} people listened each day over {len(data)} days; the "
         f"busiest day was {_day(busy)} ({data[busy]:,} listeners), the quietest {_day(quiet)} "
         f"({data[quiet]:,})."
     )
+    return _with_note(sentence, note)
 
 
 def conversions(frame: pd.DataFrame) -> str:

@@ -344,3 +344,51 @@ def test_a_tiny_catalogue_match_shows_the_caveat_in_place_of_the_ranking():
     # Enough on both counts: the ranking.
     enough = one.assign(plays=[100], all_plays=[2000], matched_plays=[100])
     assert insights.top_songs(enough) == "The most played song is “A” by X with 100 plays."
+
+
+def _dau(days: list[str], users: list[int], first: str, last: str) -> pd.DataFrame:
+    """What sql/analytics/50 returns: listeners per day plus the data's first and last play."""
+    return pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(days).date,
+            "active_users": users,
+            "free_users": users,
+            "paid_users": [0] * len(users),
+            "first_play": pd.Timestamp(first),
+            "last_play": pd.Timestamp(last),
+        }
+    )
+
+
+def test_a_partial_last_day_is_left_out_of_the_daily_listeners_and_said_so():
+    # Generated data ends at 02:26 UTC on 1 Dec: 4 listeners that night are not a quiet day.
+    frame = _dau(
+        ["2018-11-28", "2018-11-29", "2018-11-30", "2018-12-01"],
+        [30, 20, 25, 4],
+        "2018-11-28 00:03:00",
+        "2018-12-01 02:26:00",
+    )
+    assert insights.daily_active_users(frame) == (
+        "On average 25 people listened each day over 3 days; the busiest day was 28 Nov 2018 "
+        "(30 listeners), the quietest 29 Nov 2018 (20). (Partial day left out: 1 Dec (data "
+        "until 02:26 UTC).)"
+    )
+    whole = _dau(["2018-11-28", "2018-11-29"], [30, 20], "2018-11-28 00:03", "2018-11-29 23:58")
+    assert insights.daily_active_users(whole).endswith("the quietest 29 Nov 2018 (20).")
+
+
+def test_a_partial_first_day_does_not_open_the_paid_share_trend():
+    # The real sample starts on 1 Nov at 21:01 UTC, with free plays only.
+    frame = pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(["2018-11-01", "2018-11-02", "2018-11-02"]).date,
+            "level": ["free", "free", "paid"],
+            "plays": [5, 50, 50],
+            "first_play": pd.Timestamp("2018-11-01 21:01:00"),
+            "last_play": pd.Timestamp("2018-11-02 23:59:00"),
+        }
+    )
+    assert insights.level_share(frame) == (
+        "Paid listeners account for 50% of all plays on 2 Nov 2018. (Partial day left out: "
+        "1 Nov (data from 21:01 UTC).)"
+    )

@@ -207,3 +207,19 @@ def test_top_charts_show_the_caveat_instead_of_bars_for_a_tiny_match():
     assert ax.patches == [] or not any(p.get_width() for p in ax.patches)
     shown = " ".join(" ".join(t.get_text().split()) for t in ax.texts)
     assert "Only 1 of 6,820 plays" in shown and "too few to rank" in shown
+
+
+def test_daily_charts_leave_a_partial_edge_day_out_and_say_so():
+    frame = pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(["2018-11-29", "2018-11-30", "2018-12-01"]).date,
+            "active_users": [20, 25, 4],
+            "free_users": [15, 20, 4],
+            "paid_users": [5, 5, 0],
+            "first_play": pd.Timestamp("2018-11-29 00:01"),
+            "last_play": pd.Timestamp("2018-12-01 02:26"),
+        }
+    )
+    ax = _draw("daily_active_users", frame).axes[0]
+    assert [list(line.get_ydata()) for line in ax.get_lines()][0] == [20, 25]
+    assert ax.get_xlabel() == "Day (UTC); partial day left out: 1 Dec (data until 02:26 UTC)"

@@ -277,11 +277,13 @@ def test_analytics_results(con):
         (0, "Sunday", 2, first, last),
         (4, "Thursday", 7, first, last),
     ]
+    plays_ts = [e["ts"].to_pydatetime() for e in events if e["page"] == "NextSong"]
+    span = (min(plays_ts), max(plays_ts))  # the data's first and last play, on every row
     assert results["20_plays_by_level_per_day"] == [
-        (dt.date(2018, 11, 1), "free", 6),
-        (dt.date(2018, 11, 1), "paid", 1),
-        (dt.date(2018, 11, 4), "free", 1),
-        (dt.date(2018, 11, 4), "paid", 1),
+        (dt.date(2018, 11, 1), "free", 6, *span),
+        (dt.date(2018, 11, 1), "paid", 1, *span),
+        (dt.date(2018, 11, 4), "free", 1, *span),
+        (dt.date(2018, 11, 4), "paid", 1, *span),
     ]
     matching = (9, 7)  # every row carries all plays and matched plays (9 plays, 7 matched)
     assert results["30_top_songs"] == [
@@ -301,8 +303,8 @@ def test_analytics_results(con):
         ("Desktop", "macOS", "Safari", 1, 1),
     ]
     assert results["50_daily_active_users"] == [
-        (dt.date(2018, 11, 1), 2, 2, 1),
-        (dt.date(2018, 11, 4), 2, 1, 1),
+        (dt.date(2018, 11, 1), 2, 2, 1, *span),
+        (dt.date(2018, 11, 4), 2, 1, 1, *span),
     ]
     assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1, first, last)]
     plays, matched, rate = results["70_match_rate"][0]

@@ -14,8 +14,10 @@ from sparkify_helpers.charts import style
 from sparkify_helpers.charts.frames import (
     agent_split,
     by_day,
-    daily_level_share,
+    complete_days,
+    daily_level_counts,
     hours,
+    level_shares,
     match_caveat,
     period,
     ranked,
@@ -41,6 +43,11 @@ def _peak_bars(plays: pd.Series, title: str, xlabel: str) -> tuple[Figure, Axes]
     style.thousands(ax)
     style.value_grid(ax)
     return fig, ax
+
+
+def _day_label(note: str) -> str:
+    """The x label of a daily chart, saying which partial day it leaves out."""
+    return f"Day (UTC); {note}" if note else "Day (UTC)"
 
 
 def _top_n(frame: pd.DataFrame, label: str, title: str, ylabel: str, footnote: str) -> Figure:
@@ -97,7 +104,8 @@ def level_share(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Free vs paid share of daily plays"
     if frame.empty:
         return style.no_data(title, footnote)
-    share = daily_level_share(frame)
+    counts, note = complete_days(daily_level_counts(frame), frame)
+    share = level_shares(counts)
     fig, ax = style.new_figure()
     levels = [lvl for lvl in ("paid", "free") if lvl in share] + [
         lvl for lvl in share.columns if lvl not in ("paid", "free")
@@ -108,7 +116,7 @@ def level_share(frame: pd.DataFrame, footnote: str = "") -> Figure:
     ax.set_ylim(0, 1)
     ax.set_xlim(share.index.min(), share.index.max())
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Level")
-    style.label_axes(ax, title, "Day (UTC)", "Share of plays")
+    style.label_axes(ax, title, _day_label(note), "Share of plays")
     style.percent(ax)
     style.dates(ax)
     return style.finish(fig, footnote=footnote)
@@ -184,7 +192,7 @@ def daily_active_users(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Daily active users"
     if frame.empty:
         return style.no_data(title, footnote, "No listeners in this period.")
-    data = by_day(frame, "play_date")
+    data, note = complete_days(by_day(frame, "play_date"), frame)
     fig, ax = style.new_figure()
     ax.plot(data.index, data["active_users"], color=style.INK, linewidth=2.2, label="All")
     for level in ("paid", "free"):
@@ -199,7 +207,7 @@ def daily_active_users(frame: pd.DataFrame, footnote: str = "") -> Figure:
             )
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Listeners")
-    style.label_axes(ax, f"{title}: distinct listeners per day", "Day (UTC)", "Listeners")
+    style.label_axes(ax, f"{title}: distinct listeners per day", _day_label(note), "Listeners")
     style.thousands(ax)
     style.dates(ax)
     style.value_grid(ax)

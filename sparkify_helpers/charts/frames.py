@@ -52,6 +52,38 @@ def match_caveat(frame: pd.DataFrame) -> str | None:
     )
 
 
+# A first (last) day whose data covers less of its 24 hours than this is partial.
+COMPLETE_DAY_SHARE = 0.9
+DAY = pd.Timedelta(days=1)
+
+
+def partial_days(frame: pd.DataFrame) -> dict[pd.Timestamp, str]:
+    """The data's first and last day when only part of it is in the data (``first_play`` /
+    ``last_play`` of the query), each with a reader's note; none when one day is all there is."""
+    if frame.empty or not {"first_play", "last_play"} <= set(frame.columns):
+        return {}
+    first, last = pd.Timestamp(frame["first_play"].min()), pd.Timestamp(frame["last_play"].max())
+    first_day, last_day = first.normalize(), last.normalize()
+    if first_day == last_day:
+        return {}
+    partial = {}
+    if (first_day + DAY - first) / DAY < COMPLETE_DAY_SHARE:
+        partial[first_day] = f"{first_day.day} {first_day:%b} (data from {first:%H:%M} UTC)"
+    if (last - last_day) / DAY < COMPLETE_DAY_SHARE:
+        partial[last_day] = f"{last_day.day} {last_day:%b} (data until {last:%H:%M} UTC)"
+    return partial
+
+
+def complete_days(data: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``data`` (indexed by day) without the partial edge days of ``frame``, and a note
+    naming what was left out ("" when nothing was)."""
+    partial = partial_days(frame)
+    kept = data[~data.index.isin(list(partial))]
+    if not partial or kept.empty:
+        return data, ""
+    return kept, "partial day left out: " + "; ".join(partial.values())
+
+
 def period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The data's first and last day (``period_start``, ``period_end`` of the query)."""
     return pd.Timestamp(frame["period_start"].min()), pd.Timestamp(frame["period_end"].max())
@@ -81,11 +113,6 @@ def daily_level_counts(frame: pd.DataFrame) -> pd.DataFrame:
 def level_shares(counts: pd.DataFrame) -> pd.DataFrame:
     """Each row of a counts frame divided by its total (shares 0..1)."""
     return counts.div(counts.sum(axis=1), axis=0)
-
-
-def daily_level_share(frame: pd.DataFrame) -> pd.DataFrame:
-    """Share (0..1) of each level in each day's plays: index day, one column per level."""
-    return level_shares(daily_level_counts(frame))
 
 
 def paid_share(counts: pd.DataFrame) -> float:
