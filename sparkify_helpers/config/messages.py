@@ -32,6 +32,7 @@ FIX_HINTS: dict[str, str] = {
     "cluster.db_user": "use lowercase letters, digits and underscores, e.g. sparkify_admin",
     "cluster.port": "set e.g. {name}: 5439",
     "cluster.allowed_cidr": "set e.g. {name}: 203.0.113.7/32 (your address), or leave it empty",
+    "cluster.allow_wide_ingress": "set {name}: false (the default) or true",
     "source.log_data": "set e.g. {name}: s3://udacity-dend/log_data",
     "source.log_jsonpath": "set e.g. {name}: s3://udacity-dend/log_json_path.json",
     "source.song_data": "set e.g. {name}: s3://udacity-dend/song_data",
