@@ -451,7 +451,9 @@ def stop(state_dir: Path | str | None = None) -> bool:
 def running(state_dir: Path | str | None = None) -> Iterator[EmulatorInfo]:
     """Start a private emulator for the block and always stop it after.
 
-    The server is tied to this process: it dies with it, even after ``kill -9``. Without
+    The server is tied to this process: it dies with it, even after ``kill -9`` (on Linux the
+    parent-death signal follows the thread that enters the block, so enter it in a thread
+    that outlives the block, as the runner's main thread does). Without
     ``state_dir`` its state lives in a fresh ``<state_dir>/emulator-*/`` folder, listed by
     :func:`status_all`; orphans of earlier runs are stopped first.
     """
