@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from sparkify_helpers import charts, insights, paths, sqlfiles
 from sparkify_helpers.charts.style import DPI
 from sparkify_helpers.errors import WarehouseError
+from sparkify_helpers.run_folder import write_atomically
 from sparkify_helpers.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -147,8 +148,17 @@ def answer(
 ) -> Answer:
     """Draw, describe and (given ``charts_dir``) save the answer to a question's result."""
     figure = q.chart(frame, footnote=footnote(q, target, run_id, frame))
-    png = charts.save_chart(figure, charts_dir, q.name) if charts_dir is not None else None
-    return Answer(q, frame, figure, q.insight(frame), png)
+    sentence = q.insight(frame)
+    png = None
+    if charts_dir is not None:
+        png = charts.save_chart(figure, charts_dir, q.name)
+        write_atomically(sentence_path(png), sentence)  # report.html shows it under the chart
+    return Answer(q, frame, figure, sentence, png)
+
+
+def sentence_path(png: Path) -> Path:
+    """Where a saved chart's computed sentence is kept: beside it, ``<name>.txt``."""
+    return png.with_suffix(".txt")
 
 
 def ask(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparkify_helpers.analytics import QUESTIONS
+from sparkify_helpers.analytics import QUESTIONS, sentence_path
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
 from sparkify_helpers.run_record import RunResult
 
@@ -30,7 +30,7 @@ th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
 .failed,.fail{color:#c62828;font-weight:600}
 .warn{color:#b26a00;font-weight:600} .muted{color:#7b8794}
 figure{margin:1.2rem 0} figure img{max-width:100%;border:1px solid #e4e7eb}
-figcaption{color:#52606d;font-size:.9rem}
+figcaption{color:#52606d;font-size:.9rem} .sentence{font-weight:600;margin:.4rem 0}
 """
 
 
@@ -121,12 +121,24 @@ def _charts_section(run: RunFolder) -> str:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         title = QUESTIONS[png.stem].title if png.stem in QUESTIONS else png.stem.replace("_", " ")
         caption = html.escape(title)
+        sentence_file = sentence_path(png)
+        sentence = sentence_file.read_text(encoding="utf-8") if sentence_file.exists() else ""
+        alt = html.escape(f"{title}. {sentence}".strip(), quote=True)
         figures.append(
-            f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{caption} · <a href='charts/{html.escape(png.name)}'>PNG</a>"
+            f'<figure><img alt="{alt}" src="data:image/png;base64,{data}">'
+            + (f"<p class='sentence'>{html.escape(sentence)}</p>" if sentence else "")
+            + f"<figcaption>{caption} · <a href='charts/{html.escape(png.name)}'>PNG</a>"
             "</figcaption></figure>"
         )
     return "<h2>Charts</h2>" + "".join(figures)
+
+
+def _row_counts(run: RunFolder) -> pd.DataFrame | None:
+    """``row_counts.csv`` with thousands separators (6,820, not 6820)."""
+    counts = _read_csv(run.row_counts)
+    if counts is not None and "rows" in counts:
+        counts["rows"] = counts["rows"].map("{:,}".format)
+    return counts
 
 
 def _results_note(run: RunFolder) -> str:
@@ -172,7 +184,7 @@ def build_report(result: RunResult) -> str:
             seeded,
             _notebooks_section(result),
             "<h2>Row counts</h2>",
-            _table(_read_csv(run.row_counts), "No row counts (the load did not finish)."),
+            _table(_row_counts(run), "No row counts (the load did not finish)."),
             _results_note(run),
             _quality_section(run),
             _load_errors_section(run),

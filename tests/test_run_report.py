@@ -60,7 +60,7 @@ def test_a_complete_run_embeds_charts_in_walkthrough_order_with_counts_and_check
     path = run_report.write_report(_result(tmp_path))
     page = path.read_text()
     assert 'Status <span class="ok">ok</span>' in page
-    assert "<td>songplays</td>" in page and "<td>6820</td>" in page
+    assert "<td>songplays</td>" in page and "<td>6,820</td>" in page
     assert '<span class="pass">pass</span>' in page
     assert "songplays match rate: 0.01%" in page
     assert page.count("data:image/png;base64,") == 2

@@ -215,10 +215,12 @@ class Warehouse(ABC):
 
 def results_frame(results: Iterable[StatementResult]) -> pd.DataFrame:
     """The statements a warehouse ran, one row each (file, kind, rows, seconds)."""
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         [(r.source, r.index, r.kind, r.rows, round(r.seconds, 3)) for r in results],
         columns=["file", "statement", "kind", "rows", "seconds"],
     )
+    # whole numbers where a statement reports rows, <NA> where it does not (never 20000.0, NaN)
+    return frame.astype({"rows": "Int64"})
 
 
 def failing_statement(
