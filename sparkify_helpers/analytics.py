@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sparkify_helpers import charts, insights, paths, sqlfiles
+from sparkify_helpers.charts.display import ChartImage
 from sparkify_helpers.charts.style import DPI
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.run_folder import write_atomically
@@ -102,15 +103,16 @@ class Answer:
     sentence: str
     png_path: Path | None
 
-    def chart(self):
-        """The chart as an IPython image: the saved PNG, exactly what the run keeps."""
-        from IPython.display import Image
-
+    def chart(self) -> ChartImage:
+        """The chart for the notebook: the saved PNG (exactly what the run keeps), with its
+        title and sentence as the image's alternative text."""
         if self.png_path is not None:
-            return Image(filename=str(self.png_path))
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-        return Image(data=buffer.getvalue(), format="png")
+            png = self.png_path.read_bytes()
+        else:
+            buffer = io.BytesIO()
+            self.figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+            png = buffer.getvalue()
+        return ChartImage(png, f"{self.question.title}. {self.sentence}")
 
     def insight(self):
         """The sentence as Markdown, ready to display under the chart."""

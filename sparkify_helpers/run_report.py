@@ -11,8 +11,10 @@ import base64
 import html
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
+from bs4 import BeautifulSoup
 
 from sparkify_helpers.analytics import QUESTIONS, sentence_path
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
@@ -46,8 +48,20 @@ def render_notebook_html(notebook: Path) -> Path | None:
         log.exception("could not render %s", notebook)
         return None
     target = notebook.with_suffix(".html")
-    write_atomically(target, body)
+    write_atomically(target, offline(body))
     return target
+
+
+def offline(page: str) -> str:
+    """The page without scripts that fetch from the network (nbconvert's lab template links
+    require.js and MathJax, and imports Mermaid, from a CDN; the executed notebooks need none
+    of them), so it opens the same on a machine with no network."""
+    soup = BeautifulSoup(page, features="html.parser")
+    for script in soup.find_all("script"):
+        src = str(script.get("src") or "")
+        if urlsplit(src).scheme in ("http", "https") or "https://" in (script.string or ""):
+            script.decompose()
+    return str(soup)
 
 
 def _table(frame: pd.DataFrame | None, empty: str) -> str:

@@ -11,6 +11,8 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from sparkify_helpers.catalog import Table
 
@@ -61,14 +63,25 @@ def columns_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def er_diagram(tables: Sequence[Table]):
-    """Draw the star schema (fact in the middle, dimensions around) from the DDL."""
-    import matplotlib.pyplot as plt
+def diagram_alt(tables: Sequence[Table]) -> str:
+    """The ER diagram in words (its alternative text): the fact, its dimensions and keys."""
+    star = [t for t in tables if not t.staging]
+    fact = max(star, key=lambda t: len(t.foreign_keys))
+    links = ", ".join(f"{', '.join(fk.columns)} to {fk.table}" for fk in fact.foreign_keys)
+    return f"Star schema drawn from sql/create: fact table {fact.name} joins {links}."
 
+
+def er_diagram(tables: Sequence[Table]) -> Figure:
+    """Draw the star schema (fact in the middle, dimensions around) from the DDL.
+
+    A plain Figure (no pyplot), so a notebook shows it only when asked (``ChartImage``).
+    """
     star = [t for t in tables if not t.staging]
     fact = max(star, key=lambda t: len(t.foreign_keys))
     dims = [t for t in star if t is not fact]
-    fig, ax = plt.subplots(figsize=(12, 8))
+    fig = Figure(figsize=(12, 8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     ax.set_xlim(-1.6, 1.6)
     ax.set_ylim(-1.25, 1.25)
     ax.axis("off")

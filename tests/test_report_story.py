@@ -33,3 +33,22 @@ def test_statement_rows_are_whole_numbers_or_missing_never_floats():
     assert frame["rows"].tolist()[0] == 20000
     assert pd.isna(frame["rows"].tolist()[1])
     assert "20000.0" not in frame.to_string() and "NaN" not in frame.to_string()
+
+
+def test_executed_notebook_pages_open_offline_and_charts_have_alt_text(tmp_path):
+    import nbformat
+
+    frame = pd.DataFrame({"hour": [10, 22], "plays": [3, 2]})
+    chart = analytics.answer(analytics.question("plays_by_hour"), frame).chart()
+    bundle = chart._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/html"}
+    assert 'alt="Plays by hour of day. Plays peak at 10:00' in bundle["text/html"]
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    path = tmp_path / "04_marketing_analytics.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    page = run_report.render_notebook_html(path).read_text()
+    assert "https://" not in "".join(s for s in page.split("<script")[1:] if "src=" in s[:200])
+    assert "cdnjs.cloudflare.com" not in page
+    assert "No description has been provided" not in page
+    assert 'alt="Plays by hour of day.' in page

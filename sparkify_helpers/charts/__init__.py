@@ -6,6 +6,7 @@ returns a :class:`matplotlib.figure.Figure`; :func:`save_chart` writes it as a P
 
 from __future__ import annotations
 
+from sparkify_helpers.charts.display import ChartImage
 from sparkify_helpers.charts.figures import (
     conversions,
     daily_active_users,
@@ -21,6 +22,7 @@ from sparkify_helpers.charts.figures import (
 from sparkify_helpers.charts.style import save_chart
 
 __all__ = [
+    "ChartImage",
     "conversions",
     "daily_active_users",
     "level_share",
