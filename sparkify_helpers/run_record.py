@@ -18,9 +18,9 @@ class NotebookRun:
     output: Path
     seconds: float = 0.0
     status: str = "pending"  # then ok, failed or interrupted
-    started_at: datetime | None = None
     failed_cell: int | None = None
     error: str | None = None
+    started_at: datetime | None = None
 
 
 @dataclass

@@ -262,6 +262,8 @@ class _AtomicNotebookHandler:
 
     @classmethod
     def write(cls, buf: str, path: str) -> None:
+        # papermill records the output path in the notebook's metadata: keep it a plain path
+        buf = buf.replace(f'"output_path": "{ATOMIC_SCHEME}', '"output_path": "', 1)
         write_atomically(cls._path(path), buf)
 
     @classmethod

@@ -90,6 +90,7 @@ def _assert_interrupted(runs: Path, run_id: str, by: str) -> None:
     assert record["finished_at"] and record["notebooks"][-1]["started_at"]
     kept = nbformat.read(run_dir / "sleeps.ipynb", as_version=4)  # valid, whole JSON
     assert kept.cells[1].source.startswith("config =")
+    assert kept.metadata.papermill.output_path == str(run_dir / "sleeps.ipynb")
     assert not (run_dir / "released.txt").exists()  # the cell after the wait never ran
     assert not list(run_dir.glob(".*.tmp"))
     report = (run_dir / "report.html").read_text()
