@@ -286,3 +286,111 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_note(run_env, local_
         assert json.loads(lock_file.read_text())["run_id"] == "next" == holder["run_id"]
     assert f"left by run ghost (PID {ghost.pid} " in caplog.text
     assert "no longer running" in caplog.text
+
+
+# -- the redshift target's run lock, on a stand-in for the cluster's sessions --------------------
+
+
+class _Cluster:
+    """What the test stands in for: ``LOCK`` held by one session until its transaction ends
+    (or the session does), a waiter cancelled by its ``statement_timeout``, the holder table."""
+
+    def __init__(self) -> None:
+        self.locked_by: _Session | None = None
+        self.holder: list[tuple] = []
+        self.statements: list[str] = []
+
+
+class _Session:
+    def __init__(self, cluster: _Cluster) -> None:
+        self.cluster, self.timeout = cluster, 0
+
+    def begin(self):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def exec_driver_sql(self, sql: str):
+        import sqlalchemy as sa
+
+        self.cluster.statements.append(sql)
+        if sql.startswith("SET statement_timeout TO "):
+            self.timeout = int(sql.rsplit(" ", 1)[1])
+        elif sql.startswith("LOCK "):
+            if self.cluster.locked_by not in (None, self):
+                assert self.timeout > 0, "LOCK would wait forever"
+                raise sa.exc.OperationalError(sql, {}, Exception("statement timeout"))
+            self.cluster.locked_by = self
+        elif sql.startswith("DELETE FROM sparkify_run_holder"):
+            self.cluster.holder.clear()
+        return self
+
+    def fetchone(self):
+        return self.cluster.holder[0] if self.cluster.holder else None
+
+    def execute(self, statement, params):
+        assert "INSERT INTO sparkify_run_holder" in str(statement)
+        self.cluster.holder.append(
+            tuple(params[k] for k in ("run_id", "pid", "host", "started_at"))
+        )
+
+    def rollback(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.cluster.locked_by is self:
+            self.cluster.locked_by = None
+
+
+class _Engine:
+    def __init__(self, cluster: _Cluster) -> None:
+        self.cluster = cluster
+
+    def connect(self) -> _Session:
+        return _Session(self.cluster)
+
+    begin = connect
+
+
+def test_the_redshift_lock_is_held_by_a_session_and_names_its_holder(caplog):
+    from sparkify_helpers import run_lock
+
+    cluster = _Cluster()
+    what = "the Redshift warehouse of cluster sparkify"
+    with run_lock.held_on_redshift(_Engine(cluster), "one", what) as holder:
+        assert cluster.locked_by is not None and cluster.holder[0][0] == "one"
+        taken = pytest.raises(
+            WarehouseLockedError, match=r"in use by run one \(PID \d+ on .*, started 20"
+        )
+        with taken, run_lock.held_on_redshift(_Engine(cluster), "two", what):
+            pass
+        assert holder["run_id"] == "one" and cluster.holder[0][0] == "one"  # not disturbed
+    assert cluster.locked_by is None and cluster.holder == []
+    assert "CREATE TABLE IF NOT EXISTS sparkify_run_lock (held BOOLEAN)" in cluster.statements
+    lock_at = cluster.statements.index("LOCK sparkify_run_lock")
+    assert cluster.statements[lock_at - 1].startswith("SET statement_timeout TO ")
+
+    # a run whose session died (process killed, connection dropped) left its row: taken over
+    cluster.holder.append(("ghost", 4242, "elsewhere", "2026-12-02T15:55:00+00:00"))
+    with caplog.at_level("WARNING"), run_lock.held_on_redshift(_Engine(cluster), "three", what):
+        assert cluster.holder[0][0] == "three"
+    assert (
+        "left by run ghost (PID 4242 on elsewhere, started 2026-12-02 15:55:00 UTC)" in caplog.text
+    )
+
+
+def test_a_redshift_run_before_the_cluster_exists_starts_without_the_lock(
+    mocked_aws, monkeypatch, caplog
+):
+    from sparkify_helpers import config, paths, targets
+
+    monkeypatch.setenv("SPARKIFY_ALLOWED_CIDR", "203.0.113.7/32")
+    target = targets.for_settings(config.load_settings(paths.config_dir() / "redshift.yaml"))
+    with caplog.at_level("WARNING"), target.run_lock("first") as holder:
+        assert holder == {"run_id": "first"}
+    assert "run first starts without the run lock: cluster" in caplog.text
+    assert "does not exist" in caplog.text

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import sqlalchemy as sa
 
-from sparkify_helpers import paths
+from sparkify_helpers import paths, run_lock
 from sparkify_helpers.aws.session import chain_session, key_pair_session
-from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.errors import ClusterStateError, ConfigError
 from sparkify_helpers.targets.base import RunScope, Target, no_scope
 from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, create_engine
 
@@ -63,8 +63,23 @@ class RedshiftTarget(Target):
         self.aws_session()  # no credentials: say so now, before any notebook runs
 
     def run_lock(self, run_id: str) -> AbstractContextManager[dict[str, Any]]:
-        """Not enforced yet on Redshift (see docs/redshift-fidelity.md): logged, not held."""
-        return contextmanager(_unlocked)(run_id)
+        """``LOCK sparkify_run_lock`` held by a session open for the run (across machines)."""
+        return self._run_lock(run_id)
+
+    @contextmanager
+    def _run_lock(self, run_id: str) -> Iterator[dict[str, Any]]:
+        what = f"the Redshift warehouse of cluster {self.settings.cluster.identifier}"
+        try:
+            engine = create_engine(self)
+        except ClusterStateError as exc:  # the first run provisions it: nothing to lock yet
+            log.warning("run %s starts without the run lock: %s", run_id, exc)
+            yield {"run_id": run_id}
+            return
+        try:
+            with run_lock.held_on_redshift(engine, run_id, what) as holder:
+                yield holder
+        finally:
+            engine.dispose()
 
     def run_scope(
         self, source: str | None, events: int, seed: int
@@ -77,15 +92,6 @@ class RedshiftTarget(Target):
 
     def __repr__(self) -> str:
         return f"RedshiftTarget({self.settings.cluster.identifier!r})"
-
-
-def _unlocked(run_id: str) -> Iterator[dict[str, Any]]:
-    log.warning(
-        "run %s: one run at a time is not enforced on the redshift target yet; do not start "
-        "two runs on one cluster (docs/redshift-fidelity.md)",
-        run_id,
-    )
-    yield {"run_id": run_id}
 
 
 __all__ = ["RedshiftTarget"]
