@@ -204,7 +204,7 @@ class _Signals:
     def handle(self, signum: int, frame: object) -> None:
         name = signal.Signals(signum).name
         if self.received is not None:
-            log.warning("%s: the run is already stopping", name)
+            log.warning("%s: the run is already stopping (kill -9 %d forces it)", name, os.getpid())
             return
         self.received = name
         log.warning("%s: stopping the run", name)
