@@ -16,7 +16,7 @@ help:
 	@awk '/^## / { doc = (doc ? doc " " : "") substr($$0, 4); next } \
 	     /^[a-zA-Z][a-zA-Z0-9_-]*:/ && doc { split($$0, t, ":"); printf "  %-10s %s\n", t[1], doc } \
 	     { doc = "" }' $(MAKEFILE_LIST)
-	@echo "Variables: ARGS (run, bench), PYTEST_ARGS (test, test-fast), SOURCE (lab), PYTHON."
+	@echo "Variables: ARGS (run, bench), PYTEST_ARGS (test, test-fast), SOURCE and LAB_ARGS (lab), PYTHON."
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,11 +40,14 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not notebooks" $(PYTEST_ARGS)
 
 SOURCE ?=
-## JupyterLab with the local AWS emulator up and seeded (SOURCE=DIR for your own data;
-## stopped when Lab exits).
+LAB_ARGS ?=
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)  # Lab refuses root without it
+## JupyterLab on the project with the local AWS emulator up and seeded (SOURCE=DIR for your own
+## data, LAB_ARGS="--no-browser --port 8890" for Lab's options; stopped when Lab exits).
 lab: $(STAMP)
 	$(BIN)/sparkify emulator start $(if $(SOURCE),--source $(SOURCE))
-	$(BIN)/jupyter lab --notebook-dir=notebooks; status=$$?; $(BIN)/sparkify emulator stop; exit $$status
+	@trap '$(BIN)/sparkify emulator stop' EXIT INT TERM; \
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 ## Check the code, the notebooks (committed without outputs) and sql/ (sqlfluff, Redshift).
 lint: $(STAMP)

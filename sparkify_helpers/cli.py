@@ -116,14 +116,30 @@ def _emulator(args) -> int:
             _seed_for_lab(args, info.endpoint_url)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
     elif args.action == "stop":
-        print("emulator stopped" if emulator.stop() else "emulator was not running")
+        stopped = emulator.stop_all()
+        for entry in stopped:
+            print(f"emulator stopped: {_describe_emulator(entry)}")
+        if not stopped:
+            print("emulator was not running")
     else:
-        found = emulator.status()
-        if found is None:
+        found = emulator.status_all()
+        if not found:
             print("emulator not running")
             return EXIT_FAILED
-        print(f"emulator running at {found.endpoint_url} (pid {found.pid})")
+        for entry in found:
+            print(f"emulator running at {_describe_emulator(entry)}")
     return EXIT_OK
+
+
+def _describe_emulator(entry) -> str:
+    """``URL (pid N, interactive)`` or ``URL (pid N, private to run pid M)``; says when it
+    does not answer with its token right now."""
+    from sparkify_helpers import emulator
+
+    info = entry.info
+    whose = f"private to run pid {info.owner}" if entry.private else "interactive"
+    answers = "" if emulator.answers_token(info) else "; not answering right now"
+    return f"{info.endpoint_url} (pid {info.pid}, {whose}{answers})"
 
 
 def _seed_for_lab(args, endpoint_url: str) -> None:

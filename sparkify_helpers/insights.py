@@ -44,15 +44,20 @@ def plays_by_hour(frame: pd.DataFrame) -> str:
 
 
 def plays_by_weekday(frame: pd.DataFrame) -> str:
-    """Busiest vs quietest day of the week."""
-    days = frames.weekdays(frame) if not frame.empty else pd.Series(dtype=int)
-    total = days.sum()
-    if total == 0:
+    """Busiest vs quietest weekday by average plays per calendar day (a month holds 4 or 5)."""
+    if frame.empty or frame["plays"].sum() == 0:
         return NO_PLAYS
-    busy, quiet = days.idxmax(), days.idxmin()
+    days = frames.weekday_averages(frame)
+    held = days[days["days"] > 0]
+    busy, quiet = str(held["per_day"].idxmax()), str(held["per_day"].idxmin())
+
+    def average(name: str) -> str:
+        count, per_day = held["days"][name], held["per_day"][name]
+        return f"{per_day:,.0f} plays per {name} ({count} in the period)"
+
     return (
-        f"{busy} is the busiest day with {_plays(days[busy])} ({days[busy] / total:.0%} of the "
-        f"week); {quiet} is the quietest with {days[quiet]:,} ({days[quiet] / total:.0%})."
+        f"{busy} is the busiest day of the week with {average(busy)} on average; "
+        f"{quiet} is the quietest with {average(quiet)}."
     )
 
 
@@ -61,6 +66,17 @@ def level_share(frame: pd.DataFrame) -> str:
     counts = frames.daily_level_counts(frame) if not frame.empty else pd.DataFrame()
     if counts.empty or counts.to_numpy().sum() == 0:
         return NO_PLAYS
+    counts, note = frames.complete_days(counts, frame)
+    return _with_note(_level_share(counts), note)
+
+
+def _with_note(sentence: str, note: str) -> str:
+    """The sentence, followed by what it left out (a partial day), if anything."""
+    return f"{sentence} ({note[0].upper()}{note[1:]}.)" if note else sentence
+
+
+def _level_share(counts: pd.DataFrame) -> str:
+    """:func:`level_share` on complete days."""
     head = f"Paid listeners account for {frames.paid_share(counts):.0%} of all plays"
     if len(counts) < 2:
         return f"{head} on {_day(counts.index[0])}."
@@ -79,6 +95,8 @@ def top_songs(frame: pd.DataFrame) -> str:
     """The most played song and how far ahead it is."""
     if frame.empty:
         return "No play matched a catalogue song, so there is no top song."
+    if (caveat := frames.match_caveat(frame)) is not None:
+        return caveat
 
     def head(top: pd.Series) -> str:
         artist = top["artist"] if pd.notna(top["artist"]) else "an unknown artist"
@@ -97,6 +115,8 @@ def top_artists(frame: pd.DataFrame) -> str:
     """The most played artist and the runner-up."""
     if frame.empty:
         return "No play matched a catalogue artist, so there is no top artist."
+    if (caveat := frames.match_caveat(frame)) is not None:
+        return caveat
     return _leader(frame, "artist", "is the most played artist")
 
 
@@ -167,13 +187,15 @@ def daily_active_users(frame: pd.DataFrame) -> str:
     """Average daily listeners with the busiest and quietest day."""
     if frame.empty:
         return "No listeners in this period."
-    data = frames.by_day(frame, "play_date")["active_users"]
+    days, note = frames.complete_days(frames.by_day(frame, "play_date"), frame)
+    data = days["active_users"]
     busy, quiet = data.idxmax(), data.idxmin()
-    return (
+    sentence = (
         f"On average {data.mean():,.0f} people listened each day over {len(data)} days; the "
         f"busiest day was {_day(busy)} ({data[busy]:,} listeners), the quietest {_day(quiet)} "
         f"({data[quiet]:,})."
     )
+    return _with_note(sentence, note)
 
 
 def conversions(frame: pd.DataFrame) -> str:
@@ -183,10 +205,12 @@ def conversions(frame: pd.DataFrame) -> str:
         return "No listener upgraded from free to paid in this period."
     data = frames.by_day(frame, "conversion_date")["users_converted"]
     best = data.idxmax()
-    days = "day" if len(data) == 1 else "days"
+    first, last = frames.period(frame)
+    period_days = (last - first).days + 1
+    times = "time" if total == 1 else "times"
     return (
-        f"Listeners upgraded from free to paid {total:,} times over {len(data)} {days}; "
-        f"the best day was {_day(best)} with {data[best]:,}."
+        f"Listeners upgraded from free to paid {total:,} {times}, on {len(data)} of the "
+        f"period's {period_days} days; the best day was {_day(best)} with {data[best]:,}."
     )
 
 

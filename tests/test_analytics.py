@@ -68,14 +68,39 @@ def test_hour_sentence_names_peak_and_ratio():
     )
 
 
-def test_weekday_sentence_uses_redshift_day_numbers():
-    frame = pd.DataFrame({"weekday": [0, 3, 5], "plays": [10, 30, 60]})
-    assert insights.plays_by_weekday(frame) == (
-        "Friday is the busiest day with 60 plays (60% of the week); "
-        "Monday is the quietest with 0 (0%)."
+def _weekday_frame(plays_per_day: dict[int, int], first: str, last: str) -> pd.DataFrame:
+    """What sql/analytics/11 returns when every calendar day of a weekday has the same plays."""
+    days = pd.date_range(first, last, freq="D")
+    weekday = (days.dayofweek + 1) % 7  # Redshift DOW: 0 = Sunday
+    totals = pd.Series(weekday).map(plays_per_day).groupby(weekday).sum()
+    return pd.DataFrame(
+        {
+            "weekday": totals.index,
+            "plays": totals.to_numpy(),
+            "period_start": days[0].date(),
+            "period_end": days[-1].date(),
+        }
     )
-    frame = pd.DataFrame({"weekday": range(7), "plays": [5, 9, 9, 9, 9, 9, 50]})
-    assert insights.plays_by_weekday(frame).startswith("Saturday is the busiest day with 50 plays")
+
+
+def test_weekday_sentence_compares_averages_per_calendar_day_not_totals():
+    # November 2018 starts on a Thursday: five Thursdays and Fridays, four of every other day.
+    per_day = {0: 8, 1: 12, 2: 9, 3: 9, 4: 10, 5: 10, 6: 9}
+    frame = _weekday_frame(per_day, "2018-11-01", "2018-11-30")
+    totals = frame.set_index("weekday")["plays"]
+    assert totals[5] == 50 > totals[1] == 48  # by totals Friday would lead
+    assert insights.plays_by_weekday(frame) == (
+        "Monday is the busiest day of the week with 12 plays per Monday (4 in the period) "
+        "on average; Sunday is the quietest with 8 plays per Sunday (4 in the period)."
+    )
+
+
+def test_weekday_sentence_uses_redshift_day_numbers():
+    frame = _weekday_frame({0: 1, 1: 0, 2: 0, 3: 3, 4: 0, 5: 6, 6: 0}, "2018-11-04", "2018-11-10")
+    assert insights.plays_by_weekday(frame) == (
+        "Friday is the busiest day of the week with 6 plays per Friday (1 in the period) "
+        "on average; Monday is the quietest with 0 plays per Monday (1 in the period)."
+    )
 
 
 def test_level_sentence_compares_first_and_last_week_or_day():
@@ -139,14 +164,16 @@ def test_agent_dau_conversion_and_match_sentences():
     )
     ups = pd.DataFrame(
         {
-            "conversion_date": pd.to_datetime(["2018-11-04"]).date,
-            "conversions": [2],
-            "users_converted": [2],
+            "conversion_date": pd.to_datetime(["2018-11-04", "2018-11-09"]).date,
+            "conversions": [2, 1],
+            "users_converted": [2, 1],
+            "period_start": pd.Timestamp("2018-11-01").date(),
+            "period_end": pd.Timestamp("2018-11-30").date(),
         }
     )
     assert insights.conversions(ups) == (
-        "Listeners upgraded from free to paid 2 times over 1 day; the best day was "
-        "4 Nov 2018 with 2."
+        "Listeners upgraded from free to paid 3 times, on 2 of the period's 30 days; the best "
+        "day was 4 Nov 2018 with 2."
     )
     assert insights.match_rate(pd.DataFrame({"plays": [6820], "matched_plays": [1]})).startswith(
         "Under 0.1% of plays (1 of 6,820) matched"
@@ -228,8 +255,8 @@ def test_ask_answers_every_question_from_the_warehouse(wb):
         "ahead of Boston, MA (2 plays)."
     )
     assert answers["free_to_paid_conversions"].sentence == (
-        "Listeners upgraded from free to paid 1 times over 1 day; the best day was "
-        "6 Nov 2018 with 1."
+        "Listeners upgraded from free to paid 1 time, on 1 of the period's 3 days; the best day "
+        "was 6 Nov 2018 with 1."
     )
     assert answers["match_rate"].sentence.startswith("80% of plays (4 of 5) matched")
     assert (
@@ -296,4 +323,72 @@ def test_top_list_sentences_share_one_ranking_for_single_rows_and_ties():
     artists = pd.DataFrame({"artist": ["B", "A"], "plays": [4, 4]})
     assert insights.top_artists(artists) == (
         "A is the most played artist with 4 plays, tied with B."
+    )
+
+
+def test_a_tiny_catalogue_match_shows_the_caveat_in_place_of_the_ranking():
+    # The real sample: 1 of 6,820 plays matched the catalogue.
+    one = pd.DataFrame(
+        {"title": ["A"], "artist": ["X"], "plays": [1], "all_plays": [6820], "matched_plays": [1]}
+    )
+    caveat = (
+        "Only 1 of 6,820 plays (under 0.1%) matched the song catalogue: too few to rank (a "
+        "ranking needs at least 100 matched plays and 5% of all plays). Load a fuller catalogue "
+        "first."
+    )
+    assert insights.top_songs(one) == caveat
+    assert insights.top_artists(one.drop(columns=["title"])) == caveat
+    # 100 matched plays but under 5% of all plays: still too thin.
+    thin = one.assign(plays=[100], all_plays=[2500], matched_plays=[100])
+    assert insights.top_songs(thin).startswith("Only 100 of 2,500 plays (4.0%)")
+    # Enough on both counts: the ranking.
+    enough = one.assign(plays=[100], all_plays=[2000], matched_plays=[100])
+    assert insights.top_songs(enough) == "The most played song is “A” by X with 100 plays."
+
+
+def _dau(days: list[str], users: list[int], first: str, last: str) -> pd.DataFrame:
+    """What sql/analytics/50 returns: listeners per day plus the data's first and last play."""
+    return pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(days).date,
+            "active_users": users,
+            "free_users": users,
+            "paid_users": [0] * len(users),
+            "first_play": pd.Timestamp(first),
+            "last_play": pd.Timestamp(last),
+        }
+    )
+
+
+def test_a_partial_last_day_is_left_out_of_the_daily_listeners_and_said_so():
+    # Generated data ends at 02:26 UTC on 1 Dec: 4 listeners that night are not a quiet day.
+    frame = _dau(
+        ["2018-11-28", "2018-11-29", "2018-11-30", "2018-12-01"],
+        [30, 20, 25, 4],
+        "2018-11-28 00:03:00",
+        "2018-12-01 02:26:00",
+    )
+    assert insights.daily_active_users(frame) == (
+        "On average 25 people listened each day over 3 days; the busiest day was 28 Nov 2018 "
+        "(30 listeners), the quietest 29 Nov 2018 (20). (Partial day left out: 1 Dec (data "
+        "until 02:26 UTC).)"
+    )
+    whole = _dau(["2018-11-28", "2018-11-29"], [30, 20], "2018-11-28 00:03", "2018-11-29 23:58")
+    assert insights.daily_active_users(whole).endswith("the quietest 29 Nov 2018 (20).")
+
+
+def test_a_partial_first_day_does_not_open_the_paid_share_trend():
+    # The real sample starts on 1 Nov at 21:01 UTC, with free plays only.
+    frame = pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(["2018-11-01", "2018-11-02", "2018-11-02"]).date,
+            "level": ["free", "free", "paid"],
+            "plays": [5, 50, 50],
+            "first_play": pd.Timestamp("2018-11-01 21:01:00"),
+            "last_play": pd.Timestamp("2018-11-02 23:59:00"),
+        }
+    )
+    assert insights.level_share(frame) == (
+        "Paid listeners account for 50% of all plays on 2 Nov 2018. (Partial day left out: "
+        "1 Nov (data from 21:01 UTC).)"
     )

@@ -104,12 +104,73 @@ def test_ingress_has_exactly_the_cidr_and_port(mocked_aws, settings, target):
     assert [r["CidrIp"] for r in ours[0]["IpRanges"]] == [CIDR]
 
 
-def test_open_cidr_warns(mocked_aws, aws_env, caplog):
-    settings = load_settings(REDSHIFT_YAML, environ={"SPARKIFY_ALLOWED_CIDR": "0.0.0.0/0"})
+def _ingress_cidrs(group: str) -> list[str]:
+    ec2 = boto3.client("ec2", region_name="us-west-2")
+    perms = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    return [
+        r.get("CidrIp") or r["CidrIpv6"]
+        for p in perms
+        if p.get("FromPort") == 5439
+        for r in p.get("IpRanges", []) + p.get("Ipv6Ranges", [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cidr", "why"),
+    [
+        ("0.0.0.0/0", "0.0.0.0/0 opens the database port to the whole internet"),
+        ("::/0", "::/0 opens the database port to the whole internet"),
+        ("10.0.0.0/16", "10.0.0.0/16 is wider than a /24: 65,536 addresses may connect"),
+        ("198.51.100.0/23", "wider than a /24: 512 addresses"),
+        ("2001:db8::/48", "2001:db8::/48 is wider than a /64"),
+    ],
+)
+def test_a_wide_ingress_is_refused_with_the_fix(aws_env, write_config, cidr, why):
+    with pytest.raises(ConfigError) as err:
+        load_settings(REDSHIFT_YAML, environ={"SPARKIFY_ALLOWED_CIDR": cidr})
+    message = str(err.value)
+    assert message.startswith(
+        "config/redshift.yaml: SPARKIFY_ALLOWED_CIDR (overrides cluster.allowed_cidr): is refused"
+    )
+    assert why in message
+    assert "cluster.allow_wide_ingress: true" in message and "203.0.113.7/32" in message
+    path = write_config(cluster={"allowed_cidr": cidr})
+    with pytest.raises(ConfigError, match=f"{path}: cluster.allowed_cidr: is refused"):
+        load_settings(path, environ={})
+
+
+@pytest.mark.parametrize("cidr", ["198.51.100.0/24", "203.0.113.7/32", "2001:db8::/64"])
+def test_an_ingress_up_to_a_24_or_64_is_accepted_without_a_warning(aws_env, cidr, caplog):
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(REDSHIFT_YAML, environ={"SPARKIFY_ALLOWED_CIDR": cidr})
+    assert settings.cluster.allowed_cidr == cidr
+    assert caplog.records == []
+
+
+def test_a_wide_ingress_allowed_in_the_settings_is_warned_and_applied(
+    mocked_aws, write_config, caplog
+):
+    path = write_config(cluster={"allow_wide_ingress": True})
+    with caplog.at_level(logging.WARNING):
+        settings = load_settings(path, environ={"SPARKIFY_ALLOWED_CIDR": "0.0.0.0/0"})
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(  # at load: the runner's console, not only the notebook
+        f"{path}: cluster.allowed_cidr: 0.0.0.0/0 opens the database port to the whole "
+        "internet (allowed by cluster.allow_wide_ingress: true)" in w
+        for w in warned
+    )
+    caplog.clear()
     with caplog.at_level(logging.WARNING):
         rule = aws.ensure_ingress(for_settings(settings))
-    assert rule.cidr == "0.0.0.0/0"
-    assert any("open to the whole internet" in r.getMessage() for r in caplog.records)
+    assert rule.cidr == "0.0.0.0/0" and _ingress_cidrs(rule.group_id) == ["0.0.0.0/0"]
+    assert any("whole internet" in r.getMessage() for r in caplog.records)
+
+
+def test_a_wide_ingress_passed_directly_is_refused_and_nothing_is_opened(mocked_aws, target):
+    group = aws.default_security_group(target)
+    with pytest.raises(ConfigError, match="cluster.allow_wide_ingress: true"):
+        aws.ensure_ingress(target, group, "0.0.0.0/0")
+    assert _ingress_cidrs(group) == []
 
 
 def test_no_cidr_and_no_detection_refuses(mocked_aws, aws_env, monkeypatch):
@@ -270,3 +331,18 @@ def test_cluster_info_shows_through_the_workbook_frame(mocked_aws, settings, tar
     assert frame.loc["status", "value"] == "available"
     assert frame.loc["hourly_cost_usd", "value"] == pytest.approx(1.086)
     assert frame.loc["role_arns", "value"] == info.role_arns[0]
+
+
+def test_the_wait_bar_ends_complete_with_the_state_reached():
+    import io
+
+    from tqdm import tqdm
+
+    from sparkify_helpers.aws.cluster import finish_bar
+
+    out = io.StringIO()
+    with tqdm(desc="sparkify-dw: cluster_available", unit="poll", file=out) as bar:
+        bar.update(3)
+        finish_bar(bar, "available")
+    last = out.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert "4/4" in last and "available" in last and "?" not in last

@@ -17,7 +17,13 @@ DAYS = pd.to_datetime(["2018-11-01", "2018-11-02", "2018-11-03"]).date
 FRAMES = {
     "plays_by_hour": pd.DataFrame({"hour": [0, 7, 16, 23], "plays": [5, 2, 40, 9]}),
     "plays_by_weekday": pd.DataFrame(
-        {"weekday": [0, 1, 5], "weekday_name": ["Sunday", "Monday", "Friday"], "plays": [3, 8, 12]}
+        {
+            "weekday": [0, 1, 5],
+            "weekday_name": ["Sunday", "Monday", "Friday"],
+            "plays": [4, 8, 12],
+            "period_start": pd.Timestamp("2018-11-05").date(),  # a Monday: two weeks, 2 of each
+            "period_end": pd.Timestamp("2018-11-18").date(),
+        }
     ),
     "level_share": pd.DataFrame(
         {
@@ -61,7 +67,13 @@ FRAMES = {
         }
     ),
     "conversions": pd.DataFrame(
-        {"conversion_date": DAYS[:2], "conversions": [1, 3], "users_converted": [1, 2]}
+        {
+            "conversion_date": DAYS[:2],
+            "conversions": [1, 3],
+            "users_converted": [1, 2],
+            "period_start": DAYS[0],
+            "period_end": DAYS[2],
+        }
     ),
     "match_rate": pd.DataFrame({"plays": [6820], "matched_plays": [370], "match_rate_pct": [5.43]}),
 }
@@ -135,7 +147,8 @@ def test_weekday_chart_reads_monday_first():
     ax = _draw("plays_by_weekday", FRAMES["plays_by_weekday"]).axes[0]
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-    assert [round(b.get_height()) for b in ax.patches] == [8, 0, 0, 0, 12, 0, 3]
+    assert [round(b.get_height()) for b in ax.patches] == [4, 0, 0, 0, 6, 0, 2]  # per day
+    assert "2 Mon, 2 Tue, 2 Wed, 2 Thu, 2 Fri, 2 Sat, 2 Sun" in ax.get_xlabel()
 
 
 def test_top_songs_are_sorted_largest_first_with_long_titles_cut():
@@ -177,3 +190,36 @@ def test_agent_split_folds_the_tail_into_other():
 )
 def test_share_text(share, text):
     assert style.share_text(share) == text
+
+
+def test_conversions_chart_spans_the_whole_period_not_only_upgrade_days():
+    import matplotlib.dates as mdates
+
+    ax = _draw("conversions", FRAMES["conversions"]).axes[0]
+    left, right = (mdates.num2date(x).date() for x in ax.get_xlim())
+    assert left < DAYS[0] and right >= DAYS[2]  # a bar only on the first two of three days
+
+
+def test_top_charts_show_the_caveat_instead_of_bars_for_a_tiny_match():
+    tiny = FRAMES["top_songs"].assign(all_plays=6820, matched_plays=1)
+    fig = _draw("top_songs", tiny)
+    (ax,) = fig.axes
+    assert ax.patches == [] or not any(p.get_width() for p in ax.patches)
+    shown = " ".join(" ".join(t.get_text().split()) for t in ax.texts)
+    assert "Only 1 of 6,820 plays" in shown and "too few to rank" in shown
+
+
+def test_daily_charts_leave_a_partial_edge_day_out_and_say_so():
+    frame = pd.DataFrame(
+        {
+            "play_date": pd.to_datetime(["2018-11-29", "2018-11-30", "2018-12-01"]).date,
+            "active_users": [20, 25, 4],
+            "free_users": [15, 20, 4],
+            "paid_users": [5, 5, 0],
+            "first_play": pd.Timestamp("2018-11-29 00:01"),
+            "last_play": pd.Timestamp("2018-12-01 02:26"),
+        }
+    )
+    ax = _draw("daily_active_users", frame).axes[0]
+    assert [list(line.get_ydata()) for line in ax.get_lines()][0] == [20, 25]
+    assert ax.get_xlabel() == "Day (UTC); partial day left out: 1 Dec (data until 02:26 UTC)"

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from sparkify_helpers import paths
+from sparkify_helpers import cli, paths
 from sparkify_helpers.aws.dwh_cfg import ConnectionDetails, read_dwh_cfg, write_dwh_cfg
 from sparkify_helpers.config import load_legacy_setup, load_settings
 from sparkify_helpers.errors import ConfigError
@@ -229,3 +229,77 @@ def test_written_dwh_cfg_has_no_password_and_mode_0600(tmp_path):
     again = read_dwh_cfg(path)
     assert again.model_dump(exclude={"password"}) == details.model_dump(exclude={"password"})
     assert again.password is None
+
+
+# -- secrets stay out of messages ---------------------------------------------------------
+
+AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+DB_SECRET = "Sup3rSecretPassw0rd"
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "key"),
+    [
+        (f"  SECRET: {AWS_SECRET}: oops", 3, "AWS.SECRET"),  # a ': ' inside the value
+        (f'  SECRET: "{AWS_SECRET}', 3, "AWS.SECRET"),  # an unclosed quote
+        (f"  SECRET: *{AWS_SECRET}", 3, "AWS.SECRET"),  # read as an alias, echoed by pyyaml
+        (f"\tSECRET: {AWS_SECRET}", 3, "AWS.SECRET"),  # a tab
+    ],
+)
+def test_a_yaml_syntax_error_names_file_line_and_key_but_not_the_secret(
+    tmp_path, capsys, broken, line, key
+):
+    text = LEGACY_SETUP.format(node_type="ra3.large").splitlines()
+    assert text[2].startswith("  SECRET:")
+    text[2] = broken
+    path = tmp_path / "setup.yaml"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ=NO_ENV)
+    message = str(err.value)
+    assert message.startswith(f"{path}: not valid YAML at line {line}")
+    assert f"key {key} (value not shown)" in message
+    for secret in (AWS_SECRET, "wJalr", "AKIA-EXAMPLE-KEY-C2", DB_SECRET):
+        assert secret not in message
+    assert cli.main(["run", "--config", str(path)]) == cli.EXIT_USAGE
+    stderr = capsys.readouterr().err
+    assert f"line {line}" in stderr and "wJalr" not in stderr
+
+
+def test_a_yaml_syntax_error_in_a_settings_file_names_the_line_and_masks_a_password(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text(f"target: redshift\ncluster:\n  db_password: '{DB_SECRET}\n  port: 5439\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ=NO_ENV)
+    message = str(err.value)
+    assert "line 3" in message and "cluster.db_password (value not shown)" in message
+    assert DB_SECRET not in message
+
+
+def test_a_yaml_syntax_error_on_a_plain_key_still_names_it(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("target: redshift\ncluster:\n  node_type: ra3.large: x\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ=NO_ENV)
+    assert str(err.value).startswith(f"{path}: not valid YAML at line 3, key cluster.node_type:")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"db_password": 10**12 + 2026},
+        {"db_password": [DB_SECRET]},
+        {"legacy_credentials": {"access_key_id": 12345, "secret_access_key": [AWS_SECRET]}},
+        {"cluster": {"db_password": DB_SECRET}},
+        {"aws": {"secret_access_key": AWS_SECRET, "region": "nowhere"}},
+    ],
+)
+def test_validation_errors_never_quote_a_secret(data, tmp_path):
+    from sparkify_helpers.config import validate_settings
+
+    with pytest.raises(ConfigError) as err:
+        validate_settings(data, tmp_path / "x.yaml")
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'x.yaml'}: ")
+    for secret in (DB_SECRET, AWS_SECRET, "1000000002026", "12345"):
+        assert secret not in message

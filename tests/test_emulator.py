@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import psutil
 import pytest
 
-from sparkify_helpers import aws, emulator, paths
+from sparkify_helpers import aws, cli, emulator, paths
 from sparkify_helpers.config import load_settings
+from sparkify_helpers.emulator import seeding
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.targets import for_settings
 
@@ -164,3 +173,258 @@ def test_endpoint_url_comes_from_the_state_file_when_settings_have_none(
     assert for_settings(settings).endpoint_url() == info.endpoint_url
     configured = load_settings(LOCAL_YAML, environ={"SPARKIFY_AWS_ENDPOINT_URL": "http://h:1"})
     assert for_settings(configured).endpoint_url() == "http://h:1"
+
+
+# -- the emulator dies with its run; status/stop see every server; identity by token ------
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    """True when the process ends (or is a zombie) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has already ended."""
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    return finished.pid
+
+
+OWNER_SCRIPT = """
+import json, sys, time
+from sparkify_helpers import emulator
+with emulator.running(sys.argv[1] if len(sys.argv) > 1 else None) as info:
+    print(json.dumps({"pid": info.pid, "port": info.port}), flush=True)
+    time.sleep(600)
+"""
+
+
+def _start_owner(env: dict[str, str], *args: str) -> tuple[subprocess.Popen, dict]:
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER_SCRIPT, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    line = owner.stdout.readline()  # type: ignore[union-attr]
+    assert line, "the owner process exited before its emulator started"
+    return owner, json.loads(line)
+
+
+def test_kill_9_of_the_run_ends_its_private_emulator(tmp_path):
+    owner, started = _start_owner(dict(os.environ), str(tmp_path))
+    server = psutil.Process(started["pid"])
+    assert server.is_running() and server.ppid() == owner.pid
+    owner.send_signal(signal.SIGKILL)
+    owner.wait(timeout=10)
+    assert _gone_within(started["pid"], 5.0), "the emulator outlived kill -9 of its run"
+    assert emulator.status(tmp_path) is None
+    assert not (tmp_path / "emulator.json").exists()
+
+
+def test_kill_9_leaves_nothing_that_status_lists(tmp_path):
+    env = {**os.environ, "SPARKIFY_STATE_DIR": str(tmp_path)}
+    owner, started = _start_owner(env)
+    assert [e.info.pid for e in emulator.status_all(tmp_path)] == [started["pid"]]
+    owner.kill()
+    owner.wait(timeout=10)
+    assert _gone_within(started["pid"], 5.0)
+    assert emulator.status_all(tmp_path) == []
+    assert list(tmp_path.glob("emulator-*")) == []  # the run's folder is swept
+
+
+def test_an_orphan_without_the_parent_death_signal_is_stopped_by_the_next_start(tmp_path):
+    private = tmp_path / "emulator-orphan"
+    private.mkdir()
+    info = emulator.start(private)  # untied, as on a system without PR_SET_PDEATHSIG
+    state = json.loads((private / "emulator.json").read_text())
+    state["owner"] = _dead_pid()
+    (private / "emulator.json").write_text(json.dumps(state))
+    assert emulator.reap_orphans(tmp_path) == [info.pid]
+    assert _gone_within(info.pid, 5.0)
+    assert not private.exists()
+
+
+def test_the_interactive_emulator_outlives_the_cli_and_status_stop_cover_every_server(
+    tmp_path, monkeypatch, capsys
+):
+    state = tmp_path / "state"
+    env = {**os.environ, "SPARKIFY_STATE_DIR": str(state)}
+    cli_run = subprocess.run(
+        [sys.executable, "-m", "sparkify_helpers.cli", "emulator", "start", "--no-data"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli_run.returncode == 0, cli_run.stderr
+    interactive = emulator.status(state)
+    assert interactive is not None and interactive.owner is None
+    assert psutil.pid_exists(interactive.pid)  # the CLI is gone, its emulator is not
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(state))
+    with emulator.running() as private:
+        assert cli.main(["emulator", "status"]) == 0
+        out = capsys.readouterr().out
+        assert f"(pid {interactive.pid}, interactive)" in out
+        assert f"(pid {private.pid}, private to run pid {os.getpid()})" in out
+        assert cli.main(["emulator", "stop"]) == 0
+        out = capsys.readouterr().out
+        assert out.count("emulator stopped: ") == 2
+        assert _gone_within(interactive.pid, 5.0) and _gone_within(private.pid, 5.0)
+    assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
+    assert "emulator not running" in capsys.readouterr().out
+
+
+@pytest.fixture
+def foreign_server():
+    """A plain http.server on a free port (it answers any GET): (pid, port)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            break
+        time.sleep(0.05)
+    yield proc.pid, port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_foreign_server_on_the_recorded_port_is_not_the_emulator(
+    tmp_path, foreign_server, server, capsys, monkeypatch
+):
+    pid, port = foreign_server
+    url = f"http://127.0.0.1:{port}"
+    assert urllib.request.urlopen(url, timeout=2).status == 200  # it does answer
+    # a state file naming the foreign process
+    for token in ("", "0" * 32):
+        recorded = {"endpoint_url": url, "pid": pid, "port": port, "token": token}
+        (tmp_path / "emulator.json").write_text(json.dumps(recorded))
+        assert emulator.status(tmp_path) is None
+        assert not (tmp_path / "emulator.json").exists()
+        assert emulator.stop(tmp_path) is False
+        assert psutil.Process(pid).is_running()  # a foreign process is never signalled
+    # our emulator's pid and token, but the foreign server's port
+    _, real = server
+    moved = {**json.loads((server[0] / "emulator.json").read_text()), "port": port}
+    moved["endpoint_url"] = url
+    (tmp_path / "emulator.json").write_text(json.dumps(moved))
+    assert emulator.status(tmp_path) is None
+    assert not emulator.answers_token(emulator.EmulatorInfo(**moved))
+    assert emulator.answers_token(real)
+    (tmp_path / "emulator.json").unlink()
+    monkeypatch.setenv("SPARKIFY_STATE_DIR", str(tmp_path))
+    recorded = {"endpoint_url": url, "pid": pid, "port": port, "token": "0" * 32}
+    (tmp_path / "emulator.json").write_text(json.dumps(recorded))
+    assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
+    assert "emulator not running" in capsys.readouterr().out
+    assert psutil.Process(real.pid).is_running()
+
+
+# -- seeding: interrupted or failed, it leaves no temp file and cancels what is queued ---
+
+
+class FakeS3:
+    """Counts PUTs; ``on_put(n)`` runs inside the n-th one."""
+
+    def __init__(self, on_put=None, delay_s: float = 0.02):
+        self.puts = 0
+        self.on_put = on_put
+        self.delay_s = delay_s
+        self.lock = threading.Lock()
+
+    def create_bucket(self, **kwargs):
+        return {}
+
+    def put_object(self, Bucket, Key, Body):  # noqa: N803 (boto3's names)
+        with self.lock:
+            self.puts += 1
+            n = self.puts
+        if self.on_put:
+            self.on_put(n)
+        time.sleep(self.delay_s)
+        return {"ETag": f'"{n:032x}"'}
+
+
+def _bucket_like(root, files: int):
+    (root / "log_data").mkdir(parents=True)
+    (root / "song_data").mkdir()
+    for i in range(files):
+        (root / "song_data" / f"song_{i:04d}.json").write_text(json.dumps({"song_id": f"S{i}"}))
+    return root
+
+
+def _temp_files(cache):
+    return [p for p in cache.rglob("*") if p.is_file() and p.name.startswith(".")]
+
+
+def test_ctrl_c_while_seeding_cancels_queued_uploads_and_leaves_no_temp_file(tmp_path):
+    source = _bucket_like(tmp_path / "src", 400)
+    cache = tmp_path / "cache"
+
+    def interrupt(n):
+        if n == 20:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    s3 = FakeS3(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        emulator.seed_bucket(s3, source, "b", "us-west-2", progress=False, cache_dir=cache)
+    time.sleep(0.2)
+    assert s3.puts < 20 + 3 * emulator.SEED_WORKERS  # the rest were cancelled, not uploaded
+    assert _temp_files(cache) == []
+    workers = [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]
+    assert workers == []  # no upload thread keeps running
+
+
+def test_a_full_disk_while_warming_the_cache_leaves_no_temp_file(tmp_path, monkeypatch):
+    source = _bucket_like(tmp_path / "src", 200)
+    cache = tmp_path / "cache"
+    real_copy = seeding.shutil.copyfile
+    calls = []
+
+    def full_disk(src, dst):
+        calls.append(dst)
+        if len(calls) >= 5:
+            Path(dst).write_bytes(b"{")  # a partial write, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+        return real_copy(src, dst)
+
+    monkeypatch.setattr(seeding.shutil, "copyfile", full_disk)
+    s3 = FakeS3()
+    with pytest.raises(OSError, match="No space left"):
+        emulator.seed_bucket(s3, source, "b", "us-west-2", progress=False, cache_dir=cache)
+    assert s3.puts < 200
+    assert _temp_files(cache) == []
+    assert len([p for p in cache.rglob("*") if p.is_file()]) >= 4  # finished ones are kept
+
+
+def test_the_next_seeding_sweeps_temp_files_of_a_killed_one(tmp_path):
+    source = _bucket_like(tmp_path / "src", 3)
+    cache = tmp_path / "cache"
+    (cache / "b").mkdir(parents=True)
+    dead, live = _dead_pid(), os.getppid()
+    stale = [
+        cache / "b" / f".etag-1234-song_0001.json.{dead}.140.seed-tmp",
+        cache / "b" / f".etag-1234-song_0002.json.{dead}.141",  # the older naming
+    ]
+    in_flight = cache / "b" / f".etag-1234-song_0003.json.{live}.142.seed-tmp"
+    kept = cache / "b" / "etag-1234-song_0004.json"
+    for path in [*stale, in_flight, kept]:
+        path.write_text("x")
+    emulator.seed_bucket(FakeS3(), source, "b", "us-west-2", progress=False, cache_dir=cache)
+    assert not any(p.exists() for p in stale)
+    assert in_flight.exists() and kept.exists()  # another live seeding's file; a cached file

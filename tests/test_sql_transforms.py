@@ -272,21 +272,28 @@ def test_analytics_results(con):
     load(con, events, MATCH_SONGS)
     results = run_folder(con, "analytics")
     assert results["10_plays_by_hour"] == [(12, 2), (20, 5), (21, 2)]
-    assert results["11_plays_by_weekday"] == [(0, "Sunday", 2), (4, "Thursday", 7)]
-    assert results["20_plays_by_level_per_day"] == [
-        (dt.date(2018, 11, 1), "free", 6),
-        (dt.date(2018, 11, 1), "paid", 1),
-        (dt.date(2018, 11, 4), "free", 1),
-        (dt.date(2018, 11, 4), "paid", 1),
+    first, last = dt.date(2018, 11, 1), dt.date(2018, 11, 4)  # T0's day, SUNDAY's day
+    assert results["11_plays_by_weekday"] == [
+        (0, "Sunday", 2, first, last),
+        (4, "Thursday", 7, first, last),
     ]
+    plays_ts = [e["ts"].to_pydatetime() for e in events if e["page"] == "NextSong"]
+    span = (min(plays_ts), max(plays_ts))  # the data's first and last play, on every row
+    assert results["20_plays_by_level_per_day"] == [
+        (dt.date(2018, 11, 1), "free", 6, *span),
+        (dt.date(2018, 11, 1), "paid", 1, *span),
+        (dt.date(2018, 11, 4), "free", 1, *span),
+        (dt.date(2018, 11, 4), "paid", 1, *span),
+    ]
+    matching = (9, 7)  # every row carries all plays and matched plays (9 plays, 7 matched)
     assert results["30_top_songs"] == [
-        ("Song A", "Artist A", 4),
-        ("Song D", "Artist D", 1),  # S3 (exact duration of the Sunday play)
-        ("Song D", "Artist D", 1),  # S4 (closest to the 100.002 s play)
-        ("Song E", "Artist E", 1),
+        ("Song A", "Artist A", 4, *matching),
+        ("Song D", "Artist D", 1, *matching),  # S3 (exact duration of the Sunday play)
+        ("Song D", "Artist D", 1, *matching),  # S4 (closest to the 100.002 s play)
+        ("Song E", "Artist E", 1, *matching),
     ]
     assert results["31_top_artists"] == [
-        ("Artist A", 4, 3), ("Artist D", 2, 2), ("Artist E", 1, 1)
+        ("Artist A", 4, 3, *matching), ("Artist D", 2, 2, *matching), ("Artist E", 1, 1, *matching)
     ]  # fmt: skip
     assert results["32_top_locations"] == [("Portland, OR", 7, 3), ("Austin, TX", 2, 1)]
     assert results["40_user_agents"] == [
@@ -296,10 +303,10 @@ def test_analytics_results(con):
         ("Desktop", "macOS", "Safari", 1, 1),
     ]
     assert results["50_daily_active_users"] == [
-        (dt.date(2018, 11, 1), 2, 2, 1),
-        (dt.date(2018, 11, 4), 2, 1, 1),
+        (dt.date(2018, 11, 1), 2, 2, 1, *span),
+        (dt.date(2018, 11, 4), 2, 1, 1, *span),
     ]
-    assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1)]
+    assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1, first, last)]
     plays, matched, rate = results["70_match_rate"][0]
     assert (plays, matched, float(rate)) == (9, 7, 77.78)
 

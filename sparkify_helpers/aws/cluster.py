@@ -197,6 +197,15 @@ def _wait(
                     f"(last status {status!r}); check it with describe_cluster and wait again"
                 )
             time.sleep(poll_s)
+        finish_bar(bar, waiter_name.removeprefix("cluster_"))
+
+
+def finish_bar(bar: tqdm, state: str) -> None:
+    """Close a bar of unknown length as complete (``n/n``), its postfix the state reached."""
+    bar.update(1)
+    bar.total = bar.n
+    bar.set_postfix_str(state)
+    bar.refresh()
 
 
 def wait_available(

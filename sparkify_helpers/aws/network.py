@@ -11,12 +11,12 @@ from botocore.exceptions import ClientError
 
 from sparkify_helpers.aws.errors import aws_errors, error_code
 from sparkify_helpers.aws.session import AwsAccess, client
+from sparkify_helpers.config.model import WIDEST_INGRESS_PREFIX, wide_ingress
 from sparkify_helpers.errors import AwsError, ConfigError
 
 log = logging.getLogger(__name__)
 
 CHECKIP_URL = "https://checkip.amazonaws.com"
-OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
 
 @dataclass(frozen=True)
@@ -45,20 +45,35 @@ def detect_public_cidr(timeout_s: float = 3.0, url: str = CHECKIP_URL) -> str | 
     return f"{address}/{address.max_prefixlen}"
 
 
+def check_ingress_cidr(target: AwsAccess, cidr: str) -> None:
+    """Refuse an ingress wider than a /24 (IPv6: /64) unless the settings allow it; warn when
+    they do (through logging: the CLI's stderr and the notebook's output)."""
+    why = wide_ingress(cidr)
+    if why is None:
+        return
+    if not target.settings.cluster.allow_wide_ingress:
+        raise ConfigError(
+            f"cluster.allowed_cidr: {why}; set it to your own address /32 (at most a "
+            f"/{WIDEST_INGRESS_PREFIX[4]}, IPv6 /{WIDEST_INGRESS_PREFIX[6]}), or set "
+            "cluster.allow_wide_ingress: true if you really mean it"
+        )
+    log.warning(
+        "cluster.allowed_cidr: %s (allowed by cluster.allow_wide_ingress: true); narrow it "
+        "to your own address /32 unless you really mean it",
+        why,
+    )
+
+
 def resolve_cidr(target: AwsAccess) -> str:
-    """The CIDR to allow: configured, else detected; refuses when neither works."""
+    """The CIDR to allow: configured, else detected; refuses when neither works or it is
+    too wide (see :func:`check_ingress_cidr`)."""
     cidr = target.settings.cluster.allowed_cidr or detect_public_cidr()
     if cidr is None:
         raise ConfigError(
             "cluster.allowed_cidr is empty and your public address could not be detected; "
             "set cluster.allowed_cidr (or SPARKIFY_ALLOWED_CIDR) to e.g. 203.0.113.7/32"
         )
-    if cidr in OPEN_CIDRS:
-        log.warning(
-            "cluster.allowed_cidr is %s: the database port is open to the whole internet; "
-            "set it to your own address /32 unless you really mean it",
-            cidr,
-        )
+    check_ingress_cidr(target, cidr)
     return cidr
 
 
@@ -95,7 +110,10 @@ def ensure_ingress(
     target: AwsAccess, security_group_id: str | None = None, cidr: str | None = None
 ) -> IngressRule:
     """Allow the cluster port from one CIDR (default: resolve_cidr); an identical rule is reused."""
-    cidr = cidr or resolve_cidr(target)
+    if cidr:
+        check_ingress_cidr(target, cidr)
+    else:
+        cidr = resolve_cidr(target)
     group = security_group_id or default_security_group(target)
     ec2 = client(target, "ec2")
     with aws_errors(

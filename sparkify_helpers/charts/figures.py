@@ -14,10 +14,14 @@ from sparkify_helpers.charts import style
 from sparkify_helpers.charts.frames import (
     agent_split,
     by_day,
-    daily_level_share,
+    complete_days,
+    daily_level_counts,
     hours,
+    level_shares,
+    match_caveat,
+    period,
     ranked,
-    weekdays,
+    weekday_averages,
 )
 
 
@@ -39,6 +43,11 @@ def _peak_bars(plays: pd.Series, title: str, xlabel: str) -> tuple[Figure, Axes]
     style.thousands(ax)
     style.value_grid(ax)
     return fig, ax
+
+
+def _day_label(note: str) -> str:
+    """The x label of a daily chart, saying which partial day it leaves out."""
+    return f"Day (UTC); {note}" if note else "Day (UTC)"
 
 
 def _top_n(frame: pd.DataFrame, label: str, title: str, ylabel: str, footnote: str) -> Figure:
@@ -77,11 +86,15 @@ def plays_by_hour(frame: pd.DataFrame, footnote: str = "") -> Figure:
 
 @style.styled
 def plays_by_weekday(frame: pd.DataFrame, footnote: str = "") -> Figure:
-    """Bars of plays per weekday, Monday first, the busiest day highlighted."""
+    """Bars of average plays per calendar day of each weekday, Monday first, busiest highlighted."""
     title = "Plays by day of week"
     if frame.empty:
         return style.no_data(title, footnote)
-    fig, _ax = _peak_bars(weekdays(frame), f"{title} (UTC)", "Day of week")
+    days = weekday_averages(frame)
+    held = ", ".join(f"{n} {str(name)[:3]}" for name, n in days["days"].items())
+    xlabel = f"Day of week (the period holds {held})"
+    fig, ax = _peak_bars(days["per_day"], f"{title}, average per calendar day (UTC)", xlabel)
+    ax.set_ylabel("Average plays per day")
     return style.finish(fig, footnote=footnote)
 
 
@@ -91,7 +104,8 @@ def level_share(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Free vs paid share of daily plays"
     if frame.empty:
         return style.no_data(title, footnote)
-    share = daily_level_share(frame)
+    counts, note = complete_days(daily_level_counts(frame), frame)
+    share = level_shares(counts)
     fig, ax = style.new_figure()
     levels = [lvl for lvl in ("paid", "free") if lvl in share] + [
         lvl for lvl in share.columns if lvl not in ("paid", "free")
@@ -102,7 +116,7 @@ def level_share(frame: pd.DataFrame, footnote: str = "") -> Figure:
     ax.set_ylim(0, 1)
     ax.set_xlim(share.index.min(), share.index.max())
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Level")
-    style.label_axes(ax, title, "Day (UTC)", "Share of plays")
+    style.label_axes(ax, title, _day_label(note), "Share of plays")
     style.percent(ax)
     style.dates(ax)
     return style.finish(fig, footnote=footnote)
@@ -114,6 +128,8 @@ def top_songs(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Most played songs (plays matched to the catalogue)"
     if frame.empty:
         return style.no_data(title, footnote, "No play matched a catalogue song.")
+    if (caveat := match_caveat(frame)) is not None:
+        return style.no_data(title, footnote, caveat)
     labelled = frame.assign(label=frame["title"] + " — " + frame["artist"].fillna("unknown artist"))
     return _top_n(labelled, "label", title, "Song — artist", footnote)
 
@@ -124,6 +140,8 @@ def top_artists(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Most played artists (plays matched to the catalogue)"
     if frame.empty:
         return style.no_data(title, footnote, "No play matched a catalogue artist.")
+    if (caveat := match_caveat(frame)) is not None:
+        return style.no_data(title, footnote, caveat)
     return _top_n(frame, "artist", title, "Artist", footnote)
 
 
@@ -174,7 +192,7 @@ def daily_active_users(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Daily active users"
     if frame.empty:
         return style.no_data(title, footnote, "No listeners in this period.")
-    data = by_day(frame, "play_date")
+    data, note = complete_days(by_day(frame, "play_date"), frame)
     fig, ax = style.new_figure()
     ax.plot(data.index, data["active_users"], color=style.INK, linewidth=2.2, label="All")
     for level in ("paid", "free"):
@@ -189,7 +207,7 @@ def daily_active_users(frame: pd.DataFrame, footnote: str = "") -> Figure:
             )
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Listeners")
-    style.label_axes(ax, f"{title}: distinct listeners per day", "Day (UTC)", "Listeners")
+    style.label_axes(ax, f"{title}: distinct listeners per day", _day_label(note), "Listeners")
     style.thousands(ax)
     style.dates(ax)
     style.value_grid(ax)
@@ -203,8 +221,11 @@ def conversions(frame: pd.DataFrame, footnote: str = "") -> Figure:
     if frame.empty or frame["users_converted"].sum() == 0:
         return style.no_data(title, footnote, "No free-to-paid upgrades in this period.")
     data = by_day(frame, "conversion_date")
+    first, last = period(frame)
     fig, ax = style.new_figure()
     ax.bar(data.index, data["users_converted"], color=style.LEVEL_COLOURS["paid"], width=0.8)
+    half_day = pd.Timedelta(hours=12)
+    ax.set_xlim(first - half_day, last + half_day)  # the whole period, not only upgrade days
     style.label_axes(ax, title, "Day of upgrade (UTC)", "Users upgraded")
     style.thousands(ax)
     style.dates(ax)

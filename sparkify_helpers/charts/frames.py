@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sparkify_helpers.charts.style import share_text
+
 # Redshift EXTRACT(DOW): 0 = Sunday ... 6 = Saturday; charts read Monday first.
 WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
@@ -28,6 +30,77 @@ def weekdays(frame: pd.DataFrame) -> pd.Series:
     return series
 
 
+# Under either bound, a ranking of catalogue songs or artists says more about the catalogue
+# than about the listeners: show the caveat in its place.
+MIN_MATCHED_PLAYS = 100
+MIN_MATCH_SHARE = 0.05
+
+
+def match_caveat(frame: pd.DataFrame) -> str | None:
+    """Why a top-songs/artists result is too thin to rank (``all_plays``/``matched_plays``
+    of the query), or None when it is not."""
+    if frame.empty or not {"all_plays", "matched_plays"} <= set(frame.columns):
+        return None
+    plays, matched = int(frame["all_plays"].max()), int(frame["matched_plays"].max())
+    share = matched / plays if plays else 0.0
+    if matched >= MIN_MATCHED_PLAYS and share >= MIN_MATCH_SHARE:
+        return None
+    return (
+        f"Only {matched:,} of {plays:,} plays ({share_text(share)}) matched the song catalogue: "
+        f"too few to rank (a ranking needs at least {MIN_MATCHED_PLAYS} matched plays and "
+        f"{MIN_MATCH_SHARE:.0%} of all plays). Load a fuller catalogue first."
+    )
+
+
+# A first (last) day whose data covers less of its 24 hours than this is partial.
+COMPLETE_DAY_SHARE = 0.9
+DAY = pd.Timedelta(days=1)
+
+
+def partial_days(frame: pd.DataFrame) -> dict[pd.Timestamp, str]:
+    """The data's first and last day when only part of it is in the data (``first_play`` /
+    ``last_play`` of the query), each with a reader's note; none when one day is all there is."""
+    if frame.empty or not {"first_play", "last_play"} <= set(frame.columns):
+        return {}
+    first, last = pd.Timestamp(frame["first_play"].min()), pd.Timestamp(frame["last_play"].max())
+    first_day, last_day = first.normalize(), last.normalize()
+    if first_day == last_day:
+        return {}
+    partial = {}
+    if (first_day + DAY - first) / DAY < COMPLETE_DAY_SHARE:
+        partial[first_day] = f"{first_day.day} {first_day:%b} (data from {first:%H:%M} UTC)"
+    if (last - last_day) / DAY < COMPLETE_DAY_SHARE:
+        partial[last_day] = f"{last_day.day} {last_day:%b} (data until {last:%H:%M} UTC)"
+    return partial
+
+
+def complete_days(data: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``data`` (indexed by day) without the partial edge days of ``frame``, and a note
+    naming what was left out ("" when nothing was)."""
+    partial = partial_days(frame)
+    kept = data[~data.index.isin(list(partial))]
+    if not partial or kept.empty:
+        return data, ""
+    return kept, "partial day left out: " + "; ".join(partial.values())
+
+
+def period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The data's first and last day (``period_start``, ``period_end`` of the query)."""
+    return pd.Timestamp(frame["period_start"].min()), pd.Timestamp(frame["period_end"].max())
+
+
+def weekday_averages(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per weekday (Monday first): plays, calendar days of that weekday in the data's period
+    (``period_start`` .. ``period_end``, both included) and average plays per such day."""
+    start, end = period(frame)
+    calendar = pd.date_range(start, end, freq="D")
+    days = pd.Series((calendar.dayofweek + 1) % 7).value_counts()  # pandas: Monday = 0
+    plays = weekdays(frame)
+    counts = pd.Series([int(days.get(d, 0)) for d in MONDAY_FIRST], index=plays.index)
+    averages = (plays / counts.where(counts > 0)).fillna(0.0)
+    return pd.DataFrame({"plays": plays, "days": counts, "per_day": averages})
+
+
 def daily_level_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """Plays per day and level: index day (datetime), one column per level, in date order."""
     counts = frame.assign(day=pd.to_datetime(frame["play_date"])).pivot_table(
@@ -40,11 +113,6 @@ def daily_level_counts(frame: pd.DataFrame) -> pd.DataFrame:
 def level_shares(counts: pd.DataFrame) -> pd.DataFrame:
     """Each row of a counts frame divided by its total (shares 0..1)."""
     return counts.div(counts.sum(axis=1), axis=0)
-
-
-def daily_level_share(frame: pd.DataFrame) -> pd.DataFrame:
-    """Share (0..1) of each level in each day's plays: index day, one column per level."""
-    return level_shares(daily_level_counts(frame))
 
 
 def paid_share(counts: pd.DataFrame) -> float:

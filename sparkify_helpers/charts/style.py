@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -107,7 +108,8 @@ def no_data(title: str, footnote: str = "", message: str = "No plays in this per
     fig, ax = new_figure()
     ax.set_title(title)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=13, color=MUTED)
+    wrapped = "\n".join(textwrap.wrap(message, width=72))  # long caveats stay inside the figure
+    ax.text(0.5, 0.5, wrapped, ha="center", va="center", fontsize=13, color=MUTED)
     return finish(fig, footnote=footnote)
 
 

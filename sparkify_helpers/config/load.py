@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from sparkify_helpers.config.legacy import load_legacy_setup
 from sparkify_helpers.config.messages import display_path
-from sparkify_helpers.config.model import Settings, validate_settings
+from sparkify_helpers.config.model import Settings, validate_settings, wide_ingress
 from sparkify_helpers.config.sources import (
     PASSWORD_ENV,
     apply_environment,
@@ -17,6 +18,8 @@ from sparkify_helpers.config.sources import (
     read_yaml,
 )
 from sparkify_helpers.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def is_legacy_shape(data: Mapping[str, Any]) -> bool:
@@ -42,4 +45,19 @@ def load_settings(
     key_names: dict[str, str] = {}
     data = apply_environment(data, env, key_names)
     data["config_path"] = source.resolve()
-    return validate_settings(data, source, key_names)
+    settings = validate_settings(data, source, key_names)
+    warn_wide_ingress(settings)
+    return settings
+
+
+def warn_wide_ingress(settings: Settings) -> None:
+    """A console warning (the CLI's stderr, the notebook) for an ingress allowed wide on purpose."""
+    cidr = settings.cluster.allowed_cidr
+    why = wide_ingress(cidr) if cidr else None
+    if why:
+        log.warning(
+            "%s: cluster.allowed_cidr: %s (allowed by cluster.allow_wide_ingress: true); "
+            "narrow it to your own address /32 unless you really mean it",
+            display_path(settings.config_path or Path("<settings>")),
+            why,
+        )

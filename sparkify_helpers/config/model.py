@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -32,6 +33,19 @@ MULTI_NODE_ONLY = ("ra3.4xlarge", "ra3.16xlarge")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,126}$")
 _IDENTIFIER_RE = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,61}[a-z0-9]$|^[a-z]$")
 _S3_RE = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/.*)?$")
+# The widest ingress CIDR allowed without cluster.allow_wide_ingress: true.
+WIDEST_INGRESS_PREFIX = {4: 24, 6: 64}
+
+
+def wide_ingress(cidr: str) -> str | None:
+    """Why ``cidr`` is too wide an ingress (wider than a /24, or an IPv6 /64), else None."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    bound = WIDEST_INGRESS_PREFIX[network.version]
+    if network.prefixlen >= bound:
+        return None
+    if network.prefixlen == 0:
+        return f"{cidr} opens the database port to the whole internet"
+    return f"{cidr} is wider than a /{bound}: {network.num_addresses:,} addresses may connect"
 
 
 class _Frozen(BaseModel):
@@ -69,6 +83,7 @@ class ClusterSettings(_Frozen):
     db_name: str = "sparkifydw"
     db_user: str = "sparkify_admin"
     port: int = Field(5439, ge=1150, le=65535)
+    allow_wide_ingress: bool = False  # declared before allowed_cidr, whose check reads it
     allowed_cidr: str | None = None
     publicly_accessible: bool = False
     manage_master_password: bool = True
@@ -111,6 +126,16 @@ class ClusterSettings(_Frozen):
             return str(ipaddress.ip_network(str(v).strip(), strict=True))
         except ValueError:
             raise ValueError(f"is not a CIDR block like 203.0.113.7/32 (got {v!r})") from None
+
+    @field_validator("allowed_cidr")
+    @classmethod
+    def _not_too_wide(cls, v: str | None, info: ValidationInfo) -> str | None:
+        why = wide_ingress(v) if v else None
+        if why and not info.data.get("allow_wide_ingress", False):
+            raise ValueError(
+                f"is refused: {why}; set cluster.allow_wide_ingress: true if you mean it"
+            )
+        return v
 
     @model_validator(mode="after")
     def _nodes_for_type(self) -> ClusterSettings:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from sparkify_helpers import paths
-from sparkify_helpers.config.messages import display_path
+from sparkify_helpers.config.messages import display_path, yaml_error
 from sparkify_helpers.errors import ConfigError
 
 ENDPOINT_ENV = "SPARKIFY_AWS_ENDPOINT_URL"  # also how a run tells its kernels the emulator
@@ -43,16 +43,21 @@ def apply_environment(
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a YAML mapping, or raise ConfigError naming the file and how to pick another."""
+    """Read a YAML mapping, or raise ConfigError naming the file and how to pick another.
+
+    A syntax error names the file, line and key, never the line itself (it may hold a
+    secret: the original setup.yaml keeps AWS keys and the database password).
+    """
     if not path.is_file():
         raise ConfigError(
             f"{path}: configuration file not found; pass another one with --config PATH "
             f"or set {CONFIG_ENV}, or start from config/local.yaml or config/redshift.yaml"
         )
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{display_path(path)}: not valid YAML ({exc}); fix the syntax") from None
+        raise yaml_error(path, text, exc) from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"{display_path(path)}: must be a mapping of keys (see config/local.yaml)"

@@ -1,14 +1,19 @@
-"""The local AWS emulator: moto's server as a process (:mod:`.process`) and bucket seeding
-(:mod:`.seeding`)."""
+"""The local AWS emulator: moto's server as a process (:mod:`.process`, run by :mod:`.serve`)
+and bucket seeding (:mod:`.seeding`)."""
 
 from sparkify_helpers.emulator.process import (
     LOG_FILE,
     STATE_FILE,
+    EmulatorEntry,
     EmulatorInfo,
+    answers_token,
+    reap_orphans,
     running,
     start,
     status,
+    status_all,
     stop,
+    stop_all,
 )
 from sparkify_helpers.emulator.seeding import SEED_WORKERS, SeedSummary, seed_bucket
 
@@ -16,11 +21,16 @@ __all__ = [
     "LOG_FILE",
     "SEED_WORKERS",
     "STATE_FILE",
+    "EmulatorEntry",
     "EmulatorInfo",
     "SeedSummary",
+    "answers_token",
+    "reap_orphans",
     "running",
     "seed_bucket",
     "start",
     "status",
+    "status_all",
     "stop",
+    "stop_all",
 ]

@@ -1,17 +1,20 @@
 """Filling the emulator's bucket from a folder laid out like the public bucket.
 
 Each uploaded file can also be placed in the local COPY's cache under its ETag, so the COPY
-that follows reads it without downloading it again.
+that follows reads it without downloading it again. A failure or an interrupt cancels the
+uploads still queued and leaves no temporary file in the cache; temporary files of a seeding
+that was killed are swept at the next one.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,9 @@ from sparkify_helpers.errors import ConfigError
 log = logging.getLogger(__name__)
 
 SEED_WORKERS = 16  # parallel PUTs; the client needs as many pooled connections
+TMP_SUFFIX = ".seed-tmp"  # .<name>.<pid>.<thread>.seed-tmp beside its target in the cache
+# that name, or the one earlier versions used (no suffix)
+_TMP_RE = re.compile(rf"^\..+\.(?P<pid>\d+)\.\d+(?:{re.escape(TMP_SUFFIX)})?$")
 
 
 @dataclass(frozen=True)
@@ -65,15 +71,55 @@ def _ensure_bucket(s3, bucket: str, region: str) -> None:
 
 
 def _warm_cache(cache_dir: Path, bucket: str, key: str, source: Path, etag: str) -> None:
-    """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag)."""
+    """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag).
+
+    Written under a temporary name, then renamed; the temporary file is removed on any
+    failure (a full disk, an interrupt).
+    """
     obj = S3Object(bucket, key, source.stat().st_size, plain_etag(etag))
     target = cache_path(cache_dir, obj, False)
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
-    shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
-    os.replace(tmp, target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
+    try:
+        shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def sweep_temp_files(cache_dir: Path | str) -> int:
+    """Remove the cache's temporary files left by a seeding whose process is gone; how many.
+
+    Files of a live process (a seeding running now) are left alone.
+    """
+    removed = 0
+    root = Path(cache_dir)
+    if not root.is_dir():
+        return 0
+    for tmp in root.rglob(".*"):
+        match = _TMP_RE.match(tmp.name)
+        if match is None or not tmp.is_file():
+            continue
+        pid = int(match["pid"])
+        if pid != os.getpid() and not _pid_alive(pid):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %s temporary files of an interrupted seeding from %s", removed, root)
+    return removed
 
 
 def seed_bucket(
@@ -101,17 +147,27 @@ def seed_bucket(
             _warm_cache(Path(cache_dir), name, key, path, etag)
 
     began = time.monotonic()
+    if cache_dir is not None:
+        sweep_temp_files(cache_dir)
     with aws_errors(f"seed bucket {name}", "s3:PutObject"):
         _ensure_bucket(s3, name, region)
-        with (
-            ThreadPoolExecutor(max_workers=SEED_WORKERS) as pool,
-            tqdm(
+        pool = ThreadPoolExecutor(max_workers=SEED_WORKERS)
+        futures: list[Future] = []
+        try:
+            with tqdm(
                 total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
-            ) as bar,
-        ):
-            for future in as_completed([pool.submit(upload, f) for f in files]):
-                future.result()
-                bar.update(1)
+            ) as bar:
+                futures = [pool.submit(upload, f) for f in files]
+                for future in as_completed(futures):
+                    future.result()
+                    bar.update(1)
+        except BaseException:
+            # a failed upload or an interrupt: nothing queued starts; the running ones end
+            pool.shutdown(wait=True, cancel_futures=True)
+            cancelled = sum(f.cancelled() for f in futures)
+            log.info("seeding s3://%s stopped: %s queued uploads cancelled", name, cancelled)
+            raise
+        pool.shutdown(wait=True)
     summary = SeedSummary(
         name, len(files), sum(f.stat().st_size for f in files), round(time.monotonic() - began, 3)
     )

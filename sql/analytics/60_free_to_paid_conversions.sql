@@ -2,8 +2,16 @@
 -- description: Users whose play was paid right after a free play, counted on the day of the change.
 --
 -- Derived from songplays, ordered per user by time (then songplay_id): a conversion is a
--- paid play whose previous play by the same user was free.
-WITH ordered AS (
+-- paid play whose previous play by the same user was free. The data's first and last day
+-- come along, so the chart and the sentence cover the whole period, not only upgrade days.
+WITH data_span AS (
+    SELECT
+        CAST(MIN(start_time) AS DATE) AS first_day,
+        CAST(MAX(start_time) AS DATE) AS last_day
+    FROM songplays
+),
+
+ordered AS (
     SELECT
         user_id,
         start_time,
@@ -14,11 +22,14 @@ WITH ordered AS (
 )
 
 SELECT
-    CAST(start_time AS DATE) AS conversion_date,
+    CAST(o.start_time AS DATE) AS conversion_date,
     COUNT(*) AS conversions,
-    COUNT(DISTINCT user_id) AS users_converted
-FROM ordered
-WHERE previous_level = 'free'
-  AND level = 'paid'
-GROUP BY CAST(start_time AS DATE)
+    COUNT(DISTINCT o.user_id) AS users_converted,
+    MIN(ds.first_day) AS period_start,
+    MIN(ds.last_day) AS period_end
+FROM ordered AS o
+CROSS JOIN data_span AS ds
+WHERE o.previous_level = 'free'
+  AND o.level = 'paid'
+GROUP BY CAST(o.start_time AS DATE)
 ORDER BY conversion_date;
