@@ -14,7 +14,8 @@ log = logging.getLogger("sparkify_helpers.cli")
 # Each command imports what it needs inside its function, so `sparkify --help` and
 # `sparkify emulator status` answer without loading pandas, papermill or DuckDB.
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # then 128 + the signal: 130 SIGINT, 143 SIGTERM
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,8 +71,19 @@ def _run(args) -> int:
     result = runner.run_workbook(options)
     print(f"run folder: {result.run_dir}")
     for nb in result.notebooks:
-        print(f"  {nb.name:<26} {nb.status:<7} {nb.seconds:6.1f}s")
-    print(f"report: {result.run.report}")
+        print(f"  {nb.name:<26} {nb.status:<11} {nb.seconds:6.1f}s")
+    unwritten = [str(result.run.report) in error for error in result.write_errors]
+    if not any(unwritten) and result.run.report.exists():
+        print(f"report: {result.run.report}")
+    for error in result.write_errors:
+        print(f"error: {error}", file=sys.stderr)
+    if result.interrupted_by:
+        print(
+            f"interrupted by {result.interrupted_by}: run {result.run_id} is marked "
+            f"interrupted in {result.run.run_json}",
+            file=sys.stderr,
+        )
+        return EXIT_SIGTERM if result.interrupted_by == "SIGTERM" else EXIT_SIGINT
     failure = result.failure
     if failure:
         cell = f" in cell {failure.failed_cell}" if failure.failed_cell is not None else ""
@@ -81,7 +93,7 @@ def _run(args) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_FAILED if result.write_errors else EXIT_OK
 
 
 def _generate(args) -> int:
@@ -158,9 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     except SparkifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # runner.RunInterrupted carries SIGINT's or SIGTERM's code
         print("interrupted", file=sys.stderr)
-        return 130
+        return getattr(exc, "exit_code", EXIT_SIGINT)
 
 
 if __name__ == "__main__":

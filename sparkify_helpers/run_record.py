@@ -17,9 +17,10 @@ class NotebookRun:
     name: str
     output: Path
     seconds: float = 0.0
-    status: str = "pending"
+    status: str = "pending"  # then ok, failed or interrupted
     failed_cell: int | None = None
     error: str | None = None
+    started_at: datetime | None = None
 
 
 @dataclass
@@ -32,6 +33,9 @@ class RunResult:
     started_at: datetime
     notebooks: list[NotebookRun] = field(default_factory=list)
     seeded: dict[str, Any] | None = None
+    interrupted_by: str | None = None  # SIGINT or SIGTERM when a signal stopped the run
+    finished_at: datetime | None = None
+    write_errors: list[str] = field(default_factory=list)  # run files that could not be written
 
     @property
     def run(self) -> RunFolder:
@@ -42,6 +46,13 @@ class RunResult:
     def ok(self) -> bool:
         """True when every notebook ran and succeeded."""
         return bool(self.notebooks) and all(nb.status == "ok" for nb in self.notebooks)
+
+    @property
+    def status(self) -> str:
+        """``interrupted`` (a signal stopped it), ``ok`` (every notebook ran) or ``failed``."""
+        if self.interrupted_by is not None:
+            return "interrupted"
+        return "ok" if self.ok else "failed"
 
     @property
     def failure(self) -> NotebookRun | None:

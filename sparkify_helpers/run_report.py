@@ -30,7 +30,7 @@ table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
 th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
 .failed,.fail{color:#c62828;font-weight:600}
-.warn{color:#b26a00;font-weight:600} .muted{color:#7b8794}
+.warn,.interrupted{color:#b26a00;font-weight:600} .muted{color:#7b8794}
 figure{margin:1.2rem 0} figure img{max-width:100%;border:1px solid #e4e7eb}
 figcaption{color:#52606d;font-size:.9rem} .sentence{font-weight:600;margin:.4rem 0}
 """
@@ -178,7 +178,13 @@ def _schema_section(run: RunFolder) -> str:
 def build_report(result: RunResult) -> str:
     """The HTML of ``report.html`` for a finished (or failed) run."""
     run = result.run
-    state = "ok" if result.ok else "failed"
+    state = result.status
+    stopped = ""
+    if result.interrupted_by:
+        stopped = (
+            f" · interrupted by {html.escape(result.interrupted_by)}: the notebooks after "
+            "the one it stopped did not run"
+        )
     params = pd.DataFrame(sorted(result.parameters.items()), columns=["parameter", "value"])
     seeded = ""
     if result.seeded:
@@ -192,7 +198,8 @@ def build_report(result: RunResult) -> str:
             f"<title>Sparkify run {html.escape(result.run_id)}</title>",
             f"<style>{STYLE}</style></head><body>",
             f"<h1>Sparkify run {html.escape(result.run_id)}</h1>",
-            f"<p>Status {_status(state)} · started {result.started_at:%Y-%m-%d %H:%M:%S} UTC</p>",
+            f"<p>Status {_status(state)} · started {result.started_at:%Y-%m-%d %H:%M:%S} UTC"
+            f"{stopped}</p>",
             "<h2>Parameters</h2>",
             _table(params, ""),
             seeded,

@@ -2,39 +2,62 @@
 
 ``run_workbook`` asks the target for what the run needs (locally: the emulator started,
 seeded and stopped), executes ``01``..``04`` (``05`` on request) into ``OUT/<run_id>/``,
-keeps every executed notebook even when one fails, writes ``report.html`` and points
-``OUT/latest`` at the run.
+keeps every executed notebook even when one fails (each save atomic), writes ``run.json``
+(``status``: ok, failed or interrupted) and ``report.html``, and points ``OUT/latest`` at the
+run and ``OUT/last-ok`` at it when it succeeded. It holds the target's run lock throughout
+and turns SIGINT/SIGTERM into an orderly stop recorded as ``interrupted``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import papermill
+import papermill.iorw
 from papermill.exceptions import PapermillExecutionError
 
 from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
-from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.run_folder import write_atomically
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotebookRun", "RunOptions", "RunResult", "kernel_environment", "run_workbook"]
+__all__ = [
+    "NotebookRun",
+    "RunInterrupted",
+    "RunOptions",
+    "RunResult",
+    "kernel_environment",
+    "run_workbook",
+]
 
 WORKBOOK = ("01_provision", "02_create_tables", "03_load", "04_marketing_analytics")
 TEARDOWN = "05_teardown"
 BASE_PARAMETERS = ("config", "run_id", "out_dir", "source", "warehouse")
 DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 42
+LATEST, LAST_OK = "latest", "last-ok"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+ATOMIC_SCHEME = "sparkify-atomic://"
+PLAIN_ERRNO = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+}
 
 
 @dataclass
@@ -68,13 +91,17 @@ def notebook_parameters(name: str, base: dict) -> dict:
 
 
 def run_workbook(options: RunOptions) -> RunResult:
-    """Run the workbook headless; the result says which notebook and cell failed, if any."""
+    """Run the workbook headless; the result says which notebook and cell failed, if any.
+
+    The target's run lock is held for the whole run (a second run on the warehouse raises
+    WarehouseLockedError before anything runs or is written); SIGINT and SIGTERM stop the run,
+    which is then recorded as ``interrupted``.
+    """
     settings = config.load_settings(options.config)
     if options.warehouse:
         local_file = Path(options.warehouse).expanduser().resolve()  # relative to the caller
         settings = settings.with_overrides(warehouse_path=local_file)
     target = targets.for_settings(settings)
-    target.check_ready()
     started_at = datetime.now(timezone.utc)
     run_id = options.run_id or new_run_id(started_at)
     out = Path(options.out or paths.default_runs_dir()).expanduser().resolve()
@@ -82,27 +109,122 @@ def run_workbook(options: RunOptions) -> RunResult:
     if run_dir.exists() and any(run_dir.iterdir()):
         raise ConfigError(f"Run folder {run_dir} already exists; pick another --run-id.")
     source = target.check_source(options.source)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = Path(settings.local.warehouse_path)
-    config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
-    values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
-    base = dict(zip(BASE_PARAMETERS, values, strict=True))
-    result = RunResult(run_id, run_dir, base, started_at)
-    _write_run_json(result)  # the notebooks read the run's start time from it
-    try:
-        with target.run_scope(source, options.events, options.seed) as scope:
-            result.seeded = scope.seeded
-            with kernel_environment(scope.environment):
-                for name in _notebook_names(options):
-                    nb = _execute(name, notebook_parameters(name, base), result.run, options)
-                    result.notebooks.append(nb)
-                    if nb.status != "ok":
-                        break
-    finally:
-        _write_run_json(result)
-        _write_report(result)
-        _point_latest(out, run_id)
+    with stopping_on_signals() as signals, target.run_lock(run_id):
+        target.check_ready()
+        run_dir.mkdir(parents=True, exist_ok=True)
+        warehouse = Path(settings.local.warehouse_path)
+        config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
+        values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
+        base = dict(zip(BASE_PARAMETERS, values, strict=True))
+        result = RunResult(run_id, run_dir, base, started_at)
+        try:
+            # the notebooks read the run's start time from run.json
+            if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
+                _run_notebooks(result, target, source, base, options)
+        except RunInterrupted as exc:
+            result.interrupted_by = exc.signal_name
+        finally:
+            signals.defer()  # a signal now is noted, the run's files are still written
+            result.interrupted_by = result.interrupted_by or signals.received
+            _finish(result, out)
     return result
+
+
+def _run_notebooks(
+    result: RunResult, target: targets.Target, source: str | None, base: dict, options: RunOptions
+) -> None:
+    with target.run_scope(source, options.events, options.seed) as scope:
+        result.seeded = scope.seeded
+        with kernel_environment(scope.environment):
+            for name in _notebook_names(options):
+                nb = NotebookRun(name, result.run.notebook(name))
+                result.notebooks.append(nb)
+                _execute(nb, notebook_parameters(name, base), options)
+                if nb.status != "ok":
+                    break
+
+
+def _finish(result: RunResult, out: Path) -> None:
+    """Write ``run.json`` and ``report.html``, point ``latest`` (and ``last-ok``) at the run."""
+    result.finished_at = datetime.now(timezone.utc)
+    _recorded(result, result.run.run_json, lambda: _write_run_json(result))
+    _recorded(result, result.run.report, lambda: run_report.write_report(result))
+    _recorded(result, out / LATEST, lambda: _point(out, LATEST, result.run_id))
+    if result.status == "ok" and not result.write_errors:
+        _recorded(result, out / LAST_OK, lambda: _point(out, LAST_OK, result.run_id))
+
+
+def _recorded(result: RunResult, path: Path, write: Callable[[], object]) -> bool:
+    """Run ``write``; when it fails, note which file and why in ``result.write_errors``."""
+    try:
+        write()
+    except Exception as exc:  # the run's outcome still stands; the CLI exits 1 naming the file
+        log.debug("could not write %s", path, exc_info=True)
+        message = f"could not write {path}: {write_cause(exc)}"
+        if message not in result.write_errors:
+            result.write_errors.append(message)
+        return False
+    return True
+
+
+def write_cause(exc: BaseException) -> str:
+    """Why a write failed, in plain words first: ``disk full (No space left on device)``."""
+    if isinstance(exc, OSError):
+        detail = exc.strerror or str(exc)
+        plain = PLAIN_ERRNO.get(exc.errno or 0)
+        return f"{plain} ({detail})" if plain else detail
+    return f"{type(exc).__name__}: {exc}"
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: the run stops and is recorded as interrupted."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(self.signal_name)
+
+    @property
+    def exit_code(self) -> int:
+        """130 for SIGINT, 143 for SIGTERM (128 + the signal's number)."""
+        return 128 + self.signum
+
+
+class _Signals:
+    """What :func:`stopping_on_signals` saw: the first signal, and whether to raise on one."""
+
+    def __init__(self) -> None:
+        self.received: str | None = None
+        self.deferring = False
+
+    def defer(self) -> None:
+        """From now on a signal is noted, not raised (the run's files are being written)."""
+        self.deferring = True
+
+    def handle(self, signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.received is not None:
+            log.warning("%s: the run is already stopping (kill -9 %d forces it)", name, os.getpid())
+            return
+        self.received = name
+        log.warning("%s: stopping the run", name)
+        if not self.deferring:
+            raise RunInterrupted(signum)
+
+
+@contextlib.contextmanager
+def stopping_on_signals() -> Iterator[_Signals]:
+    """SIGINT and SIGTERM raise RunInterrupted in the run (main thread only), once."""
+    signals = _Signals()
+    if threading.current_thread() is not threading.main_thread():
+        yield signals
+        return
+    previous = {signum: signal.signal(signum, signals.handle) for signum in STOP_SIGNALS}
+    try:
+        yield signals
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _notebook_names(options: RunOptions) -> tuple[str, ...]:
@@ -127,16 +249,54 @@ def kernel_environment(environment: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _execute(name: str, params: dict, run: RunFolder, options: RunOptions) -> NotebookRun:
+class _AtomicNotebookHandler:
+    """papermill I/O for kept notebooks: every save goes to a temporary name, then a rename.
+
+    papermill saves the output notebook after each cell and when the notebook ends (also when
+    it fails or is interrupted); each save is atomic, so the kept notebook is always valid.
+    """
+
+    @staticmethod
+    def _path(path: str) -> Path:
+        return Path(path.removeprefix(ATOMIC_SCHEME))
+
+    @classmethod
+    def write(cls, buf: str, path: str) -> None:
+        # papermill records the output path in the notebook's metadata: keep it a plain path
+        buf = buf.replace(f'"output_path": "{ATOMIC_SCHEME}', '"output_path": "', 1)
+        write_atomically(cls._path(path), buf)
+
+    @classmethod
+    def read(cls, path: str) -> str:
+        return cls._path(path).read_text(encoding="utf-8")
+
+    @classmethod
+    def listdir(cls, path: str) -> list[str]:
+        return [str(p) for p in cls._path(path).iterdir()]
+
+    @classmethod
+    def pretty_path(cls, path: str) -> str:
+        return str(cls._path(path))
+
+
+def _atomic_output(path: Path) -> str:
+    """``path`` as papermill's output, written through :class:`_AtomicNotebookHandler`."""
+    io = papermill.iorw.papermill_io
+    if not any(scheme == ATOMIC_SCHEME for scheme, _ in io._handlers):
+        io.register(ATOMIC_SCHEME, _AtomicNotebookHandler)
+    return f"{ATOMIC_SCHEME}{path}"
+
+
+def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
     folder = options.notebook_dir or paths.notebooks_dir()
-    source = folder / f"{name}.ipynb"
-    nb = NotebookRun(name, run.notebook(name))
+    source = folder / f"{nb.name}.ipynb"
+    nb.started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
-    log.info("running %s", name)
+    log.info("running %s", nb.name)
     try:
         papermill.execute_notebook(
             str(source),
-            str(nb.output),
+            _atomic_output(nb.output),
             parameters=params,
             kernel_name=options.kernel_name,
             cwd=str(folder),
@@ -147,39 +307,45 @@ def _execute(name: str, params: dict, run: RunFolder, options: RunOptions) -> No
     except PapermillExecutionError as exc:
         nb.status, nb.failed_cell = "failed", exc.exec_count
         nb.error = f"{exc.ename}: {exc.evalue}"
+    except RunInterrupted as exc:
+        nb.status, nb.error = "interrupted", f"interrupted by {exc.signal_name}"
+        raise
     except Exception as exc:  # kernel died, notebook unreadable: still a failed notebook
         nb.status, nb.error = "failed", f"{type(exc).__name__}: {exc}"
-    nb.seconds = time.perf_counter() - started
-    log.info("%s %s in %.1fs", name, nb.status, nb.seconds)
-    return nb
+    finally:
+        nb.seconds = time.perf_counter() - started
+        log.info("%s %s in %.1fs", nb.name, nb.status, nb.seconds)
 
 
 def _write_run_json(result: RunResult) -> None:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    notebooks = [
+        {**asdict(nb), "output": str(nb.output.name), "started_at": when(nb.started_at)}
+        for nb in result.notebooks
+    ]
     payload = {
         "run_id": result.run_id,
+        "status": result.status,
+        "ok": result.ok,
+        "interrupted_by": result.interrupted_by,
         "started_at": result.started_at.isoformat(),
+        "finished_at": when(result.finished_at),
         "parameters": result.parameters,
         "seeded": result.seeded,
-        "ok": result.ok,
-        "notebooks": [{**asdict(nb), "output": str(nb.output.name)} for nb in result.notebooks],
+        "notebooks": notebooks,
     }
     result.run.write_text(result.run.run_json, json.dumps(payload, indent=2))
 
 
-def _write_report(result: RunResult) -> None:
-    try:
-        run_report.write_report(result)
-    except Exception:  # a report problem must not hide the run's own outcome
-        log.exception("could not write report.html for %s", result.run_dir)
-
-
-def _point_latest(out: Path, run_id: str) -> None:
-    """Atomically point ``OUT/latest`` at the run folder."""
-    link = out / "latest"
+def _point(out: Path, name: str, run_id: str) -> None:
+    """Atomically point ``OUT/<name>`` (``latest``, ``last-ok``) at the run folder."""
+    link = out / name
     if link.exists() and not link.is_symlink():
         log.warning("%s is not a symlink; leaving it alone (the run is in %s)", link, out / run_id)
         return
-    tmp = out / f".latest-{os.getpid()}"
+    tmp = out / f".{name}-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     tmp.symlink_to(run_id, target_is_directory=True)

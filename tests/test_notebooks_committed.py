@@ -32,7 +32,7 @@ def test_the_workbook_and_the_fixtures_are_all_here():
         "05_teardown.ipynb",
     ]
     assert all(p.exists() for p in WORKBOOK)
-    assert [p.stem for p in FIXTURES] == ["broken", "kernel_dies", "ok"]
+    assert [p.stem for p in FIXTURES] == ["broken", "kernel_dies", "ok", "sleeps"]
 
 
 @pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)

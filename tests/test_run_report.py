@@ -66,3 +66,12 @@ def test_a_complete_run_embeds_charts_in_walkthrough_order_with_counts_and_check
     assert page.count("data:image/png;base64,") == 2
     assert page.index("Plays by hour of day") < page.index("charts/top_songs.png")
     assert "No rows were rejected by COPY" in page
+
+
+def test_an_interrupted_run_says_so_and_which_signal(tmp_path):
+    result = _result(tmp_path, "interrupted", "interrupted by SIGTERM")
+    result.interrupted_by = "SIGTERM"
+    page = run_report.build_report(result)
+    assert 'Status <span class="interrupted">interrupted</span>' in page
+    assert "interrupted by SIGTERM: the notebooks after the one it stopped did not run" in page
+    assert '<td><span class="interrupted">interrupted</span></td>' in page

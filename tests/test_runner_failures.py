@@ -83,7 +83,11 @@ def test_a_failing_cell_exits_1_naming_notebook_and_cell_and_keeps_the_evidence(
     assert params["source"] == ""
 
     run_json = json.loads((run_dir / "run.json").read_text())
-    assert run_json["ok"] is False
+    assert (run_json["status"], run_json["ok"], run_json["interrupted_by"]) == (
+        "failed",
+        False,
+        None,
+    )
     assert run_json["parameters"] == params
     assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in run_json["notebooks"]] == [
         ("ok", "ok", None),
@@ -108,6 +112,7 @@ def test_a_kernel_that_dies_fails_its_notebook_without_a_cell_number(run_env, ru
     run_dir = (run_env / "runs" / "latest").resolve()
     assert "error: notebook kernel_dies failed: DeadKernelError: Kernel died\n" in stderr
     assert not (run_dir / "ok.ipynb").exists()
+    assert not (run_env / "runs" / "last-ok").exists()
     statuses = json.loads((run_dir / "run.json").read_text())["notebooks"]
     assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in statuses] == [
         ("kernel_dies", "failed", None)

@@ -73,6 +73,10 @@ class Target(ABC):
         """Refuse early (before any notebook runs) what would make a run fail later."""
 
     @abstractmethod
+    def run_lock(self, run_id: str) -> AbstractContextManager[dict[str, Any]]:
+        """Hold this target's warehouse for one run (WarehouseLockedError naming the holder)."""
+
+    @abstractmethod
     def run_scope(
         self, source: str | None, events: int, seed: int
     ) -> AbstractContextManager[RunScope]:

@@ -17,7 +17,7 @@ import boto3
 import duckdb
 from pydantic import SecretStr
 
-from sparkify_helpers import datagen, emulator, paths
+from sparkify_helpers import datagen, emulator, paths, run_lock
 from sparkify_helpers.aws.session import key_pair_session
 from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
 from sparkify_helpers.errors import ConfigError, EmulatorError
@@ -97,7 +97,16 @@ class LocalTarget(Target):
         return str(folder)
 
     def check_ready(self) -> None:
-        """Nothing to check up front: the run starts its own emulator."""
+        """A warehouse file held by another process (a ``%sql`` session) is refused now."""
+        path = Path(self.settings.local.warehouse_path)
+        if path.exists():
+            open_duckdb(path).close()  # WarehouseLockedError naming the holder
+
+    def run_lock(self, run_id: str) -> AbstractContextManager[dict[str, Any]]:
+        """An exclusive flock on ``<warehouse>.lock`` beside the DuckDB file, for the run."""
+        path = Path(self.settings.local.warehouse_path)
+        lock_file = path.with_name(f"{path.name}.lock")
+        return run_lock.held(lock_file, run_id, f"the local warehouse {path}")
 
     def run_scope(
         self, source: str | None, events: int, seed: int

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import boto3
 import sqlalchemy as sa
 
-from sparkify_helpers import paths
+from sparkify_helpers import paths, run_lock
 from sparkify_helpers.aws.session import chain_session, key_pair_session
-from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.errors import ClusterStateError, ConfigError
 from sparkify_helpers.targets.base import RunScope, Target, no_scope
 from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, create_engine
 
@@ -59,6 +61,25 @@ class RedshiftTarget(Target):
 
     def check_ready(self) -> None:
         self.aws_session()  # no credentials: say so now, before any notebook runs
+
+    def run_lock(self, run_id: str) -> AbstractContextManager[dict[str, Any]]:
+        """``LOCK sparkify_run_lock`` held by a session open for the run (across machines)."""
+        return self._run_lock(run_id)
+
+    @contextmanager
+    def _run_lock(self, run_id: str) -> Iterator[dict[str, Any]]:
+        what = f"the Redshift warehouse of cluster {self.settings.cluster.identifier}"
+        try:
+            engine = create_engine(self)
+        except ClusterStateError as exc:  # the first run provisions it: nothing to lock yet
+            log.warning("run %s starts without the run lock: %s", run_id, exc)
+            yield {"run_id": run_id}
+            return
+        try:
+            with run_lock.held_on_redshift(engine, run_id, what) as holder:
+                yield holder
+        finally:
+            engine.dispose()
 
     def run_scope(
         self, source: str | None, events: int, seed: int
