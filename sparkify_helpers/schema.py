@@ -65,7 +65,7 @@ def er_diagram(tables: Sequence[Table]):
     """Draw the star schema (fact in the middle, dimensions around) from the DDL."""
     import matplotlib.pyplot as plt
 
-    star = [t for t in tables if not t.staging]
+    star = [t for t in tables if not t.staging and not t.control]
     fact = max(star, key=lambda t: len(t.foreign_keys))
     dims = [t for t in star if t is not fact]
     fig, ax = plt.subplots(figsize=(12, 8))
