@@ -164,6 +164,15 @@ def held_load(previous: tuple[str, datetime] | None) -> str:
     return f"the warehouse still holds the load of run {run_id} ({published:%Y-%m-%d %H:%M:%S} UTC)"
 
 
+def publish_parameters(run_id: str, *, full_refresh: bool = False) -> dict[str, str]:
+    """What ``sql/publish`` is rendered with: the run id, the time now (UTC), the refresh flag."""
+    return {
+        "run_id": run_id,
+        "published_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "full_refresh": "true" if full_refresh else "false",
+    }
+
+
 def publish(
     warehouse: Warehouse, run: RunFolder, run_id: str = "", *, full_refresh: bool = False
 ) -> Publish:
@@ -177,11 +186,7 @@ def publish(
     run_id = run_id or run.run_id
     previous = last_publish(warehouse)
     note = held_load(previous)
-    params = {
-        "run_id": run_id,
-        "published_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
-        "full_refresh": "true" if full_refresh else "false",
-    }
+    params = publish_parameters(run_id, full_refresh=full_refresh)
     results = []
     try:
         with warehouse.transaction():

@@ -185,9 +185,7 @@ KILLED_PUBLISH = textwrap.dedent(
 )
 
 
-def test_kill_9_in_the_middle_of_a_full_refresh_publish_leaves_the_star_schema(
-    loaded, tmp_path
-):
+def test_kill_9_in_the_middle_of_a_full_refresh_publish_leaves_the_star_schema(loaded, tmp_path):
     target, _, before = loaded
     child = subprocess.run(
         [sys.executable, "-c", KILLED_PUBLISH, str(tmp_path / "killed-2")],
