@@ -86,7 +86,9 @@ def run_workbook(options: RunOptions) -> RunResult:
     run_dir.mkdir(parents=True, exist_ok=True)
     warehouse = Path(settings.local.warehouse_path)
     config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
-    values = (config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh)
+    values: tuple[str | bool, ...] = (
+        config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh,
+    )  # fmt: skip
     base = dict(zip(BASE_PARAMETERS, values, strict=True))
     result = RunResult(run_id, run_dir, base, started_at)
     _write_run_json(result)  # the notebooks read the run's start time from it

@@ -15,10 +15,9 @@ from sqlglot import exp
 
 import sparkify_helpers
 from sparkify_helpers.catalog import Column, ForeignKey, create_dir, read_catalog
-from sparkify_helpers.dialect import translate
 from sparkify_helpers.copy import parse_copy
 from sparkify_helpers.datagen.encode import JSONPATHS
-from sparkify_helpers.dialect import is_copy
+from sparkify_helpers.dialect import is_copy, translate
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import read_sql_folder, render

@@ -1,4 +1,4 @@
-"""``Warehouse.transaction()``: run_* calls and queries join one open transaction on both targets."""
+"""``Warehouse.transaction()``: run_* calls and queries join one open transaction; both targets."""
 
 from __future__ import annotations
 
@@ -50,19 +50,21 @@ def test_statements_of_several_calls_commit_together_and_queries_see_them(wareho
 
 
 def test_an_exception_in_the_block_rolls_every_call_back(warehouse):
-    with pytest.raises(DataCheckError, match="a check failed"):
-        with warehouse.transaction():
-            warehouse.run_sql("DELETE FROM t;")
-            warehouse.run_sql("INSERT INTO t VALUES (5);")
-            raise DataCheckError("a check failed")
+    with pytest.raises(DataCheckError, match="a check failed"), warehouse.transaction():
+        warehouse.run_sql("DELETE FROM t;")
+        warehouse.run_sql("INSERT INTO t VALUES (5);")
+        raise DataCheckError("a check failed")
     assert ids(warehouse) == [1]
 
 
 def test_a_failing_statement_rolls_back_the_earlier_calls_and_names_itself(warehouse):
-    with pytest.raises(WarehouseError, match=r"sql statement 2 failed") as caught:
-        with warehouse.transaction():
-            warehouse.run_sql("DELETE FROM t;")
-            warehouse.run_sql("INSERT INTO t VALUES (3); INSERT INTO missing_table VALUES (4);")
+    failing = "INSERT INTO t VALUES (3); INSERT INTO missing_table VALUES (4);"
+    with (
+        pytest.raises(WarehouseError, match=r"sql statement 2 failed") as caught,
+        warehouse.transaction(),
+    ):
+        warehouse.run_sql("DELETE FROM t;")
+        warehouse.run_sql(failing)
     assert not isinstance(caught.value, DataCheckError)
     assert ids(warehouse) == [1]
     warehouse.run_sql("INSERT INTO t VALUES (6);")  # the connection is usable again
@@ -70,17 +72,19 @@ def test_a_failing_statement_rolls_back_the_earlier_calls_and_names_itself(wareh
 
 
 def test_an_interrupt_rolls_back_too(warehouse):
-    with pytest.raises(KeyboardInterrupt):
-        with warehouse.transaction():
-            warehouse.run_sql("DELETE FROM t;")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), warehouse.transaction():
+        warehouse.run_sql("DELETE FROM t;")
+        raise KeyboardInterrupt
     assert ids(warehouse) == [1]
 
 
 def test_transactions_do_not_nest(warehouse):
-    with pytest.raises(WarehouseError, match="already open"):
-        with warehouse.transaction(), warehouse.transaction():
-            pass  # pragma: no cover
+    with (
+        pytest.raises(WarehouseError, match="already open"),
+        warehouse.transaction(),
+        warehouse.transaction(),
+    ):
+        pass  # pragma: no cover
     assert ids(warehouse) == [1]
 
 
