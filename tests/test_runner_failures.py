@@ -81,6 +81,7 @@ def test_a_failing_cell_exits_1_naming_notebook_and_cell_and_keeps_the_evidence(
     assert params["out_dir"] == str(run_dir)
     assert params["warehouse"] == str((run_env / "wh.duckdb").resolve())
     assert params["source"] == ""
+    assert params["full_refresh"] is False
 
     run_json = json.loads((run_dir / "run.json").read_text())
     assert run_json["ok"] is False
@@ -126,4 +127,5 @@ def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixture
         if "injected-parameters" in c["metadata"].get("tags", [])
     ]
     assert len(injected) == 1 and "full_refresh = True" in injected[0]
+    assert json.loads((run_dir / "parameters.json").read_text())["full_refresh"] is True
     assert json.loads((run_dir / "run.json").read_text())["parameters"]["full_refresh"] is True
