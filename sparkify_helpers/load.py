@@ -99,10 +99,18 @@ def copy_staging(warehouse: Warehouse, run: RunFolder) -> StagingLoad:
     started = datetime.now(timezone.utc)
     try:
         results += warehouse.run_files([step.path for step in steps(STAGE)])
+    except WarehouseError as exc:  # the star schema was not touched: say what it holds
+        _say_what_is_kept(exc, held_load(last_publish(warehouse)))
+        raise
     finally:
         rejected = warehouse.load_errors(since=started)
         report.write_load_errors(rejected, run)
     return StagingLoad(results_frame(results), rejected)
+
+
+def _say_what_is_kept(exc: WarehouseError, note: str) -> None:
+    """End ``exc``'s message with what the analysts still see (same exception, same type)."""
+    exc.args = (f"{exc} Nothing was published; {note}.", *exc.args[1:])
 
 
 def create_tables(warehouse: Warehouse, *, full_refresh: bool = False) -> pd.DataFrame:
@@ -202,7 +210,7 @@ def publish(
         raise
     except WarehouseError as exc:  # a failed statement: same error, saying what is kept
         log.error("load of run %s not published; %s", run_id, note)
-        exc.args = (f"{exc} Nothing was published; {note}.", *exc.args[1:])
+        _say_what_is_kept(exc, note)
         raise
     log.info("published the load of run %s", run_id)
     return Publish(results_frame(results), checks)

@@ -25,7 +25,7 @@ import raw_data
 
 from sparkify_helpers import load
 from sparkify_helpers.catalog import read_catalog
-from sparkify_helpers.errors import DataCheckError, WarehouseError
+from sparkify_helpers.errors import CopyError, DataCheckError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder
 
 STAR = [t.name for t in read_catalog().star]
@@ -123,6 +123,24 @@ def test_a_load_whose_checks_fail_leaves_every_star_table_as_it_was(
     assert held in message
     quality = pd.read_csv(tmp_path / "bad-2" / "quality.csv").set_index("check")
     assert quality.loc["05_staged_events_have_ts_and_page", "status"] == "fail"
+
+
+def test_a_corrupt_line_fails_the_copy_and_leaves_the_star_schema(
+    loaded, sample_dir, put_back, tmp_path
+):
+    target, _, before = loaded
+    log_file = raw_data.log_files(sample_dir)[-1]
+    key = log_file.relative_to(sample_dir).as_posix()
+    put_back(key)
+    body = log_file.read_text() + '{"artist": "Cut off", "auth": '
+    s3 = target.aws_client("s3")
+    s3.put_object(Bucket=target.settings.source.bucket, Key=key, Body=body.encode())
+    with target.open_warehouse() as dw:
+        load.create_tables(dw)
+        with pytest.raises(CopyError) as caught:
+            load.copy_staging(dw, RunFolder.open(tmp_path / "bad-2"))
+        assert fingerprints(dw) == before
+    assert "the warehouse still holds the load of run good-1" in str(caught.value)
 
 
 def test_a_second_run_of_create_tables_keeps_the_loaded_data(loaded):
