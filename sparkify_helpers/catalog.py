@@ -4,7 +4,9 @@
 immutable :class:`Catalog`, again only when a file changes: tables in file order with columns
 (Redshift type, byte length, nullability, primary-key membership), keys, distribution and sort
 key. Staging tables (loaded by COPY) are named ``staging_*``, a rule a test checks against
-``sql/copy``; the others form the star. Names are lowercased, as Redshift folds identifiers.
+``sql/copy``; control tables (the load's own bookkeeping, e.g. ``sparkify_publishes``) are
+named ``sparkify_*``; the others form the star. Names are lowercased, as Redshift folds
+identifiers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sparkify_helpers import paths, sqlfiles
 from sparkify_helpers.errors import WarehouseError
 
 STAGING_PREFIX = "staging_"
+CONTROL_PREFIX = "sparkify_"
 # Byte widths (without a length, of MAX) from the Redshift Developer Guide, "Character types":
 # VARCHAR/NVARCHAR 256 and 65535 (TEXT is VARCHAR(256)), CHAR/NCHAR 1 and 4096 (BPCHAR is
 # CHAR(256)).
@@ -73,6 +76,11 @@ class Table:
         return self.name.startswith(STAGING_PREFIX)
 
     @property
+    def control(self) -> bool:
+        """True for a control table (the load's bookkeeping, not analysts' data)."""
+        return self.name.startswith(CONTROL_PREFIX)
+
+    @property
     def column_names(self) -> tuple[str, ...]:
         """The column names in table order."""
         return tuple(c.name for c in self.columns)
@@ -105,7 +113,12 @@ class Catalog:
     @property
     def star(self) -> tuple[Table, ...]:
         """The star-schema tables (fact and dimensions), in file order."""
-        return tuple(t for t in self.tables if not t.staging)
+        return tuple(t for t in self.tables if not t.staging and not t.control)
+
+    @property
+    def control(self) -> tuple[Table, ...]:
+        """The control tables (``sparkify_*``: what the load records about itself)."""
+        return tuple(t for t in self.tables if t.control)
 
     def table(self, name: str) -> Table:
         """The table called ``name``; an unknown name raises WarehouseError listing the tables."""

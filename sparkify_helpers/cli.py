@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="runs folder (default runs/)")
     run.add_argument("--warehouse", type=Path, help="local DuckDB file")
     run.add_argument("--teardown", action="store_true", help="also run 05_teardown")
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every table from scratch (published in one transaction at the end)",
+    )
     run.add_argument("--run-id", help="name of the run folder (default: UTC timestamp)")
     run.add_argument("--events", type=int, help="events to generate when no --source is given")
     run.add_argument("--seed", type=int, help="seed of the generated dataset")
@@ -61,6 +66,7 @@ def _run(args) -> int:
         out=args.out,
         warehouse=args.warehouse,
         teardown=args.teardown,
+        full_refresh=args.full_refresh,
         run_id=args.run_id,
         kernel_name=args.kernel,
     )

@@ -1,10 +1,17 @@
-"""The load, step by step: COPY staging, transform, check, report.
+"""The load, step by step: write (COPY staging), audit and publish (one transaction), report.
 
-The steps are declared once, in :data:`STEPS` (each a named SQL file of ``sql/copy`` or
-``sql/insert``); ``03_load``, the benchmark and the tests iterate them. Each step runs
-canonical SQL through a warehouse of either target, so ``03_load`` is a handful of calls,
-and a failed step leaves its evidence (``load_errors.csv``, ``quality.csv``) in the run
-folder before it raises.
+The steps are declared once, in :data:`STEPS` (each a named SQL file of ``sql/copy``,
+``sql/insert`` or ``sql/publish``); ``03_load``, the benchmark and the tests iterate them.
+Each step runs canonical SQL through a warehouse of either target, so ``03_load`` is a
+handful of calls, and a failed step leaves its evidence (``load_errors.csv``,
+``quality.csv``) in the run folder before it raises.
+
+Staging is emptied and COPYed in transactions of its own (analysts do not query it, and
+Redshift's TRUNCATE commits implicitly). :func:`publish` then opens ONE transaction that
+(on a full refresh) drops and re-creates the star tables, runs the transforms (DELETE +
+INSERT), runs every data check, records the load in ``sparkify_publishes`` and commits only
+when no error-severity check failed. Until that commit, readers see the previous load;
+any failure, interrupt or kill before it leaves the star schema exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from sparkify_helpers import paths, quality, report
+from sparkify_helpers.catalog import create_dir, read_catalog
+from sparkify_helpers.errors import DataCheckError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder
 from sparkify_helpers.warehouse import Warehouse
 from sparkify_helpers.warehouse.base import results_frame
@@ -24,7 +33,13 @@ from sparkify_helpers.warehouse.base import results_frame
 log = logging.getLogger(__name__)
 
 EMPTY_STAGING = "copy/00_empty_staging.sql"  # its own transaction, like TRUNCATE on Redshift
-STAGE, TRANSFORM = "stage", "transform"
+DROP_STAGING = "refresh/00_drop_staging.sql"  # full refresh, in 02_create_tables
+DROP_STAR = "refresh/10_drop_star.sql"  # full refresh, inside the publish transaction
+CONTROL_TABLE = "create/40_sparkify_publishes.sql"
+STAGE, TRANSFORM, PUBLISH = "stage", "transform", "publish"
+LAST_PUBLISH_QUERY = (
+    "SELECT run_id, published_at FROM sparkify_publishes ORDER BY published_at DESC LIMIT 1"
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ STEPS: tuple[LoadStep, ...] = (
     LoadStep("transform songs", TRANSFORM, "insert/30_songs.sql"),
     LoadStep("transform time", TRANSFORM, "insert/40_time.sql"),
     LoadStep("transform songplays", TRANSFORM, "insert/50_songplays.sql"),
+    LoadStep("record the publish", PUBLISH, "publish/90_record_publish.sql"),
 )
 
 
@@ -83,23 +99,121 @@ def copy_staging(warehouse: Warehouse, run: RunFolder) -> StagingLoad:
     started = datetime.now(timezone.utc)
     try:
         results += warehouse.run_files([step.path for step in steps(STAGE)])
+    except WarehouseError as exc:  # the star schema was not touched: say what it holds
+        _say_what_is_kept(exc, held_load(last_publish(warehouse)))
+        raise
     finally:
         rejected = warehouse.load_errors(since=started)
         report.write_load_errors(rejected, run)
     return StagingLoad(results_frame(results), rejected)
 
 
+def _say_what_is_kept(exc: WarehouseError, note: str) -> None:
+    """End ``exc``'s message with what the analysts still see (same exception, same type)."""
+    exc.args = (f"{exc} Nothing was published; {note}.", *exc.args[1:])
+
+
+def create_tables(warehouse: Warehouse, *, full_refresh: bool = False) -> pd.DataFrame:
+    """``02_create_tables``: create every table of ``sql/create`` that is missing.
+
+    Never drops a loaded star schema. With ``full_refresh`` the staging tables are dropped
+    first (their own transaction: staging is scratch space); the star tables are rebuilt by
+    :func:`publish`, inside the transaction that publishes the new load.
+    """
+    results = []
+    if full_refresh:
+        results += warehouse.run_file(paths.sql_dir() / DROP_STAGING)
+    results += warehouse.run_folder(create_dir())
+    return results_frame(results)
+
+
 def transform(warehouse: Warehouse) -> pd.DataFrame:
-    """Rebuild the star schema from staging (all five transforms, one transaction)."""
+    """Rebuild the star schema from staging (all five transforms, one transaction).
+
+    Inside :func:`publish`'s transaction they join it; on their own they commit at once.
+    """
     return results_frame(warehouse.run_files([step.path for step in steps(TRANSFORM)]))
 
 
-def check(warehouse: Warehouse, run: RunFolder) -> quality.QualityReport:
-    """Run the data checks, write ``quality.csv``, raise when an error-severity check fails."""
+def check(warehouse: Warehouse, run: RunFolder, note: str = "") -> quality.QualityReport:
+    """Run the data checks, write ``quality.csv``, raise when an error-severity check fails
+    (``note`` ends the error's message)."""
     result = quality.run_checks(warehouse)
     result.to_csv(run)
-    result.raise_for_errors()
+    result.raise_for_errors(note)
     return result
+
+
+@dataclass(frozen=True)
+class Publish:
+    """What :func:`publish` did: each statement, and the data checks it passed."""
+
+    statements: pd.DataFrame
+    checks: quality.QualityReport
+
+
+def last_publish(warehouse: Warehouse) -> tuple[str, datetime] | None:
+    """(run id, UTC time) of the load the star schema holds; None before the first publish."""
+    if not warehouse.table_exists(read_catalog().table("sparkify_publishes").name):
+        return None
+    frame = warehouse.query(LAST_PUBLISH_QUERY)
+    if frame.empty:
+        return None
+    published = pd.Timestamp(frame["published_at"].iloc[0])
+    published = published.tz_localize("UTC") if published.tzinfo is None else published
+    return str(frame["run_id"].iloc[0]), published.to_pydatetime()
+
+
+def held_load(previous: tuple[str, datetime] | None) -> str:
+    """The sentence a failed load ends with: what the analysts still see."""
+    if previous is None:
+        return "no load was published yet: the star tables hold what they held before this run"
+    run_id, published = previous
+    return f"the warehouse still holds the load of run {run_id} ({published:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def publish_parameters(run_id: str, *, full_refresh: bool = False) -> dict[str, str]:
+    """What ``sql/publish`` is rendered with: the run id, the time now (UTC), the refresh flag."""
+    return {
+        "run_id": run_id,
+        "published_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "full_refresh": "true" if full_refresh else "false",
+    }
+
+
+def publish(
+    warehouse: Warehouse, run: RunFolder, run_id: str = "", *, full_refresh: bool = False
+) -> Publish:
+    """Transform, check and publish in ONE transaction; commit only if every error check passed.
+
+    On a full refresh the star tables are dropped and re-created from ``sql/create`` first,
+    in the same transaction. A failed check (``DataCheckError``), a failed statement or an
+    interrupt rolls everything back; the error names the load the warehouse still holds.
+    ``quality.csv`` is written either way.
+    """
+    run_id = run_id or run.run_id
+    previous = last_publish(warehouse)
+    note = held_load(previous)
+    params = publish_parameters(run_id, full_refresh=full_refresh)
+    results = []
+    try:
+        with warehouse.transaction():
+            results += warehouse.run_file(paths.sql_dir() / CONTROL_TABLE)
+            if full_refresh:
+                results += warehouse.run_file(paths.sql_dir() / DROP_STAR)
+                results += warehouse.run_folder(create_dir())
+            results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
+            checks = check(warehouse, run, note)
+            results += warehouse.run_files([step.path for step in steps(PUBLISH)], params)
+    except DataCheckError:
+        log.error("load of run %s not published; %s", run_id, note)
+        raise
+    except WarehouseError as exc:  # a failed statement: same error, saying what is kept
+        log.error("load of run %s not published; %s", run_id, note)
+        _say_what_is_kept(exc, note)
+        raise
+    log.info("published the load of run %s", run_id)
+    return Publish(results_frame(results), checks)
 
 
 def write_reports(warehouse: Warehouse, run: RunFolder) -> tuple[pd.DataFrame, report.MatchRate]:

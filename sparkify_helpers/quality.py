@@ -36,8 +36,9 @@ class QualityReport:
         frame = self.results
         return frame[(frame["severity"] == "error") & (frame["failures"] > 0)]
 
-    def raise_for_errors(self) -> None:
-        """Raise DataCheckError naming each failed error-severity check with sample rows."""
+    def raise_for_errors(self, note: str = "") -> None:
+        """Raise DataCheckError naming each failed error-severity check with sample rows;
+        ``note`` (e.g. which load the warehouse still holds) ends the message's first line."""
         failed = self.failed_errors
         if failed.empty:
             return
@@ -47,9 +48,10 @@ class QualityReport:
             parts.append(
                 f"- {row.check}: {row.failures} offending rows ({row.description})\n{sample}"
             )
+        held = f" Nothing was published; {note}." if note else ""
         raise DataCheckError(
             f"{len(failed)} data check(s) of severity 'error' failed; the load is not "
-            "trustworthy until they pass:\n" + "\n".join(parts)
+            f"trustworthy until they pass.{held}\n" + "\n".join(parts)
         )
 
     def to_csv(self, run: RunFolder) -> Path:

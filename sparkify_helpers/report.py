@@ -37,8 +37,12 @@ class MatchRate:
 
 
 def row_counts(warehouse: Warehouse, tables: Iterable[str] | None = None) -> pd.DataFrame:
-    """A ``table,rows`` frame of ``tables``; by default the catalog's: staging, fact, dimensions."""
-    return warehouse.row_counts(read_catalog().dependents_first() if tables is None else tables)
+    """A ``table,rows`` frame of ``tables``; by default the catalog's: staging, fact, dimensions
+    (not the control tables)."""
+    if tables is None:
+        catalog = read_catalog()
+        tables = [n for n in catalog.dependents_first() if not catalog.table(n).control]
+    return warehouse.row_counts(tables)
 
 
 def match_rate(warehouse: Warehouse) -> MatchRate:

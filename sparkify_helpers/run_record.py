@@ -29,7 +29,7 @@ class RunResult:
 
     run_id: str
     run_dir: Path
-    parameters: dict[str, str]
+    parameters: dict[str, str | bool]  # what papermill passes (full_refresh is a bool)
     started_at: datetime
     notebooks: list[NotebookRun] = field(default_factory=list)
     seeded: dict[str, Any] | None = None

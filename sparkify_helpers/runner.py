@@ -45,7 +45,7 @@ __all__ = [
 
 WORKBOOK = ("01_provision", "02_create_tables", "03_load", "04_marketing_analytics")
 TEARDOWN = "05_teardown"
-BASE_PARAMETERS = ("config", "run_id", "out_dir", "source", "warehouse")
+BASE_PARAMETERS = ("config", "run_id", "out_dir", "source", "warehouse", "full_refresh")
 DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 42
 LATEST, LAST_OK = "latest", "last-ok"
@@ -69,6 +69,7 @@ class RunOptions:
     out: Path | None = None
     warehouse: Path | None = None
     teardown: bool = False
+    full_refresh: bool = False  # rebuild every table (02 and 03 get ``full_refresh=True``)
     run_id: str | None = None
     events: int = DEFAULT_EVENTS
     seed: int = DEFAULT_SEED
@@ -114,7 +115,9 @@ def run_workbook(options: RunOptions) -> RunResult:
         run_dir.mkdir(parents=True, exist_ok=True)
         warehouse = Path(settings.local.warehouse_path)
         config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
-        values = (config_path, run_id, str(run_dir), source or "", str(warehouse))
+        values: tuple[str | bool, ...] = (
+            config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh,
+        )  # fmt: skip
         base = dict(zip(BASE_PARAMETERS, values, strict=True))
         result = RunResult(run_id, run_dir, base, started_at)
         try:

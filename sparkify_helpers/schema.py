@@ -65,7 +65,7 @@ def columns_frame(table: Table) -> pd.DataFrame:
 
 def diagram_alt(tables: Sequence[Table]) -> str:
     """The ER diagram in words (its alternative text): the fact, its dimensions and keys."""
-    star = [t for t in tables if not t.staging]
+    star = [t for t in tables if not t.staging and not t.control]
     fact = max(star, key=lambda t: len(t.foreign_keys))
     links = ", ".join(f"{', '.join(fk.columns)} to {fk.table}" for fk in fact.foreign_keys)
     return f"Star schema drawn from sql/create: fact table {fact.name} joins {links}."
@@ -76,7 +76,7 @@ def er_diagram(tables: Sequence[Table]) -> Figure:
 
     A plain Figure (no pyplot), so a notebook shows it only when asked (``ChartImage``).
     """
-    star = [t for t in tables if not t.staging]
+    star = [t for t in tables if not t.staging and not t.control]
     fact = max(star, key=lambda t: len(t.foreign_keys))
     dims = [t for t in star if t is not fact]
     fig = Figure(figsize=(12, 8))

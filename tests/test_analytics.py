@@ -310,7 +310,10 @@ def _cells() -> list[dict]:
 def test_notebook_asks_every_question_and_closes_sql():
     code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
     params = [line.split("#")[0].strip() for line in code[0].splitlines()]
-    assert params == ['config = ""', 'run_id = ""', 'out_dir = ""', 'source = ""', 'warehouse = ""']
+    assert params == [
+        'config = ""', 'run_id = ""', 'out_dir = ""', 'source = ""', 'warehouse = ""',
+        "full_refresh = False",
+    ]  # fmt: skip
     asked = [name for name in analytics.QUESTIONS if any(f'wb.ask("{name}")' in c for c in code)]
     assert asked == list(analytics.QUESTIONS)
     assert any("%load_ext sql" in c and "autopandas = True" in c for c in code)

@@ -17,7 +17,7 @@ import sparkify_helpers
 from sparkify_helpers.catalog import Column, ForeignKey, create_dir, read_catalog
 from sparkify_helpers.copy import parse_copy
 from sparkify_helpers.datagen.encode import JSONPATHS
-from sparkify_helpers.dialect import is_copy
+from sparkify_helpers.dialect import is_copy, translate
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import read_sql_folder, render
@@ -40,10 +40,12 @@ def write(folder: Path, name: str, text: str) -> Path:
 # --- the shipped sql/create -------------------------------------------------------------------
 
 
-def test_tables_come_in_file_order_split_into_staging_and_star(catalog):
-    assert catalog.names == ("staging_events", "staging_songs", *STAR)
+def test_tables_come_in_file_order_split_into_staging_star_and_control(catalog):
+    assert catalog.names == ("staging_events", "staging_songs", *STAR, "sparkify_publishes")
     assert [t.name for t in catalog.staging] == ["staging_events", "staging_songs"]
     assert [t.name for t in catalog.star] == STAR
+    assert [t.name for t in catalog.control] == ["sparkify_publishes"]
+    assert not any(t.staging for t in catalog.control)
     assert catalog.table("songplays").source == create_dir().resolve() / "30_songplays.sql"
 
 
@@ -148,18 +150,31 @@ def test_dependents_come_first_the_order_of_the_reports_and_of_drop(catalog):
     order = catalog.dependents_first()
     assert order == (
         "staging_events", "staging_songs", "songplays", "users", "songs", "artists", "time",
+        "sparkify_publishes",
     )  # fmt: skip
     for table in catalog.tables:
         for fk in table.foreign_keys:
             assert order.index(table.name) < order.index(fk.table)
-    drop_file = read_sql_folder(create_dir())[0]
-    assert drop_file.name == "00_drop_tables"
     drops = [
-        sqlglot.parse_one(s, read="redshift").args["tables"][0].name for s in drop_file.statements
+        sqlglot.parse_one(s, read="redshift").args["tables"][0].name
+        for f in read_sql_folder(sql_dir() / "refresh")
+        for s in f.statements
     ]
-    assert sorted(drops) == sorted(order)
-    for table in catalog.tables:  # 00_drop_tables.sql drops a table before what it references
+    # the full refresh drops staging (02) and the star (03), never the control table
+    assert sorted(drops) == sorted(t.name for t in (*catalog.staging, *catalog.star))
+    for table in catalog.tables:  # a table is dropped before what it references
         assert all(drops.index(table.name) < drops.index(fk.table) for fk in table.foreign_keys)
+
+
+def test_sql_create_only_creates_what_is_missing(catalog):
+    # Redshift Developer Guide, CREATE TABLE: "IF NOT EXISTS ... if the specified table
+    # already exists, the command should make no changes and return a message that the
+    # table exists, rather than stopping with an error".
+    for sql_file in read_sql_folder(create_dir()):
+        for statement in sql_file.statements:
+            tree = sqlglot.parse_one(statement, read="redshift")
+            assert isinstance(tree, exp.Create) and tree.args.get("exists"), sql_file.name
+            assert "IF NOT EXISTS" in translate(statement, catalog.column_types())[-1]
 
 
 def test_an_unknown_table_names_the_known_ones(catalog):
@@ -167,7 +182,10 @@ def test_an_unknown_table_names_the_known_ones(catalog):
         catalog.table("song_plays")
     message = str(info.value)
     assert "No table 'song_plays'" in message
-    assert "staging_events, staging_songs, users, artists, songs, time, songplays" in message
+    assert (
+        "staging_events, staging_songs, users, artists, songs, time, songplays, "
+        "sparkify_publishes" in message
+    )
     assert "song_plays" not in catalog and "SONGPLAYS" in catalog
     assert catalog.table("SongPlays").name == "songplays"
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import raw_data
 
-from sparkify_helpers import load, paths
+from sparkify_helpers import load
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.run_folder import RunFolder
 
@@ -16,11 +16,13 @@ def loaded_twice(seeded_sample, tmp_path):
     target, _ = seeded_sample
     snapshots = []
     with target.open_warehouse() as dw:
-        dw.run_folder(paths.sql_dir() / "create")
-        for _ in range(2):
-            load.copy_staging(dw, RunFolder.open(tmp_path))
-            load.transform(dw)
-            snapshots.append({t: dw.query(f"SELECT * FROM {t}") for t in read_catalog().names})
+        load.create_tables(dw)
+        for number in (1, 2):
+            run = RunFolder.open(tmp_path / f"run-{number}")
+            load.copy_staging(dw, run)
+            load.publish(dw, run, f"run-{number}")
+            tables = [*read_catalog().staging, *read_catalog().star]
+            snapshots.append({t.name: dw.query(f"SELECT * FROM {t.name}") for t in tables})
     return snapshots
 
 

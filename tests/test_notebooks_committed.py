@@ -16,7 +16,7 @@ from sparkify_helpers import paths, runner
 
 WORKBOOK = [paths.notebooks_dir() / f"{name}.ipynb" for name in (*runner.WORKBOOK, runner.TEARDOWN)]
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "notebooks").glob("*.ipynb"))
-BASE_PARAMETERS = {"config", "run_id", "out_dir", "source", "warehouse"}
+BASE_PARAMETERS = {"config", "run_id", "out_dir", "source", "warehouse", "full_refresh"}
 
 
 def _cells(path: Path) -> list[dict]:
@@ -59,7 +59,7 @@ def test_notebook_opens_with_what_it_does_needs_and_shows(path):
 
 
 @pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
-def test_parameters_are_the_five_the_runner_passes(path):
+def test_parameters_are_the_six_the_runner_passes(path):
     declared = set(papermill.inspect_notebook(str(path)))
     extra = {"teardown"} if path.stem == runner.TEARDOWN else set()
     assert declared == BASE_PARAMETERS | extra

@@ -81,6 +81,7 @@ def test_a_failing_cell_exits_1_naming_notebook_and_cell_and_keeps_the_evidence(
     assert params["out_dir"] == str(run_dir)
     assert params["warehouse"] == str((run_env / "wh.duckdb").resolve())
     assert params["source"] == ""
+    assert params["full_refresh"] is False
 
     run_json = json.loads((run_dir / "run.json").read_text())
     assert (run_json["status"], run_json["ok"], run_json["interrupted_by"]) == (
@@ -117,3 +118,19 @@ def test_a_kernel_that_dies_fails_its_notebook_without_a_cell_number(run_env, ru
     assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in statuses] == [
         ("kernel_dies", "failed", None)
     ]
+
+
+def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixtures, capsys):
+    run_fixtures("ok")
+    out = run_env / "runs"
+    argv = ["run", "--out", str(out), "--warehouse", str(run_env / "wh.duckdb"), "--events", "300"]
+    assert cli.main([*argv, "--full-refresh"]) == cli.EXIT_OK
+    run_dir = (out / "latest").resolve()
+    injected = [
+        "".join(c["source"])
+        for c in _cells(run_dir / "ok.ipynb")
+        if "injected-parameters" in c["metadata"].get("tags", [])
+    ]
+    assert len(injected) == 1 and "full_refresh = True" in injected[0]
+    assert json.loads((run_dir / "parameters.json").read_text())["full_refresh"] is True
+    assert json.loads((run_dir / "run.json").read_text())["parameters"]["full_refresh"] is True

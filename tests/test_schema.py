@@ -16,6 +16,7 @@ def test_design_frame_has_one_row_per_table_with_its_physical_design():
         "songs",
         "time",
         "songplays",
+        "sparkify_publishes",
     ]
     assert frame.loc["users", "diststyle"] == "ALL"
     assert frame.loc["songplays"].to_dict() == {

@@ -17,11 +17,12 @@ import raw_data
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect import is_copy, translate
 from sparkify_helpers.paths import sql_dir
-from sparkify_helpers.sqlfiles import SqlFile, read_sql_folder
+from sparkify_helpers.sqlfiles import SqlFile, read_sql_folder, render, split_statements
 
 T0 = 1541105830796  # 2018-11-01 20:57:10.796 UTC, a Thursday
 SUNDAY = 1541333400123  # 2018-11-04 12:10:00.123 UTC
 STAR_TABLES = [t.name for t in read_catalog().star]
+CHECK_PARAMETERS = {"max_row_drop_share": "0.5"}
 
 
 def run_statements(con, statements) -> list[tuple]:
@@ -44,9 +45,15 @@ def check_files(severity: str) -> list[SqlFile]:
     return [f for f in read_sql_folder(sql_dir() / "checks") if f.severity == severity]
 
 
-def failing_checks(con, severity: str = "error") -> dict[str, list[tuple]]:
+def failing_checks(
+    con, severity: str = "error", parameters: dict | None = None
+) -> dict[str, list[tuple]]:
     """The checks of a severity that return rows, with their rows."""
-    results = {f.name: run_statements(con, f.statements) for f in check_files(severity)}
+    params = {**CHECK_PARAMETERS, **(parameters or {})}
+    results = {
+        f.name: run_statements(con, split_statements(render(f.text, params)))
+        for f in check_files(severity)
+    }
     return {name: rows for name, rows in results.items() if rows}
 
 
@@ -134,7 +141,9 @@ def test_artist_with_two_names_gets_one_deterministic_row(con):
     expected = [("AR1", "Bob", "Berlin", None, None), ("AR2", "Solo", None, None, None)]
     assert table(con, "artists") == expected
     assert failing_checks(con, "warn") == {
-        "51_artists_with_several_names": [("AR1", 3, "Abe", "Zed")]
+        "51_artists_with_several_names": [("AR1", 3, "Abe", "Zed")],
+        # three different locations staged for AR1 ("" is a value in staging)
+        "53_artist_ids_with_conflicting_data": [("AR1", 3, 0, 0)],
     }
     other = duckdb.connect()
     run_folder(other, "create")
@@ -246,12 +255,75 @@ CORRUPTIONS = [
 ]
 
 
+# a lost songplay also breaks the total: 5 staged NextSong events, 4 songplays
+ALSO_FAILING = {"30_every_play_has_songplay": {"31_songplays_count_matches_staging": [(5, 4)]}}
+
+
 @pytest.mark.parametrize(("corruption", "check", "rows"), CORRUPTIONS, ids=lambda v: str(v)[:24])
 def test_error_checks_report_offending_rows(con, corruption, check, rows):
     load(con, MATCH_EVENTS, MATCH_SONGS)
     assert failing_checks(con) == {}
     con.execute(corruption)
-    assert failing_checks(con) == {check: rows}
+    assert failing_checks(con) == {check: rows, **ALSO_FAILING.get(check, {})}
+
+
+def test_an_all_null_staged_event_fails_its_check(con):
+    # what COPY with JSONPaths stages for a log line holding a JSON array: every column NULL
+    nulls = dict.fromkeys(event(T0), None)
+    load(con, [*MATCH_EVENTS, nulls], MATCH_SONGS)
+    assert failing_checks(con) == {
+        "05_staged_events_have_ts_and_page": [(None,) * 7],
+    }
+
+
+def test_star_tables_empty_while_staging_is_not_fail_their_check(con):
+    load(con, MATCH_EVENTS, MATCH_SONGS)
+    con.execute("DELETE FROM songplays")
+    con.execute("DELETE FROM artists")
+    nextsong = sum(e["page"] == "NextSong" for e in MATCH_EVENTS)
+    found = failing_checks(con)
+    assert found["32_star_not_empty_when_staging_is_not"] == [
+        ("artists", len(MATCH_SONGS)),
+        ("songplays", nextsong),
+    ]
+    assert found["31_songplays_count_matches_staging"] == [(nextsong, 0)]
+
+
+def test_empty_staging_and_empty_star_pass_the_reconciliation_checks(con):
+    assert failing_checks(con) == {}
+
+
+def test_a_song_id_listed_with_conflicting_data_is_a_warning(con):
+    rows = [song("S1", title="One"), song("S1", title="Uno", year=2002), song("S2")]
+    load(con, [], rows)
+    assert failing_checks(con, "warn")["52_song_ids_with_conflicting_data"] == [
+        ("S1", 2, 2, 1, 2, 1)
+    ]
+
+
+def publish_row(con, counts: dict[str, int]) -> None:
+    """A row of sparkify_publishes as the publish step writes it (counts per star table)."""
+    values = ", ".join(str(counts[t]) for t in ("songplays", "users", "songs", "artists", "time"))
+    con.execute(
+        "INSERT INTO sparkify_publishes (run_id, published_at, full_refresh, songplays_rows, "
+        f"users_rows, songs_rows, artists_rows, time_rows) VALUES ('r1', TIMESTAMP "
+        f"'2026-01-01 00:00:00', false, {values})"
+    )
+
+
+def test_a_row_count_that_fell_past_the_share_is_a_warning(con):
+    load(con, MATCH_EVENTS, MATCH_SONGS)
+    now = {t: count(con, f"SELECT COUNT(*) FROM {t}") for t in STAR_TABLES}
+    assert failing_checks(con, "warn").get("60_row_count_fell_since_last_publish") is None
+    before = {**now, "songplays": 2 * now["songplays"] + 1, "users": now["users"]}
+    publish_row(con, before)
+    found = failing_checks(con, "warn")
+    assert found["60_row_count_fell_since_last_publish"] == [
+        ("songplays", before["songplays"], now["songplays"])
+    ]
+    # a looser share accepts the same fall (5 of 11 rows kept: a fall of 55%)
+    looser = failing_checks(con, "warn", {"max_row_drop_share": "0.6"})
+    assert "60_row_count_fell_since_last_publish" not in looser
 
 
 # --- analytics -----------------------------------------------------------------------------
@@ -432,9 +504,15 @@ def test_sample_passes_every_error_check_and_runs_the_analytics(sample, sample_w
     assert results["70_match_rate"][0][0] == plays
 
 
-def test_create_step_can_run_again_on_a_loaded_warehouse(con):
+def test_create_step_can_run_again_on_a_loaded_warehouse_and_keeps_its_rows(con):
+    # Redshift Developer Guide, CREATE TABLE, IF NOT EXISTS: an existing table is left
+    # unchanged (a message, not an error), so running sql/create again keeps every row.
     load(con, MATCH_EVENTS, MATCH_SONGS)
+    before = {name: table(con, name) for name in STAR_TABLES}
     run_folder(con, "create")
-    assert all(count(con, f"SELECT COUNT(*) FROM {name}") == 0 for name in STAR_TABLES)
+    assert {name: table(con, name) for name in STAR_TABLES} == before
+    assert all(before[name] for name in STAR_TABLES)
+    con.execute("DELETE FROM staging_events")
+    con.execute("DELETE FROM staging_songs")
     load(con, MATCH_EVENTS, MATCH_SONGS)
     assert count(con, "SELECT MAX(songplay_id) FROM songplays") == 5

@@ -134,7 +134,9 @@ def test_placeholders_in_order_of_appearance():
 # --- conventions of the repository's sql/ folder -------------------------------------------
 
 
-@pytest.mark.parametrize("folder", ["create", "copy", "insert", "checks", "analytics"])
+@pytest.mark.parametrize(
+    "folder", ["create", "copy", "insert", "checks", "analytics", "refresh", "publish"]
+)
 def test_every_sql_file_has_a_description(folder):
     files = read_sql_folder(sql_dir() / folder)
     assert files, f"sql/{folder} is empty"
@@ -146,9 +148,18 @@ def test_checks_have_a_severity_and_analytics_a_title():
     assert all("title" in f.metadata for f in read_sql_folder(sql_dir() / "analytics"))
 
 
-def test_only_copy_files_have_placeholders_and_they_render():
-    for folder in ("create", "insert", "checks", "analytics"):
+def test_only_copy_publish_and_the_row_drop_check_have_placeholders_and_they_render():
+    for folder in ("create", "insert", "analytics", "refresh"):
         assert all(not placeholders(f.text) for f in read_sql_folder(sql_dir() / folder))
+    assert {
+        f.name: placeholders(f.text)
+        for f in read_sql_folder(sql_dir() / "checks")
+        if placeholders(f.text)
+    } == {"60_row_count_fell_since_last_publish": ["max_row_drop_share"]}
+    publish = read_sql_folder(sql_dir() / "publish")
+    assert {n for f in publish for n in placeholders(f.text)} == {
+        "run_id", "published_at", "full_refresh",
+    }  # fmt: skip
     copy_files = read_sql_folder(sql_dir() / "copy")
     used = {name for f in copy_files for name in placeholders(f.text)}
     assert used == set(COPY_PARAMS)
@@ -157,18 +168,18 @@ def test_only_copy_files_have_placeholders_and_they_render():
     assert copy.args["files"][0].name == COPY_PARAMS["log_data"]
 
 
-def test_the_load_steps_are_exactly_the_copy_and_insert_files_in_order():
+def test_the_load_steps_are_exactly_the_copy_insert_and_publish_files_in_order():
     from sparkify_helpers import load
 
     on_disk = [
         f"{folder}/{path.name}"
-        for folder in ("copy", "insert")
+        for folder in ("copy", "insert", "publish")
         for path in sorted((sql_dir() / folder).glob("*.sql"))
         if f"{folder}/{path.name}" != load.EMPTY_STAGING
     ]
     assert [step.file for step in load.STEPS] == on_disk
-    assert [step.phase for step in load.STEPS] == ["stage"] * 2 + ["transform"] * 5
+    assert [step.phase for step in load.STEPS] == ["stage"] * 2 + ["transform"] * 5 + ["publish"]
     assert all(step.path.is_file() for step in load.STEPS)
     frame = load.steps_frame()
     assert frame["step"].tolist()[:2] == ["COPY staging_events", "COPY staging_songs"]
-    assert frame["file"].tolist()[-1] == "sql/insert/50_songplays.sql"
+    assert frame["file"].tolist()[-1] == "sql/publish/90_record_publish.sql"

@@ -176,6 +176,14 @@ class LocalSettings(_Frozen):
         return v if v.is_absolute() else (paths.project_root() / v).resolve()
 
 
+class LoadSettings(_Frozen):
+    """How the load judges itself before it publishes."""
+
+    # a star table losing more than this share of its rows since the last published load
+    # is reported (check 60_row_count_fell_since_last_publish, severity warn)
+    max_row_drop_share: float = Field(0.5, ge=0.0, le=1.0)
+
+
 class AwsKeyPair(_Frozen):
     """Long-lived AWS keys from a legacy setup.yaml, held in memory for one session."""
 
@@ -193,6 +201,7 @@ class Settings(_Frozen):
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     source: SourceSettings = Field(default_factory=SourceSettings)
     local: LocalSettings = Field(default_factory=LocalSettings)
+    load: LoadSettings = Field(default_factory=LoadSettings)
     db_password: SecretStr | None = None
     legacy_credentials: AwsKeyPair | None = Field(default=None, repr=False, exclude=True)
 
@@ -206,7 +215,7 @@ class Settings(_Frozen):
     def with_overrides(self, **changes: Any) -> Settings:
         """A validated copy with fields changed; nested keys by name (``warehouse_path=...``)."""
         data = self.model_dump()
-        sections = ("aws", "cluster", "source", "local")
+        sections = ("aws", "cluster", "source", "local", "load")
         for key, value in changes.items():
             owners = [s for s in sections if key in type(getattr(self, s)).model_fields]
             if key in type(self).model_fields and key not in sections:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,7 +59,16 @@ def sql_parameters(access: AwsAccess, arn: str | None = None) -> dict[str, str]:
         "log_data": settings.source.log_data,
         "log_jsonpath": settings.source.log_jsonpath,
         "song_data": settings.source.song_data,
+        "max_row_drop_share": str(settings.load.max_row_drop_share),
     }
+
+
+@dataclass
+class _OpenTransaction:
+    """What ``Warehouse.transaction`` tracks while its transaction is open."""
+
+    started: datetime
+    where: tuple[str, int, str] | None = None  # the statement that failed, if one did
 
 
 class Warehouse(ABC):
@@ -70,6 +80,7 @@ class Warehouse(ABC):
         self.access = access
         self.settings = access.settings
         self._params: dict[str, str] | None = None
+        self._open: _OpenTransaction | None = None
 
     # -- parameters -------------------------------------------------------
     def parameters(self) -> dict[str, str]:
@@ -78,10 +89,11 @@ class Warehouse(ABC):
             self._params = sql_parameters(self.access)
         return self._params
 
-    def _render(self, text: str) -> str:
+    def _render(self, text: str, extra: Mapping[str, object] | None = None) -> str:
         if "{{" not in text:
             return text
-        return sqlfiles.render(text, self.parameters())
+        params = self.parameters() if not extra else {**self.parameters(), **extra}
+        return sqlfiles.render(text, params)
 
     # -- running files ----------------------------------------------------
     def run_file(self, path: str | Path) -> list[StatementResult]:
@@ -95,12 +107,15 @@ class Warehouse(ABC):
             raise WarehouseError(f"No .sql files in {folder}: check the path.")
         return self.run_files(files)
 
-    def run_files(self, paths: Iterable[Path]) -> list[StatementResult]:
-        """Run the statements of several files in order, in one transaction."""
+    def run_files(
+        self, paths: Iterable[Path], params: Mapping[str, object] | None = None
+    ) -> list[StatementResult]:
+        """Run the statements of several files in order, in one transaction; ``params`` adds
+        rendering values for this call (e.g. the run id)."""
         batches = []
         for path in paths:
             sql_file = sqlfiles.read_sql_file(path)
-            statements = sqlfiles.split_statements(self._render(sql_file.text))
+            statements = sqlfiles.split_statements(self._render(sql_file.text, params))
             batches.append((f"{path.parent.name}/{path.name}", statements))
         return self.run_statements(batches)
 
@@ -120,9 +135,20 @@ class Warehouse(ABC):
         """Run (source, statements) batches in order inside one transaction.
 
         Any failure rolls the whole transaction back; a driver error becomes the package's
-        own error naming the file and statement (``_map_error``).
+        own error naming the file and statement (``_map_error``). Inside
+        :meth:`transaction` the statements join the open transaction instead, and a failure
+        rolls all of it back.
         """
         results: list[StatementResult] = []
+        if self._open is not None:
+            try:
+                for source, statements in batches:
+                    for index, statement in enumerate(statements, start=1):
+                        results.append(self._timed(source, index, statement, self._execute))
+            except BaseException:
+                self._open.where = failing_statement(results, batches)
+                raise
+            return results
         started = datetime.now(timezone.utc)
         self._begin()
         try:
@@ -138,6 +164,39 @@ class Warehouse(ABC):
             raise mapped from exc
         self._after_commit()
         return results
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Warehouse]:
+        """One open transaction: ``run_*`` calls and ``query`` inside the block join it.
+
+        It commits when the block ends normally; any exception (a failed statement, a
+        failed check, an interrupt) rolls everything back and is re-raised (a driver error
+        as the package's own error, as ``run_statements`` maps it). Not reentrant.
+        """
+        if self._open is not None:
+            raise WarehouseError("A transaction is already open on this warehouse connection.")
+        opened = _OpenTransaction(datetime.now(timezone.utc))
+        self._begin()
+        self._open = opened
+        try:
+            yield self
+            self._open = None
+            self._commit()
+        except BaseException as exc:
+            self._open = None
+            self._rollback()
+            if opened.where is None:
+                raise
+            mapped = self._map_error(exc, opened.where, opened.started)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        self._after_commit()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a :meth:`transaction` block is open."""
+        return self._open is not None
 
     # -- transaction hooks (run_statements calls them in this order) -------
     @abstractmethod

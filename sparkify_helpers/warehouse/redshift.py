@@ -117,8 +117,11 @@ class RedshiftWarehouse(Warehouse):
     def query(self, sql: str) -> pd.DataFrame:
         started = time.perf_counter()
         try:
-            with self.engine.connect() as conn:
-                frame = pd.read_sql_query(sa.text(sql), conn)
+            if self.in_transaction:  # the open transaction's connection sees its own rows
+                frame = pd.read_sql_query(sa.text(sql), self._conn)
+            else:
+                with self.engine.connect() as conn:
+                    frame = pd.read_sql_query(sa.text(sql), conn)
         except sa.exc.DBAPIError as exc:
             raise WarehouseError(f"Query failed on Redshift: {exc.orig}\n{sql}") from exc
         log.info("query (%.2fs, %d rows)", time.perf_counter() - started, len(frame))

@@ -8,7 +8,7 @@
 -- integer column (the guide does not say; docs/redshift-fidelity.md). Text widths are bytes:
 -- user agents and locations get room to grow. DISTSTYLE EVEN: staging is scanned once by the
 -- transforms, EVEN loads fastest.
-CREATE TABLE staging_events (
+CREATE TABLE IF NOT EXISTS staging_events (
     artist          VARCHAR(512),
     auth            VARCHAR(32),
     first_name      VARCHAR(256),

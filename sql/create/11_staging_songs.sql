@@ -2,7 +2,7 @@
 --
 -- FORMAT AS JSON 'auto' matches lowercase key names to column names, so these are the song
 -- JSON keys exactly. Titles and artist fields of the Million Song Dataset can be long.
-CREATE TABLE staging_songs (
+CREATE TABLE IF NOT EXISTS staging_songs (
     num_songs        INTEGER,
     artist_id        VARCHAR(32),
     artist_latitude  DOUBLE PRECISION,

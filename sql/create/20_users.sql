@@ -2,7 +2,7 @@
 --
 -- Small (one row per listener): DISTSTYLE ALL puts a copy on every node, so joins from
 -- songplays never move data. Keys are informational in Redshift; the checks enforce them.
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
     user_id    INTEGER NOT NULL,
     first_name VARCHAR(256),
     last_name  VARCHAR(256),

@@ -1,7 +1,7 @@
 -- description: Artists dimension: one row per artist id from the song catalogue.
 --
 -- Tens of thousands of rows at most: DISTSTYLE ALL for local joins from songplays.
-CREATE TABLE artists (
+CREATE TABLE IF NOT EXISTS artists (
     artist_id VARCHAR(32) NOT NULL,
     name      VARCHAR(512),
     location  VARCHAR(512),

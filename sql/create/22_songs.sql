@@ -1,7 +1,7 @@
 -- description: Songs dimension: one row per song id from the song catalogue.
 --
 -- The catalogue is small next to the event stream: DISTSTYLE ALL for local joins.
-CREATE TABLE songs (
+CREATE TABLE IF NOT EXISTS songs (
     song_id   VARCHAR(32) NOT NULL,
     title     VARCHAR(1024),
     artist_id VARCHAR(32),

@@ -3,7 +3,7 @@
 -- It has about as many rows as songplays, so copying it to every node (ALL) would not
 -- scale: it is distributed on start_time like songplays, which makes their join local,
 -- and sorted on start_time for range filters.
-CREATE TABLE time (
+CREATE TABLE IF NOT EXISTS time (
     start_time TIMESTAMP NOT NULL,
     hour       SMALLINT NOT NULL,
     day        SMALLINT NOT NULL,
