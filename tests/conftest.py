@@ -12,6 +12,8 @@ import functools
 import json
 import os
 import shutil
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import papermill
@@ -292,3 +294,15 @@ def write_config(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def python_default_sigint() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt in the tests, however the suite was started.
+
+    A shell that starts pytest in the background (``cmd &``, nohup, some CI runners) leaves
+    SIGINT ignored; the interrupt tests need Python's own handler to send it to themselves.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
