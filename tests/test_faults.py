@@ -1,0 +1,352 @@
+"""Fault suite: bad inputs and faults against a warehouse that holds a good load of the sample.
+
+A warehouse is loaded from the real sample and published once (run ``good-1``); the DuckDB
+file is kept and each test starts from a copy of it, against the one shared emulator, whose
+objects a test puts back (or deletes, when it added them) afterwards. Each test then runs
+the load steps as ``03_load`` does (``load.copy_staging`` then ``load.publish``, in-process,
+through the local target) on one defect in the input, or injects one fault, and asserts:
+
+- refused inputs: the error says what failed and names the run the warehouse still holds
+  (``good-1``); every star table is byte-identical (sha256 of its rows ordered by every
+  column, ``test_publish.fingerprints``); ``sparkify_publishes`` still lists only ``good-1``;
+  a row COPY rejects is counted in ``load_errors.csv`` with its file;
+- warn-only inputs: the load is published and the warning is in ``quality.csv``;
+- benign inputs (files COPY legitimately reads as no rows): published, star unchanged.
+
+Covered elsewhere, not repeated here: two concurrent ``sparkify run`` on one warehouse, one
+refused with exit 2 naming the holder
+(``test_run_state.py::test_a_second_run_on_the_same_warehouse_exits_2_naming_the_first``);
+Ctrl-C and SIGTERM of ``sparkify run`` mid-notebook (exit 130/143, ``run.json`` interrupted,
+no process left: ``test_run_state.py``); a report that cannot be written (ENOSPC injected,
+``test_run_state.py``); kill -9 at the songplays insert of a full-refresh publish
+(``test_publish.py``); the emulator outliving a killed runner (``test_emulator.py``).
+
+Figures (what was tried, what it left; filled from this module's run):
+
+=====================================  =====  ======================================
+tried                                  count  left
+=====================================  =====  ======================================
+bad inputs                             TBD
+=====================================  =====  ======================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+import raw_data
+from test_publish import fingerprints
+
+from sparkify_helpers import load
+from sparkify_helpers.errors import SparkifyError
+from sparkify_helpers.run_folder import RunFolder
+
+GOOD = "good-1"
+HELD = f"the warehouse still holds the load of run {GOOD} ("
+REFUSED, WARN, BENIGN = "refused", "warn", "benign"
+
+
+# -- a warehouse with one good load, copied per test -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def _golden(tmp_path_factory) -> dict:
+    """Filled by the first test: the published DuckDB file and its fingerprints."""
+    return {"dir": tmp_path_factory.mktemp("golden")}
+
+
+@pytest.fixture
+def loaded(seeded_sample, _golden, run_env):
+    """(target, fingerprints) of a warehouse holding the published load of run ``good-1``."""
+    target, _ = seeded_sample
+    warehouse = run_env / "wh.duckdb"
+    kept = _golden["dir"] / "wh.duckdb"
+    if "prints" not in _golden:
+        with target.open_warehouse() as dw:
+            load.create_tables(dw)
+            load.copy_staging(dw, RunFolder.open(run_env / GOOD))
+            load.publish(dw, RunFolder.open(run_env / GOOD), GOOD)
+            _golden["prints"] = fingerprints(dw)
+        shutil.copy(warehouse, kept)
+    else:
+        shutil.copy(kept, warehouse)
+    return target, _golden["prints"]
+
+
+@dataclass
+class Bucket:
+    """The shared emulator's bucket, with every change undone after the test."""
+
+    s3: object
+    name: str
+    sample: Path
+    replaced: list[str]
+    added: list[str]
+
+    def put(self, key: str, body: bytes) -> None:
+        if (self.sample / key).exists():
+            self.replaced.append(key)
+        else:
+            self.added.append(key)
+        self.s3.put_object(Bucket=self.name, Key=key, Body=body)
+
+    def key(self, path: Path) -> str:
+        return path.relative_to(self.sample).as_posix()
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.name}/{key}"
+
+
+@pytest.fixture
+def bucket(seeded_sample, sample_dir):
+    target, _ = seeded_sample
+    b = Bucket(target.aws_client("s3"), target.settings.source.bucket, sample_dir, [], [])
+    yield b
+    for key in b.replaced:
+        b.s3.put_object(Bucket=b.name, Key=key, Body=(sample_dir / key).read_bytes())
+    for key in b.added:
+        b.s3.delete_object(Bucket=b.name, Key=key)
+
+
+def published_runs(dw) -> list[str]:
+    return dw.query("SELECT run_id FROM sparkify_publishes ORDER BY published_at")[
+        "run_id"
+    ].tolist()
+
+
+# -- the bad inputs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One defect: how to make it, what the load must do, what the message must say."""
+
+    make: Callable[[Bucket], str | None]  # returns the S3 key COPY rejects rows of, if any
+    outcome: str
+    says: str = ""  # part of the error message (refused) or the warning check (warn)
+    rejected: int = 0  # rows in load_errors.csv
+
+
+def _first_log(b: Bucket) -> Path:
+    return raw_data.log_files(b.sample)[0]
+
+
+def _last_log(b: Bucket) -> Path:
+    return raw_data.log_files(b.sample)[-1]
+
+
+def _first_song(b: Bucket) -> Path:
+    return raw_data.song_files(b.sample)[0]
+
+
+def _log_with(b: Bucket, extra: str, *, at: int | None = None) -> str:
+    """The first log file with ``extra`` inserted as line ``at`` (1-based; None: last)."""
+    path = _first_log(b)
+    lines = path.read_text().splitlines()
+    lines.insert(len(lines) if at is None else at - 1, extra)
+    key = b.key(path)
+    b.put(key, ("\n".join(lines) + "\n").encode())
+    return key
+
+
+def _event(b: Bucket, **changes) -> str:
+    event = raw_data.json_lines(_first_log(b))[0]
+    return json.dumps({**event, **changes})
+
+
+def _song(b: Bucket, **changes) -> dict:
+    song = raw_data.json_lines(_first_song(b))[0]
+    song = {**song, **changes}
+    return {k: v for k, v in song.items() if v is not _DROP}
+
+
+_DROP = object()
+
+
+def malformed_line(b):
+    return _log_with(b, '{"artist": "Broken", "auth": "Logged In", ', at=3)
+
+
+def truncated_last_line(b):
+    path = _last_log(b)
+    key = b.key(path)
+    b.put(key, (path.read_text() + '{"artist": "Cut off", "auth": ').encode())
+    return key
+
+
+def invalid_utf8(b):
+    path = _first_log(b)
+    lines = path.read_bytes().splitlines()
+    lines[1] = lines[1].replace(b'"Logged In"', b'"Logged \xff\xfe In"', 1)
+    assert b"\xff" in lines[1]
+    key = b.key(path)
+    b.put(key, b"\n".join(lines) + b"\n")
+    return key
+
+
+def value_too_long(b):
+    return _log_with(b, _event(b, auth="x" * 33), at=2)  # auth is VARCHAR(32)
+
+
+def ts_not_a_number(b):
+    return _log_with(b, _event(b, ts="abc"), at=2)
+
+
+def ds_store_in_log_data(b):
+    key = "log_data/.DS_Store"
+    b.put(key, b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00\x00\x00\x08\x00" * 8)
+    return key
+
+
+def readme_in_log_data(b):
+    key = "log_data/README.txt"
+    b.put(key, b"Sparkify event logs, one JSON object per line.\n")
+    return key
+
+
+def gzipped_log_without_gzip(b):
+    path = _first_log(b)
+    key = b.key(path) + ".gz"  # beside the plain file, under the log_data prefix
+    b.put(key, gzip.compress(path.read_bytes()))
+    return key
+
+
+def jsonpaths_not_json(b):
+    b.put("log_json_path.json", b"jsonpaths: [artist, auth]\n")
+    return None
+
+
+def jsonpaths_wrong_count(b):
+    paths = json.loads((b.sample / "log_json_path.json").read_text())
+    paths["jsonpaths"] = paths["jsonpaths"][:-1]  # 17 paths for 18 columns
+    b.put("log_json_path.json", json.dumps(paths).encode())
+    return None
+
+
+def line_holding_an_array(b):
+    events = raw_data.json_lines(_first_log(b))
+    return _log_with(b, json.dumps(events[:2]))
+
+
+def file_as_one_array(b):
+    path = _first_log(b)
+    key = b.key(path)
+    b.put(key, json.dumps(raw_data.json_lines(path)).encode())
+    return key
+
+
+def empty_log_file(b):
+    key = "log_data/2018/11/2018-11-31-events.json"
+    b.put(key, b"")
+    return key
+
+
+def song_missing_song_id(b):
+    key = "song_data/Z/Z/Z/TRZZZMISSING.json"
+    b.put(key, json.dumps(_song(b, song_id=_DROP, title="No id")).encode())
+    return key
+
+
+def song_duration_wrong_type(b):
+    path = _first_song(b)
+    key = b.key(path)
+    b.put(key, json.dumps(_song(b, duration="three minutes")).encode())
+    return key
+
+
+def song_duration_nan(b):
+    path = _first_song(b)
+    key = b.key(path)
+    body = json.dumps(_song(b, duration=0.5)).replace("0.5", "NaN")
+    b.put(key, body.encode())
+    return key
+
+
+def song_id_twice_conflicting(b):
+    key = "song_data/Z/Z/Z/TRZZZDUPLICATE.json"
+    b.put(key, json.dumps(_song(b, title="Another title", duration=1.0)).encode())
+    return key
+
+
+COPY_FAILED = "failed"  # placeholder, refined below per case
+
+BAD_INPUTS: dict[str, BadInput] = {
+    "malformed JSON line": BadInput(malformed_line, REFUSED, "line 3 of", 1),
+    "truncated last line": BadInput(truncated_last_line, REFUSED, "of s3://", 1),
+    "invalid UTF-8": BadInput(invalid_utf8, REFUSED, "of s3://", 1),
+    "value longer than its VARCHAR": BadInput(value_too_long, REFUSED, "of s3://", 1),
+    'ts "abc"': BadInput(ts_not_a_number, REFUSED, "of s3://", 1),
+    ".DS_Store in log_data/": BadInput(ds_store_in_log_data, REFUSED, "DS_Store", 1),
+    "README.txt in log_data/": BadInput(readme_in_log_data, REFUSED, "README.txt", 1),
+    "gzipped log without GZIP": BadInput(gzipped_log_without_gzip, REFUSED, ".gz", 1),
+    "JSONPaths not JSON": BadInput(jsonpaths_not_json, REFUSED, "log_json_path.json"),
+    "JSONPaths wrong count": BadInput(jsonpaths_wrong_count, REFUSED, "log_json_path.json"),
+    "log line holding an array": BadInput(
+        line_holding_an_array, REFUSED, "05_staged_events_have_ts_and_page"
+    ),
+    "log file as one array": BadInput(
+        file_as_one_array, REFUSED, "05_staged_events_have_ts_and_page"
+    ),
+    "empty log file": BadInput(empty_log_file, BENIGN),
+    "song without song_id": BadInput(song_missing_song_id, REFUSED, "12_songs_key"),
+    "song duration of wrong type": BadInput(song_duration_wrong_type, REFUSED, "of s3://", 1),
+    "song duration NaN": BadInput(song_duration_nan, REFUSED, "of s3://", 1),
+    "song id twice, conflicting": BadInput(
+        song_id_twice_conflicting, WARN, "52_song_ids_with_conflicting_data"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
+    name, loaded, bucket, tmp_path
+):
+    target, before = loaded
+    case = BAD_INPUTS[name]
+    bad_key = case.make(bucket)
+    run_dir = tmp_path / "bad-2"
+    error: BaseException | None = None
+    with target.open_warehouse() as dw:
+        try:
+            load.create_tables(dw)
+            load.copy_staging(dw, RunFolder.open(run_dir))
+            load.publish(dw, RunFolder.open(run_dir), "bad-2")
+        except SparkifyError as exc:
+            error = exc
+        after, runs = fingerprints(dw), published_runs(dw)
+    if case.outcome == REFUSED:
+        assert error is not None, f"{name}: published, should have been refused"
+        message = str(error)
+        assert case.says in message, message
+        assert HELD in message, message
+        assert after == before
+        assert runs == [GOOD]
+        errors = pd.read_csv(run_dir / "load_errors.csv")
+        assert len(errors) == case.rejected, errors
+        if case.rejected:
+            assert errors["filename"].str.strip().tolist() == [bucket.uri(bad_key)]
+        return
+    assert error is None, f"{name}: refused, should have published: {error}"
+    assert runs == [GOOD, "bad-2"]
+    quality = pd.read_csv(run_dir / "quality.csv").set_index("check")
+    if case.outcome == WARN:
+        assert quality.loc[case.says, "status"] == "warn"
+    else:
+        assert after == before
+        assert set(quality["status"]) <= {"pass"}, quality
