@@ -37,6 +37,7 @@ import errno
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -141,6 +142,7 @@ class BadInput:
     outcome: str
     says: str = ""  # part of the error message (refused) or the warning check (warn)
     rejected: int = 0  # rows in load_errors.csv
+    gap: str = ""  # a known gap: the case is expected to fail (strict xfail) for this reason
 
 
 def _first_log(b: Bucket) -> Path:
@@ -284,8 +286,6 @@ def song_id_twice_conflicting(b):
     return key
 
 
-COPY_FAILED = "failed"  # placeholder, refined below per case
-
 BAD_INPUTS: dict[str, BadInput] = {
     "malformed JSON line": BadInput(malformed_line, REFUSED, "line 3 of", 1),
     "truncated last line": BadInput(truncated_last_line, REFUSED, "of s3://", 1),
@@ -304,16 +304,39 @@ BAD_INPUTS: dict[str, BadInput] = {
         file_as_one_array, REFUSED, "05_staged_events_have_ts_and_page"
     ),
     "empty log file": BadInput(empty_log_file, BENIGN),
-    "song without song_id": BadInput(song_missing_song_id, REFUSED, "12_songs_key"),
+    "song without song_id": BadInput(
+        song_missing_song_id,
+        WARN,
+        "staged songs without song_id",
+        gap="the song is dropped by insert/30_songs.sql (WHERE song_id IS NOT NULL) with "
+        "exit 0 and no check failing or warning: a song vanishes silently",
+    ),
     "song duration of wrong type": BadInput(song_duration_wrong_type, REFUSED, "of s3://", 1),
-    "song duration NaN": BadInput(song_duration_nan, REFUSED, "of s3://", 1),
+    "song duration NaN": BadInput(
+        song_duration_nan,
+        REFUSED,
+        "of s3://",
+        1,
+        gap="the local COPY accepts a bare NaN (DuckDB's JSON reader does) and publishes "
+        "songs.duration = NaN; Redshift's JSON has no NaN (Developer Guide, 'COPY from JSON "
+        "format': a value is a string, number, true/false, null, object or array) and "
+        "rejects the line",
+    ),
     "song id twice, conflicting": BadInput(
         song_id_twice_conflicting, WARN, "52_song_ids_with_conflicting_data"
     ),
 }
 
 
-@pytest.mark.parametrize("name", list(BAD_INPUTS))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=case.gap))
+        if case.gap
+        else name
+        for name, case in BAD_INPUTS.items()
+    ],
+)
 def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
     name, loaded, bucket, tmp_path
 ):
@@ -350,3 +373,160 @@ def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
     else:
         assert after == before
         assert set(quality["status"]) <= {"pass"}, quality
+
+
+# -- interrupts and kills at COPY, transform and publish --------------------------------
+
+AT = {  # where the fault strikes: the first statement of that phase (a regex)
+    "COPY": r"^\s*COPY\s+staging_events\b",
+    "transform": r"^\s*INSERT\s+INTO\s+users\b",
+    "publish": r"^\s*INSERT\s+INTO\s+sparkify_publishes\b",
+}
+
+
+@pytest.mark.parametrize("phase", list(AT))
+def test_an_interrupt_at_each_phase_leaves_every_star_table(phase, loaded, monkeypatch, tmp_path):
+    target, before = loaded
+    struck: list[str] = []
+    with target.open_warehouse() as dw:
+        real = dw._execute
+
+        def interrupted(statement: str):
+            if re.search(AT[phase], statement, re.IGNORECASE | re.MULTILINE):
+                struck.append(phase)
+                raise KeyboardInterrupt
+            return real(statement)
+
+        monkeypatch.setattr(dw, "_execute", interrupted)
+        run = RunFolder.open(tmp_path / "int-2")
+        with pytest.raises(KeyboardInterrupt):
+            load.create_tables(dw)
+            load.copy_staging(dw, run)
+            load.publish(dw, run, "int-2")
+        monkeypatch.undo()
+        assert struck == [phase]
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+
+
+KILLED = textwrap.dedent(
+    """
+    import os, re, signal, sys
+    from sparkify_helpers import config, load, targets
+    from sparkify_helpers.run_folder import RunFolder
+
+    target = targets.for_settings(config.load_settings())
+    dw = target.open_warehouse()
+    real = dw._execute
+
+    def killed(statement):
+        if re.search(sys.argv[2], statement, re.IGNORECASE | re.MULTILINE):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(statement)
+
+    dw._execute = killed
+    run = RunFolder.open(sys.argv[1])
+    load.create_tables(dw)
+    load.copy_staging(dw, run)
+    load.publish(dw, run, "killed-2")
+    """
+)
+
+
+@pytest.mark.parametrize("phase", list(AT))
+def test_kill_9_at_each_phase_leaves_every_star_table_and_no_process(phase, loaded, tmp_path):
+    target, before = loaded
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), AT[phase]],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = child.communicate(timeout=240)
+    assert child.returncode == -signal.SIGKILL, stderr
+    assert not psutil.pid_exists(child.pid)
+    with target.open_warehouse(read_only=True) as dw:
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+
+
+# -- disk full --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tiny_tmpfs(where: Path, size: str = "256k"):
+    """A tmpfs of ``size`` mounted at ``where``; skips when mounting is not permitted."""
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def fill(where: Path) -> None:
+    """Write until the file system at ``where`` is full (unbuffered: nothing left to flush)."""
+    fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with pytest.raises(OSError) as full:
+            while True:
+                os.write(fd, b"\0" * 4096)
+    finally:
+        os.close(fd)
+    assert full.value.errno == errno.ENOSPC
+
+
+WHEN_FULL = {"before COPY": "load_errors.csv", "before publish": "quality.csv"}
+
+
+def _load_on_a_full_disk(when: str, target, tmp_path: Path) -> dict:
+    """Run the load with the run folder on a tmpfs filled before COPY or before publish."""
+    with tiny_tmpfs(tmp_path / "disk") as disk:
+        run = RunFolder.open(disk / "full-2")
+        with target.open_warehouse() as dw:
+            load.create_tables(dw)
+            if when == "before publish":
+                load.copy_staging(dw, run)
+            fill(disk)
+            with pytest.raises(OSError) as caught:
+                load.copy_staging(dw, run)
+                load.publish(dw, run, "full-2")
+            seen = {"prints": fingerprints(dw), "runs": published_runs(dw)}
+        seen["temporary files"] = sorted(p.name for p in run.path.glob(".*.tmp"))
+    seen["error"] = caught.value
+    seen["path"] = run.path / WHEN_FULL[when]
+    return seen
+
+
+@pytest.mark.parametrize("when", list(WHEN_FULL))
+def test_a_full_disk_under_the_run_folder_fails_the_load_and_leaves_the_warehouse(
+    when, loaded, tmp_path
+):
+    target, before = loaded
+    seen = _load_on_a_full_disk(when, target, tmp_path)
+    assert seen["error"].errno == errno.ENOSPC
+    assert seen["prints"] == before
+    assert seen["runs"] == [GOOD]
+    assert seen["temporary files"] == []  # no half-written file left behind
+
+
+@pytest.mark.parametrize("when", list(WHEN_FULL))
+@pytest.mark.xfail(
+    strict=True,
+    reason="load.copy_staging / load.publish let the bare OSError of write_atomically through: "
+    "'[Errno 28] No space left on device' names neither the file nor what the warehouse "
+    "still holds (CONTRIBUTING: errors name the file and the fix)",
+)
+def test_a_full_disk_under_the_run_folder_is_an_error_naming_the_path(when, loaded, tmp_path):
+    target, _ = loaded
+    seen = _load_on_a_full_disk(when, target, tmp_path)
+    message = str(seen["error"])
+    assert str(seen["path"]) in message and HELD in message, message
