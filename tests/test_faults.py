@@ -142,7 +142,7 @@ class BadInput:
     make: Callable[[Bucket], str | None]  # returns the S3 key COPY rejects rows of, if any
     outcome: str
     says: str = ""  # part of the error message (refused) or the warning check (warn)
-    rejected: int = 0  # rows in load_errors.csv
+    err_code: int = 0  # the one row COPY rejects lands in load_errors.csv with this code
     gap: str = ""  # a known gap: the case is expected to fail (strict xfail) for this reason
 
 
@@ -288,16 +288,38 @@ def song_id_twice_conflicting(b):
 
 
 BAD_INPUTS: dict[str, BadInput] = {
-    "malformed JSON line": BadInput(malformed_line, REFUSED, "line 3 of", 1),
-    "truncated last line": BadInput(truncated_last_line, REFUSED, "of s3://", 1),
-    "invalid UTF-8": BadInput(invalid_utf8, REFUSED, "of s3://", 1),
-    "value longer than its VARCHAR": BadInput(value_too_long, REFUSED, "of s3://", 1),
-    'ts "abc"': BadInput(ts_not_a_number, REFUSED, "of s3://", 1),
-    ".DS_Store in log_data/": BadInput(ds_store_in_log_data, REFUSED, "DS_Store", 1),
-    "README.txt in log_data/": BadInput(readme_in_log_data, REFUSED, "README.txt", 1),
-    "gzipped log without GZIP": BadInput(gzipped_log_without_gzip, REFUSED, ".gz", 1),
-    "JSONPaths not JSON": BadInput(jsonpaths_not_json, REFUSED, "log_json_path.json"),
-    "JSONPaths wrong count": BadInput(jsonpaths_wrong_count, REFUSED, "log_json_path.json"),
+    "malformed JSON line": BadInput(
+        malformed_line, REFUSED, "line 3 of {uri}: Invalid JSON object", 1216
+    ),
+    "truncated last line": BadInput(
+        truncated_last_line, REFUSED, "of {uri}: Invalid JSON object", 1216
+    ),
+    "invalid UTF-8": BadInput(
+        invalid_utf8, REFUSED, "line 2 of {uri}: String contains invalid", 1220
+    ),
+    "value longer than its VARCHAR": BadInput(
+        value_too_long, REFUSED, "line 2 of {uri}, column auth: String length exceeds", 1204
+    ),
+    'ts "abc"': BadInput(
+        ts_not_a_number, REFUSED, "line 2 of {uri}, column ts: Invalid timestamp", 1206
+    ),
+    ".DS_Store in log_data/": BadInput(
+        ds_store_in_log_data, REFUSED, "line 1 of {uri}: Invalid JSON", 1216
+    ),
+    "README.txt in log_data/": BadInput(
+        readme_in_log_data, REFUSED, "line 1 of {uri}: Invalid JSON", 1216
+    ),
+    "gzipped log without GZIP": BadInput(
+        gzipped_log_without_gzip, REFUSED, "line 1 of {uri}: String contains invalid", 1220
+    ),
+    "JSONPaths not JSON": BadInput(
+        jsonpaths_not_json, REFUSED, "Invalid JSONPath format in {bucket}/log_json_path.json"
+    ),
+    "JSONPaths wrong count": BadInput(
+        jsonpaths_wrong_count,
+        REFUSED,
+        "JSONPath size: 17, Number of columns in table or column list: 18",
+    ),
     "log line holding an array": BadInput(
         line_holding_an_array, REFUSED, "05_staged_events_have_ts_and_page"
     ),
@@ -312,12 +334,14 @@ BAD_INPUTS: dict[str, BadInput] = {
         gap="the song is dropped by insert/30_songs.sql (WHERE song_id IS NOT NULL) with "
         "exit 0 and no check failing or warning: a song vanishes silently",
     ),
-    "song duration of wrong type": BadInput(song_duration_wrong_type, REFUSED, "of s3://", 1),
+    "song duration of wrong type": BadInput(
+        song_duration_wrong_type, REFUSED, "line 1 of {uri}, column duration: Invalid digit", 1207
+    ),
     "song duration NaN": BadInput(
         song_duration_nan,
         REFUSED,
-        "of s3://",
-        1,
+        "line 1 of {uri}: Invalid JSON object",
+        1216,
         gap="the local COPY accepts a bare NaN (DuckDB's JSON reader does) and publishes "
         "songs.duration = NaN; Redshift's JSON has no NaN (Developer Guide, 'COPY from JSON "
         "format': a value is a string, number, true/false, null, object or array) and "
@@ -357,14 +381,17 @@ def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
     if case.outcome == REFUSED:
         assert error is not None, f"{name}: published, should have been refused"
         message = str(error)
-        assert case.says in message, message
+        says = case.says.format(uri=bucket.uri(bad_key or ""), bucket=f"s3://{bucket.name}")
+        assert says in message, message
         assert HELD in message, message
         assert after == before
         assert runs == [GOOD]
         errors = pd.read_csv(run_dir / "load_errors.csv")
-        assert len(errors) == case.rejected, errors
-        if case.rejected:
+        if case.err_code:
             assert errors["filename"].str.strip().tolist() == [bucket.uri(bad_key)]
+            assert errors["err_code"].tolist() == [case.err_code]
+        else:  # refused before any row (the JSONPaths file) or after the COPY (a check)
+            assert errors.empty, errors
         return
     assert error is None, f"{name}: refused, should have published: {error}"
     assert runs == [GOOD, "bad-2"]
