@@ -21,13 +21,40 @@ no process left: ``test_run_state.py``); a report that cannot be written (ENOSPC
 ``test_run_state.py``); kill -9 at the songplays insert of a full-refresh publish
 (``test_publish.py``); the emulator outliving a killed runner (``test_emulator.py``).
 
-Figures (what was tried, what it left; filled from this module's run):
+Figures (what was tried and what it left; from this module's run, 2026-12-02):
 
-=====================================  =====  ======================================
-tried                                  count  left
-=====================================  =====  ======================================
-bad inputs                             TBD
-=====================================  =====  ======================================
+====================================  =======================================================
+tried                                 left
+====================================  =======================================================
+17 bad inputs                         13 refused, previous star byte-identical in 13 of 13,
+                                      error names what failed and "run good-1"; 1 warn-only
+                                      (song id twice, conflicting) published with check 52 at
+                                      ``warn`` in quality.csv; 1 benign (empty log file)
+                                      published, star identical; 2 gaps (strict xfail):
+                                      a song without song_id is dropped silently, a NaN
+                                      duration is published as NaN
+rows COPY rejects                     9 of 9 COPY-rejected inputs: one row in load_errors.csv
+                                      with the file and the Redshift code (1204, 1206, 1207,
+                                      1216, 1220); JSONPaths (2) and check failures (2)
+                                      reject no row: load_errors.csv empty
+Ctrl-C (KeyboardInterrupt) at COPY,   3 of 3 star byte-identical, only good-1 published; the
+transform, publish                    next load on the same connection publishes, no manual
+                                      step
+kill -9 at COPY, transform, publish   3 of 3 star byte-identical; child gone (PID checked);
+                                      the next load publishes, no manual step
+full tmpfs under the run folder,      2 of 2 star byte-identical, ENOSPC raised, no ``.tmp``
+in-process (before COPY, publish)     left; gap (strict xfail): the bare OSError names
+                                      neither the file nor the held load
+full tmpfs, ``sparkify run``          2 of 2 exit 1, "could not write <run>/run.json: disk
+(before the run, as 03 starts)        full", warehouse intact; gap (strict xfail): the run
+                                      says "executed notebook kept at <run>/ok.ipynb", a file
+                                      that was never written
+faults in all                         10 tried, warehouse intact in 10, 6 recovered by the next
+                                      load without manual steps (the others not retried)
+processes left                        0 (conftest's per-test guard; kill -9 child by PID)
+====================================  =======================================================
+
+Run time of the module on this machine: about 35 s (30 tests, 2 cores shared).
 """
 
 from __future__ import annotations
@@ -406,6 +433,15 @@ def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
 
 # -- interrupts and kills at COPY, transform and publish --------------------------------
 
+
+def load_again(dw, run_dir: Path, run_id: str) -> None:
+    """The next load after a fault, with no manual step: it publishes the same star."""
+    run = RunFolder.open(run_dir)
+    load.create_tables(dw)
+    load.copy_staging(dw, run)
+    load.publish(dw, run, run_id)
+
+
 AT = {  # where the fault strikes: the first statement of that phase (a regex)
     "COPY": r"^\s*COPY\s+staging_events\b",
     "transform": r"^\s*INSERT\s+INTO\s+users\b",
@@ -436,6 +472,9 @@ def test_an_interrupt_at_each_phase_leaves_every_star_table(phase, loaded, monke
         assert struck == [phase]
         assert fingerprints(dw) == before
         assert published_runs(dw) == [GOOD]
+        load_again(dw, tmp_path / "next-3", "next-3")  # the same connection, as in a notebook
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
 
 
 KILLED = textwrap.dedent(
@@ -478,6 +517,10 @@ def test_kill_9_at_each_phase_leaves_every_star_table_and_no_process(phase, load
     with target.open_warehouse(read_only=True) as dw:
         assert fingerprints(dw) == before
         assert published_runs(dw) == [GOOD]
+    with target.open_warehouse() as dw:  # the killed connection left nothing to clean up
+        load_again(dw, tmp_path / "next-3", "next-3")
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
 
 
 # -- disk full --------------------------------------------------------------------------
