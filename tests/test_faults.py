@@ -54,7 +54,7 @@ faults in all                         10 tried, warehouse intact in 10, 6 recove
 processes left                        0 (conftest's per-test guard; kill -9 child by PID)
 ====================================  =======================================================
 
-Run time of the module on this machine: about 35 s (30 tests, 2 cores shared).
+Run time of the module on this machine: about 45 s (30 tests, 2 cores shared).
 """
 
 from __future__ import annotations
