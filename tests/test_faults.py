@@ -1,0 +1,691 @@
+"""Fault suite: bad inputs and faults against a warehouse that holds a good load of the sample.
+
+A warehouse is loaded from the real sample and published once (run ``good-1``); the DuckDB
+file is kept and each test starts from a copy of it, against the one shared emulator, whose
+objects a test puts back (or deletes, when it added them) afterwards. Each test then runs
+the load steps as ``03_load`` does (``load.copy_staging`` then ``load.publish``, in-process,
+through the local target) on one defect in the input, or injects one fault, and asserts:
+
+- refused inputs: the error says what failed and names the run the warehouse still holds
+  (``good-1``); every star table is byte-identical (sha256 of its rows ordered by every
+  column, ``test_publish.fingerprints``); ``sparkify_publishes`` still lists only ``good-1``;
+  a row COPY rejects is counted in ``load_errors.csv`` with its file;
+- warn-only inputs: the load is published and the warning is in ``quality.csv``;
+- benign inputs (files COPY legitimately reads as no rows): published, star unchanged.
+
+Covered elsewhere, not repeated here: two concurrent ``sparkify run`` on one warehouse, one
+refused with exit 2 naming the holder
+(``test_run_state.py::test_a_second_run_on_the_same_warehouse_exits_2_naming_the_first``);
+Ctrl-C and SIGTERM of ``sparkify run`` mid-notebook (exit 130/143, ``run.json`` interrupted,
+no process left: ``test_run_state.py``); a report that cannot be written (ENOSPC injected,
+``test_run_state.py``); kill -9 at the songplays insert of a full-refresh publish
+(``test_publish.py``); the emulator outliving a killed runner (``test_emulator.py``).
+
+Figures (what was tried and what it left; from this module's run, 2026-12-02):
+
+====================================  =======================================================
+tried                                 left
+====================================  =======================================================
+17 bad inputs                         13 refused, previous star byte-identical in 13 of 13,
+                                      error names what failed and "run good-1"; 1 warn-only
+                                      (song id twice, conflicting) published with check 52 at
+                                      ``warn`` in quality.csv; 1 benign (empty log file)
+                                      published, star identical; 2 gaps (strict xfail):
+                                      a song without song_id is dropped silently, a NaN
+                                      duration is published as NaN
+rows COPY rejects                     9 of 9 COPY-rejected inputs: one row in load_errors.csv
+                                      with the file and the Redshift code (1204, 1206, 1207,
+                                      1216, 1220); JSONPaths (2) and check failures (2)
+                                      reject no row: load_errors.csv empty
+Ctrl-C (KeyboardInterrupt) at COPY,   3 of 3 star byte-identical, only good-1 published; the
+transform, publish                    next load on the same connection publishes, no manual
+                                      step
+kill -9 at COPY, transform, publish   3 of 3 star byte-identical; child gone (PID checked);
+                                      the next load publishes, no manual step
+full tmpfs under the run folder,      2 of 2 star byte-identical, ENOSPC raised, no ``.tmp``
+in-process (before COPY, publish)     left; gap (strict xfail): the bare OSError names
+                                      neither the file nor the held load
+full tmpfs, ``sparkify run``          2 of 2 exit 1, "could not write <run>/run.json: disk
+(before the run, as 03 starts)        full", warehouse intact; gap (strict xfail): the run
+                                      says "executed notebook kept at <run>/ok.ipynb", a file
+                                      that was never written
+faults in all                         10 tried, warehouse intact in 10, 6 recovered by the next
+                                      load without manual steps (the others not retried)
+processes left                        0 (conftest's per-test guard; kill -9 child by PID)
+====================================  =======================================================
+
+Run time of the module on this machine: about 45 s (30 tests, 2 cores shared).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+import raw_data
+from test_publish import fingerprints
+
+from sparkify_helpers import load
+from sparkify_helpers.errors import SparkifyError
+from sparkify_helpers.run_folder import RunFolder
+
+GOOD = "good-1"
+HELD = f"the warehouse still holds the load of run {GOOD} ("
+REFUSED, WARN, BENIGN = "refused", "warn", "benign"
+
+
+# -- a warehouse with one good load, copied per test -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def _golden(tmp_path_factory) -> dict:
+    """Filled by the first test: the published DuckDB file and its fingerprints."""
+    return {"dir": tmp_path_factory.mktemp("golden")}
+
+
+@pytest.fixture
+def loaded(seeded_sample, _golden, run_env):
+    """(target, fingerprints) of a warehouse holding the published load of run ``good-1``."""
+    target, _ = seeded_sample
+    warehouse = run_env / "wh.duckdb"
+    kept = _golden["dir"] / "wh.duckdb"
+    if "prints" not in _golden:
+        with target.open_warehouse() as dw:
+            load.create_tables(dw)
+            load.copy_staging(dw, RunFolder.open(run_env / GOOD))
+            load.publish(dw, RunFolder.open(run_env / GOOD), GOOD)
+            _golden["prints"] = fingerprints(dw)
+        shutil.copy(warehouse, kept)
+    else:
+        shutil.copy(kept, warehouse)
+    return target, _golden["prints"]
+
+
+@dataclass
+class Bucket:
+    """The shared emulator's bucket, with every change undone after the test."""
+
+    s3: object
+    name: str
+    sample: Path
+    replaced: list[str]
+    added: list[str]
+
+    def put(self, key: str, body: bytes) -> None:
+        if (self.sample / key).exists():
+            self.replaced.append(key)
+        else:
+            self.added.append(key)
+        self.s3.put_object(Bucket=self.name, Key=key, Body=body)
+
+    def key(self, path: Path) -> str:
+        return path.relative_to(self.sample).as_posix()
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.name}/{key}"
+
+
+@pytest.fixture
+def bucket(seeded_sample, sample_dir):
+    target, _ = seeded_sample
+    b = Bucket(target.aws_client("s3"), target.settings.source.bucket, sample_dir, [], [])
+    yield b
+    for key in b.replaced:
+        b.s3.put_object(Bucket=b.name, Key=key, Body=(sample_dir / key).read_bytes())
+    for key in b.added:
+        b.s3.delete_object(Bucket=b.name, Key=key)
+
+
+def published_runs(dw) -> list[str]:
+    return dw.query("SELECT run_id FROM sparkify_publishes ORDER BY published_at")[
+        "run_id"
+    ].tolist()
+
+
+# -- the bad inputs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One defect: how to make it, what the load must do, what the message must say."""
+
+    make: Callable[[Bucket], str | None]  # returns the S3 key COPY rejects rows of, if any
+    outcome: str
+    says: str = ""  # part of the error message (refused) or the warning check (warn)
+    err_code: int = 0  # the one row COPY rejects lands in load_errors.csv with this code
+    gap: str = ""  # a known gap: the case is expected to fail (strict xfail) for this reason
+
+
+def _first_log(b: Bucket) -> Path:
+    return raw_data.log_files(b.sample)[0]
+
+
+def _last_log(b: Bucket) -> Path:
+    return raw_data.log_files(b.sample)[-1]
+
+
+def _first_song(b: Bucket) -> Path:
+    return raw_data.song_files(b.sample)[0]
+
+
+def _log_with(b: Bucket, extra: str, *, at: int | None = None) -> str:
+    """The first log file with ``extra`` inserted as line ``at`` (1-based; None: last)."""
+    path = _first_log(b)
+    lines = path.read_text().splitlines()
+    lines.insert(len(lines) if at is None else at - 1, extra)
+    key = b.key(path)
+    b.put(key, ("\n".join(lines) + "\n").encode())
+    return key
+
+
+def _event(b: Bucket, **changes) -> str:
+    event = raw_data.json_lines(_first_log(b))[0]
+    return json.dumps({**event, **changes})
+
+
+def _song(b: Bucket, **changes) -> dict:
+    song = raw_data.json_lines(_first_song(b))[0]
+    song = {**song, **changes}
+    return {k: v for k, v in song.items() if v is not _DROP}
+
+
+_DROP = object()
+
+
+def malformed_line(b):
+    return _log_with(b, '{"artist": "Broken", "auth": "Logged In", ', at=3)
+
+
+def truncated_last_line(b):
+    path = _last_log(b)
+    key = b.key(path)
+    b.put(key, (path.read_text() + '{"artist": "Cut off", "auth": ').encode())
+    return key
+
+
+def invalid_utf8(b):
+    path = _first_log(b)
+    lines = path.read_bytes().splitlines()
+    lines[1] = lines[1].replace(b'"Logged In"', b'"Logged \xff\xfe In"', 1)
+    assert b"\xff" in lines[1]
+    key = b.key(path)
+    b.put(key, b"\n".join(lines) + b"\n")
+    return key
+
+
+def value_too_long(b):
+    return _log_with(b, _event(b, auth="x" * 33), at=2)  # auth is VARCHAR(32)
+
+
+def ts_not_a_number(b):
+    return _log_with(b, _event(b, ts="abc"), at=2)
+
+
+def ds_store_in_log_data(b):
+    key = "log_data/.DS_Store"
+    b.put(key, b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00\x00\x00\x08\x00" * 8)
+    return key
+
+
+def readme_in_log_data(b):
+    key = "log_data/README.txt"
+    b.put(key, b"Sparkify event logs, one JSON object per line.\n")
+    return key
+
+
+def gzipped_log_without_gzip(b):
+    path = _first_log(b)
+    key = b.key(path) + ".gz"  # beside the plain file, under the log_data prefix
+    b.put(key, gzip.compress(path.read_bytes()))
+    return key
+
+
+def jsonpaths_not_json(b):
+    b.put("log_json_path.json", b"jsonpaths: [artist, auth]\n")
+    return None
+
+
+def jsonpaths_wrong_count(b):
+    paths = json.loads((b.sample / "log_json_path.json").read_text())
+    paths["jsonpaths"] = paths["jsonpaths"][:-1]  # 17 paths for 18 columns
+    b.put("log_json_path.json", json.dumps(paths).encode())
+    return None
+
+
+def line_holding_an_array(b):
+    events = raw_data.json_lines(_first_log(b))
+    return _log_with(b, json.dumps(events[:2]))
+
+
+def file_as_one_array(b):
+    path = _first_log(b)
+    key = b.key(path)
+    b.put(key, json.dumps(raw_data.json_lines(path)).encode())
+    return key
+
+
+def empty_log_file(b):
+    key = "log_data/2018/11/2018-11-31-events.json"
+    b.put(key, b"")
+    return key
+
+
+def song_missing_song_id(b):
+    key = "song_data/Z/Z/Z/TRZZZMISSING.json"
+    b.put(key, json.dumps(_song(b, song_id=_DROP, title="No id")).encode())
+    return key
+
+
+def song_duration_wrong_type(b):
+    path = _first_song(b)
+    key = b.key(path)
+    b.put(key, json.dumps(_song(b, duration="three minutes")).encode())
+    return key
+
+
+def song_duration_nan(b):
+    path = _first_song(b)
+    key = b.key(path)
+    body = json.dumps(_song(b, duration=0.5)).replace("0.5", "NaN")
+    b.put(key, body.encode())
+    return key
+
+
+def song_id_twice_conflicting(b):
+    key = "song_data/Z/Z/Z/TRZZZDUPLICATE.json"
+    b.put(key, json.dumps(_song(b, title="Another title", duration=1.0)).encode())
+    return key
+
+
+BAD_INPUTS: dict[str, BadInput] = {
+    "malformed JSON line": BadInput(
+        malformed_line, REFUSED, "line 3 of {uri}: Invalid JSON object", 1216
+    ),
+    "truncated last line": BadInput(
+        truncated_last_line, REFUSED, "of {uri}: Invalid JSON object", 1216
+    ),
+    "invalid UTF-8": BadInput(
+        invalid_utf8, REFUSED, "line 2 of {uri}: String contains invalid", 1220
+    ),
+    "value longer than its VARCHAR": BadInput(
+        value_too_long, REFUSED, "line 2 of {uri}, column auth: String length exceeds", 1204
+    ),
+    'ts "abc"': BadInput(
+        ts_not_a_number, REFUSED, "line 2 of {uri}, column ts: Invalid timestamp", 1206
+    ),
+    ".DS_Store in log_data/": BadInput(
+        ds_store_in_log_data, REFUSED, "line 1 of {uri}: Invalid JSON", 1216
+    ),
+    "README.txt in log_data/": BadInput(
+        readme_in_log_data, REFUSED, "line 1 of {uri}: Invalid JSON", 1216
+    ),
+    "gzipped log without GZIP": BadInput(
+        gzipped_log_without_gzip, REFUSED, "line 1 of {uri}: String contains invalid", 1220
+    ),
+    "JSONPaths not JSON": BadInput(
+        jsonpaths_not_json, REFUSED, "Invalid JSONPath format in {bucket}/log_json_path.json"
+    ),
+    "JSONPaths wrong count": BadInput(
+        jsonpaths_wrong_count,
+        REFUSED,
+        "JSONPath size: 17, Number of columns in table or column list: 18",
+    ),
+    "log line holding an array": BadInput(
+        line_holding_an_array, REFUSED, "05_staged_events_have_ts_and_page"
+    ),
+    "log file as one array": BadInput(
+        file_as_one_array, REFUSED, "05_staged_events_have_ts_and_page"
+    ),
+    "empty log file": BadInput(empty_log_file, BENIGN),
+    "song without song_id": BadInput(
+        song_missing_song_id,
+        WARN,
+        "",
+        gap="the song is dropped by insert/30_songs.sql (WHERE song_id IS NOT NULL) with "
+        "exit 0 and no check failing or warning: a song vanishes silently",
+    ),
+    "song duration of wrong type": BadInput(
+        song_duration_wrong_type, REFUSED, "line 1 of {uri}, column duration: Invalid digit", 1207
+    ),
+    "song duration NaN": BadInput(
+        song_duration_nan,
+        REFUSED,
+        "line 1 of {uri}: Invalid JSON object",
+        1216,
+        gap="the local COPY accepts a bare NaN (DuckDB's JSON reader does) and publishes "
+        "songs.duration = NaN; Redshift's JSON has no NaN (Developer Guide, 'COPY from JSON "
+        "format': a value is a string, number, true/false, null, object or array) and "
+        "rejects the line",
+    ),
+    "song id twice, conflicting": BadInput(
+        song_id_twice_conflicting, WARN, "52_song_ids_with_conflicting_data"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=case.gap))
+        if case.gap
+        else name
+        for name, case in BAD_INPUTS.items()
+    ],
+)
+def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
+    name, loaded, bucket, tmp_path
+):
+    target, before = loaded
+    case = BAD_INPUTS[name]
+    bad_key = case.make(bucket)
+    run_dir = tmp_path / "bad-2"
+    error: BaseException | None = None
+    with target.open_warehouse() as dw:
+        try:
+            load.create_tables(dw)
+            load.copy_staging(dw, RunFolder.open(run_dir))
+            load.publish(dw, RunFolder.open(run_dir), "bad-2")
+        except SparkifyError as exc:
+            error = exc
+        after, runs = fingerprints(dw), published_runs(dw)
+    if case.outcome == REFUSED:
+        assert error is not None, f"{name}: published, should have been refused"
+        message = str(error)
+        says = case.says.format(uri=bucket.uri(bad_key or ""), bucket=f"s3://{bucket.name}")
+        assert says in message, message
+        assert HELD in message, message
+        assert after == before
+        assert runs == [GOOD]
+        errors = pd.read_csv(run_dir / "load_errors.csv")
+        if case.err_code:
+            assert errors["filename"].str.strip().tolist() == [bucket.uri(bad_key)]
+            assert errors["err_code"].tolist() == [case.err_code]
+        else:  # refused before any row (the JSONPaths file) or after the COPY (a check)
+            assert errors.empty, errors
+        return
+    assert error is None, f"{name}: refused, should have published: {error}"
+    assert runs == [GOOD, "bad-2"]
+    quality = pd.read_csv(run_dir / "quality.csv").set_index("check")
+    if case.outcome == WARN and case.says:
+        assert quality.loc[case.says, "status"] == "warn"
+    elif case.outcome == WARN:  # some check must say it
+        assert set(quality["status"]) - {"pass"}, quality
+    else:
+        assert after == before
+        assert set(quality["status"]) <= {"pass"}, quality
+
+
+# -- interrupts and kills at COPY, transform and publish --------------------------------
+
+
+def load_again(dw, run_dir: Path, run_id: str) -> None:
+    """The next load after a fault, with no manual step: it publishes the same star."""
+    run = RunFolder.open(run_dir)
+    load.create_tables(dw)
+    load.copy_staging(dw, run)
+    load.publish(dw, run, run_id)
+
+
+AT = {  # where the fault strikes: the first statement of that phase (a regex)
+    "COPY": r"^\s*COPY\s+staging_events\b",
+    "transform": r"^\s*INSERT\s+INTO\s+users\b",
+    "publish": r"^\s*INSERT\s+INTO\s+sparkify_publishes\b",
+}
+
+
+@pytest.mark.parametrize("phase", list(AT))
+def test_an_interrupt_at_each_phase_leaves_every_star_table(phase, loaded, monkeypatch, tmp_path):
+    target, before = loaded
+    struck: list[str] = []
+    with target.open_warehouse() as dw:
+        real = dw._execute
+
+        def interrupted(statement: str):
+            if re.search(AT[phase], statement, re.IGNORECASE | re.MULTILINE):
+                struck.append(phase)
+                raise KeyboardInterrupt
+            return real(statement)
+
+        monkeypatch.setattr(dw, "_execute", interrupted)
+        run = RunFolder.open(tmp_path / "int-2")
+        with pytest.raises(KeyboardInterrupt):
+            load.create_tables(dw)
+            load.copy_staging(dw, run)
+            load.publish(dw, run, "int-2")
+        monkeypatch.undo()
+        assert struck == [phase]
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+        load_again(dw, tmp_path / "next-3", "next-3")  # the same connection, as in a notebook
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
+
+
+KILLED = textwrap.dedent(
+    """
+    import os, re, signal, sys
+    from sparkify_helpers import config, load, targets
+    from sparkify_helpers.run_folder import RunFolder
+
+    target = targets.for_settings(config.load_settings())
+    dw = target.open_warehouse()
+    real = dw._execute
+
+    def killed(statement):
+        if re.search(sys.argv[2], statement, re.IGNORECASE | re.MULTILINE):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(statement)
+
+    dw._execute = killed
+    run = RunFolder.open(sys.argv[1])
+    load.create_tables(dw)
+    load.copy_staging(dw, run)
+    load.publish(dw, run, "killed-2")
+    """
+)
+
+
+@pytest.mark.parametrize("phase", list(AT))
+def test_kill_9_at_each_phase_leaves_every_star_table_and_no_process(phase, loaded, tmp_path):
+    target, before = loaded
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), AT[phase]],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = child.communicate(timeout=240)
+    assert child.returncode == -signal.SIGKILL, stderr
+    assert not psutil.pid_exists(child.pid)
+    with target.open_warehouse(read_only=True) as dw:
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+    with target.open_warehouse() as dw:  # the killed connection left nothing to clean up
+        load_again(dw, tmp_path / "next-3", "next-3")
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
+
+
+# -- disk full --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tiny_tmpfs(where: Path, size: str = "256k"):
+    """A tmpfs of ``size`` mounted at ``where``; skips when mounting is not permitted."""
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def fill(where: Path) -> None:
+    """Write until the file system at ``where`` is full (unbuffered: nothing left to flush)."""
+    fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        with pytest.raises(OSError) as full:
+            while True:
+                os.write(fd, b"\0" * 4096)
+    finally:
+        os.close(fd)
+    assert full.value.errno == errno.ENOSPC
+
+
+WHEN_FULL = {"before COPY": "load_errors.csv", "before publish": "quality.csv"}
+
+
+def _load_on_a_full_disk(when: str, target, tmp_path: Path) -> dict:
+    """Run the load with the run folder on a tmpfs filled before COPY or before publish."""
+    with tiny_tmpfs(tmp_path / "disk") as disk:
+        run = RunFolder.open(disk / "full-2")
+        with target.open_warehouse() as dw:
+            load.create_tables(dw)
+            if when == "before publish":
+                load.copy_staging(dw, run)
+            fill(disk)
+            with pytest.raises(OSError) as caught:
+                load.copy_staging(dw, run)
+                load.publish(dw, run, "full-2")
+            seen = {"prints": fingerprints(dw), "runs": published_runs(dw)}
+        seen["temporary files"] = sorted(p.name for p in run.path.glob(".*.tmp"))
+    seen["error"] = caught.value
+    seen["path"] = run.path / WHEN_FULL[when]
+    return seen
+
+
+@pytest.mark.parametrize("when", list(WHEN_FULL))
+def test_a_full_disk_under_the_run_folder_fails_the_load_and_leaves_the_warehouse(
+    when, loaded, tmp_path
+):
+    target, before = loaded
+    seen = _load_on_a_full_disk(when, target, tmp_path)
+    assert seen["error"].errno == errno.ENOSPC
+    assert seen["prints"] == before
+    assert seen["runs"] == [GOOD]
+    assert seen["temporary files"] == []  # no half-written file left behind
+
+
+@pytest.mark.parametrize("when", list(WHEN_FULL))
+@pytest.mark.xfail(
+    strict=True,
+    reason="load.copy_staging / load.publish let the bare OSError of write_atomically through: "
+    "'[Errno 28] No space left on device' names neither the file nor what the warehouse "
+    "still holds (CONTRIBUTING: errors name the file and the fix)",
+)
+def test_a_full_disk_under_the_run_folder_is_an_error_naming_the_path(when, loaded, tmp_path):
+    target, _ = loaded
+    seen = _load_on_a_full_disk(when, target, tmp_path)
+    message = str(seen["error"])
+    assert str(seen["path"]) in message and HELD in message, message
+
+
+def _run_on_a_full_disk(when: str, loaded, run_env: Path, monkeypatch, capsys) -> dict:
+    """``sparkify run --out`` on a tmpfs filled before the run or as its notebook starts
+    (fixture notebook ``ok``; the run starts its own emulator, the shared one is kept)."""
+    import papermill
+    from test_run_state import _args
+
+    from sparkify_helpers import cli, runner
+    from sparkify_helpers.config import ENDPOINT_ENV
+
+    target, _ = loaded
+    monkeypatch.delenv(ENDPOINT_ENV)
+    real = runner.run_workbook
+    notebooks = Path(__file__).parent / "fixtures" / "notebooks"
+    monkeypatch.setattr(
+        runner,
+        "run_workbook",
+        lambda options: real(
+            dataclasses.replace(options, notebook_dir=notebooks, notebooks=("ok",))
+        ),
+    )
+    with tiny_tmpfs(run_env / "runs", size="1m") as disk:
+        if when == FULL_BEFORE_RUN:
+            (disk / "full").mkdir()
+            fill(disk)
+        else:
+            execute = papermill.execute_notebook
+
+            def fill_then_execute(*args, **kwargs):
+                fill(disk)
+                return execute(*args, **kwargs)
+
+            monkeypatch.setattr(papermill, "execute_notebook", fill_then_execute)
+        code = cli.main(["run", *_args(run_env, "full")])
+        _, stderr = capsys.readouterr()
+        (disk / "filler").unlink()
+        kept = sorted(p.name for p in (disk / "full").iterdir())
+    with target.open_warehouse(read_only=True) as dw:
+        prints, runs = fingerprints(dw), published_runs(dw)
+    return {
+        "code": code,
+        "stderr": stderr,
+        "kept": kept,
+        "prints": prints,
+        "runs": runs,
+        "folder": disk / "full",
+    }
+
+
+FULL_BEFORE_RUN, FULL_AT_NOTEBOOK = "before the run", "when the notebook starts"
+
+
+@pytest.mark.parametrize(
+    "when", [FULL_BEFORE_RUN, pytest.param(FULL_AT_NOTEBOOK, marks=pytest.mark.notebooks)]
+)
+def test_a_run_whose_run_folder_is_on_a_full_disk_exits_1_naming_the_path(
+    when, loaded, run_env, monkeypatch, capsys
+):
+    from sparkify_helpers import cli
+
+    _, before = loaded
+    seen = _run_on_a_full_disk(when, loaded, run_env, monkeypatch, capsys)
+    stderr = seen["stderr"]
+    assert seen["code"] == cli.EXIT_FAILED, stderr
+    assert f"error: could not write {seen['folder']}/" in stderr, stderr
+    assert "disk full (No space left on device)" in stderr, stderr
+    assert "report:" not in stderr
+    assert not [name for name in seen["kept"] if name.endswith(".tmp")], seen["kept"]
+    assert seen["prints"] == before
+    assert seen["runs"] == [GOOD]
+
+
+@pytest.mark.notebooks
+@pytest.mark.xfail(
+    strict=True,
+    reason="when the disk fills as the notebook runs, the runner says 'executed notebook kept "
+    "at <run>/ok.ipynb' but no such file was written (its write failed with ENOSPC)",
+)
+def test_a_run_on_a_full_disk_claims_no_kept_notebook_it_could_not_write(
+    loaded, run_env, monkeypatch, capsys
+):
+    seen = _run_on_a_full_disk(FULL_AT_NOTEBOOK, loaded, run_env, monkeypatch, capsys)
+    claimed = re.findall(r"executed notebook kept at (\S+)", seen["stderr"])
+    assert claimed, seen["stderr"]
+    missing = [path for path in claimed if not Path(path).exists()]
+    assert missing == [], f"claimed but not written: {missing}; the folder holds {seen['kept']}"
