@@ -93,9 +93,13 @@ def _run(args) -> int:
     failure = result.failure
     if failure:
         cell = f" in cell {failure.failed_cell}" if failure.failed_cell is not None else ""
+        kept = (
+            f"executed notebook kept at {failure.output}"
+            if failure.output.exists()
+            else f"the executed notebook could not be kept ({failure.output} was not written)"
+        )
         print(
-            f"error: notebook {failure.name} failed{cell}: {failure.error}\n"
-            f"       executed notebook kept at {failure.output}",
+            f"error: notebook {failure.name} failed{cell}: {failure.error}\n       {kept}",
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -17,6 +17,7 @@ any failure, interrupt or kill before it leaves the star schema exactly as it wa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ import pandas as pd
 from sparkify_helpers import paths, quality, report
 from sparkify_helpers.catalog import create_dir, read_catalog
 from sparkify_helpers.errors import DataCheckError, WarehouseError
-from sparkify_helpers.run_folder import RunFolder
+from sparkify_helpers.run_folder import RunFolder, write_cause
 from sparkify_helpers.warehouse import Warehouse
 from sparkify_helpers.warehouse.base import results_frame
 
@@ -104,8 +105,21 @@ def copy_staging(warehouse: Warehouse, run: RunFolder) -> StagingLoad:
         raise
     finally:
         rejected = warehouse.load_errors(since=started)
-        report.write_load_errors(rejected, run)
+        _keep_evidence(run.load_errors, lambda: report.write_load_errors(rejected, run), warehouse)
     return StagingLoad(results_frame(results), rejected)
+
+
+def _keep_evidence(path: Path, write: Callable[[], object], warehouse: Warehouse) -> None:
+    """Write one of the load's evidence files; a full disk or a denied write becomes an error
+    naming the file, its cause and the load the warehouse still holds."""
+    try:
+        write()
+    except OSError as exc:
+        raise WarehouseError(
+            f"could not write {path}: {write_cause(exc)}. Nothing was published; "
+            f"{held_load(last_publish(warehouse))}. Free some space (or fix the permissions "
+            "of the run folder) and run the load again."
+        ) from exc
 
 
 def _say_what_is_kept(exc: WarehouseError, note: str) -> None:
@@ -139,7 +153,10 @@ def check(warehouse: Warehouse, run: RunFolder, note: str = "") -> quality.Quali
     """Run the data checks, write ``quality.csv``, raise when an error-severity check fails
     (``note`` ends the error's message)."""
     result = quality.run_checks(warehouse)
-    result.to_csv(run)
+    try:
+        result.to_csv(run)
+    except OSError as exc:  # inside publish's transaction: it rolls back and adds the note
+        raise WarehouseError(f"could not write {run.quality}: {write_cause(exc)}.") from exc
     result.raise_for_errors(note)
     return result
 

@@ -8,6 +8,7 @@ Files are written atomically: a reader sees the old file or the new one, never h
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import dataclass
@@ -24,6 +25,24 @@ CHARTS = "charts"
 STAR_SCHEMA = "star_schema.png"
 REPORT = "report.html"
 RESULTS_GLOB = "etl_*.results"
+
+
+PLAIN_ERRNO = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "read-only file system",
+}
+
+
+def write_cause(exc: BaseException) -> str:
+    """Why a write failed, in plain words first: ``disk full (No space left on device)``."""
+    if isinstance(exc, OSError):
+        detail = exc.strerror or str(exc)
+        plain = PLAIN_ERRNO.get(exc.errno or 0)
+        return f"{plain} ({detail})" if plain else detail
+    return f"{type(exc).__name__}: {exc}"
 
 
 def write_atomically(path: Path, data: str | bytes) -> Path:

@@ -11,7 +11,6 @@ and turns SIGINT/SIGTERM into an orderly stop recorded as ``interrupted``.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
@@ -29,7 +28,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
-from sparkify_helpers.run_folder import write_atomically
+from sparkify_helpers.run_folder import write_atomically, write_cause
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
 log = logging.getLogger(__name__)
@@ -51,13 +50,6 @@ DEFAULT_SEED = 42
 LATEST, LAST_OK = "latest", "last-ok"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ATOMIC_SCHEME = "sparkify-atomic://"
-PLAIN_ERRNO = {
-    errno.ENOSPC: "disk full",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "read-only file system",
-}
 
 
 @dataclass
@@ -168,15 +160,6 @@ def _recorded(result: RunResult, path: Path, write: Callable[[], object]) -> boo
             result.write_errors.append(message)
         return False
     return True
-
-
-def write_cause(exc: BaseException) -> str:
-    """Why a write failed, in plain words first: ``disk full (No space left on device)``."""
-    if isinstance(exc, OSError):
-        detail = exc.strerror or str(exc)
-        plain = PLAIN_ERRNO.get(exc.errno or 0)
-        return f"{plain} ({detail})" if plain else detail
-    return f"{type(exc).__name__}: {exc}"
 
 
 class RunInterrupted(KeyboardInterrupt):
