@@ -223,3 +223,9 @@ def test_daily_charts_leave_a_partial_edge_day_out_and_say_so():
     ax = _draw("daily_active_users", frame).axes[0]
     assert [list(line.get_ydata()) for line in ax.get_lines()][0] == [20, 25]
     assert ax.get_xlabel() == "Day (UTC); partial day left out: 1 Dec (data until 02:26 UTC)"
+
+
+def test_device_panels_stop_their_axis_at_100_percent():
+    for ax in _draw("user_agents", FRAMES["user_agents"]).axes:
+        assert ax.spines["bottom"].get_bounds() == (0, 1)
+        assert max(ax.get_xticks()) == 1.0

@@ -179,6 +179,7 @@ def user_agents(frame: pd.DataFrame, footnote: str = "") -> Figure:
         style.label_axes(ax, label, "Share of plays", "")
         ax.set_title(label, fontsize=11.5)
         ax.set_xlim(0, 1.18)  # room for the "100%" label of a bar that fills the panel
+        ax.spines["bottom"].set_bounds(0, 1)  # the axis itself stops at 100%
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
         style.percent(ax, "x")
         ax.tick_params(axis="y", length=0)
