@@ -111,10 +111,9 @@ class RunFolder:
 
     @property
     def charts_dir(self) -> Path:
-        """``charts/``, created on first use."""
-        folder = self.path / CHARTS
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
+        """``charts/`` (``save_chart`` creates it with the first chart; reading it, as the
+        report does, creates nothing)."""
+        return self.path / CHARTS
 
     @property
     def star_schema(self) -> Path:

@@ -69,7 +69,7 @@ class Workbook:
 
     @property
     def charts_dir(self) -> Path:
-        """``<run_dir>/charts``, created on first use."""
+        """``<run_dir>/charts``, where ``wb.ask`` saves each chart."""
         return self.run.charts_dir
 
     @property
