@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 from bs4 import BeautifulSoup
 
+from sparkify_helpers import run_story
 from sparkify_helpers.analytics import QUESTIONS, sentence_path
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
 from sparkify_helpers.run_record import RunResult
@@ -114,12 +115,20 @@ def _quality_section(run: RunFolder) -> str:
     return f"<h2>Data checks</h2>{body}"
 
 
-def _load_errors_section(run: RunFolder, limit: int = 50) -> str:
+def _load_errors_section(result: RunResult, limit: int = 50) -> str:
+    run = result.run
+    if not run_story.copy_ran(result):
+        note = "COPY did not run in this run, so no rows were loaded or rejected."
+        return f"<h2>Load errors</h2><p class='warn'>{note}</p>"
     frame = _read_csv(run.load_errors)
     if frame is None or frame.empty:
         return "<h2>Load errors</h2><p class='ok'>No rows were rejected by COPY.</p>"
-    note = f"<p>{len(frame):,} rejected rows (first {min(limit, len(frame))} shown).</p>"
-    return f"<h2>Load errors</h2>{note}{_table(frame.head(limit), '')}"
+    shown = frame.head(limit)
+    note = f"<p>{len(frame):,} rejected rows (first {len(shown)} shown).</p>"
+    readings = "".join(
+        f"<li>{html.escape(run_story.read_load_error(row))}</li>" for _, row in shown.iterrows()
+    )
+    return f"<h2>Load errors</h2>{note}<ul class='readings'>{readings}</ul>{_table(shown, '')}"
 
 
 def _charts_section(run: RunFolder) -> str:
@@ -160,7 +169,10 @@ def _results_note(run: RunFolder) -> str:
     for results in sorted(run.path.glob(RESULTS_GLOB)):
         for line in results.read_text().splitlines():
             if line.startswith("songplays match rate:"):
-                return f"<p>{html.escape(line)} · <a href='{results.name}'>{results.name}</a></p>"
+                caveat = run_story.match_caveat(line)
+                warn = f"<p class='warn'>{html.escape(caveat)}</p>" if caveat else ""
+                link = f"<a href='{results.name}'>{results.name}</a>"
+                return f"<p>{html.escape(line)} · {link}</p>{warn}"
     return ""
 
 
@@ -172,6 +184,17 @@ def _schema_section(run: RunFolder) -> str:
     return (
         "<h2>Star schema</h2><figure><img alt='Star schema drawn from sql/create' "
         f"src='data:image/png;base64,{data}'></figure>"
+    )
+
+
+def _failure_section(result: RunResult) -> str:
+    """For a failed or interrupted run: what failed and what the warehouse still holds."""
+    if result.status == "ok" or not result.notebooks:
+        return ""
+    failed = run_story.what_failed(result) or "The run stopped before any notebook failed."
+    return (
+        f"<h2>What went wrong</h2><p class='failed'>{html.escape(failed)}</p>"
+        f"<p class='held'>{html.escape(run_story.what_is_held(result))}</p>"
     )
 
 
@@ -200,6 +223,7 @@ def build_report(result: RunResult) -> str:
             f"<h1>Sparkify run {html.escape(result.run_id)}</h1>",
             f"<p>Status {_status(state)} · started {result.started_at:%Y-%m-%d %H:%M:%S} UTC"
             f"{stopped}</p>",
+            _failure_section(result),
             "<h2>Parameters</h2>",
             _table(params, ""),
             seeded,
@@ -208,7 +232,7 @@ def build_report(result: RunResult) -> str:
             _table(_row_counts(run), "No row counts (the load did not finish)."),
             _results_note(run),
             _quality_section(run),
-            _load_errors_section(run),
+            _load_errors_section(result),
             _charts_section(run),
             _schema_section(run),
             "</body></html>",

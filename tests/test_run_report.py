@@ -54,6 +54,7 @@ def test_a_complete_run_embeds_charts_in_walkthrough_order_with_counts_and_check
     (tmp_path / "etl_20261129054311.results").write_text(
         "Table: songplays\nRows: 6820\n\nsongplays match rate: 0.01% (1 of 6,820 plays)\n"
     )
+    (tmp_path / "load_errors.csv").write_text("query,filename,line_number,err_code,err_reason\n")
     (tmp_path / "charts").mkdir()
     for name in ("top_songs", "plays_by_hour"):
         _png(tmp_path / "charts" / f"{name}.png")
