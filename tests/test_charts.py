@@ -151,11 +151,11 @@ def test_weekday_chart_reads_monday_first():
     assert "2 Mon, 2 Tue, 2 Wed, 2 Thu, 2 Fri, 2 Sat, 2 Sun" in ax.get_xlabel()
 
 
-def test_top_songs_are_sorted_largest_first_with_long_titles_cut():
+def test_top_songs_are_sorted_largest_first_with_long_titles_wrapped_not_cut():
     ax = _draw("top_songs", FRAMES["top_songs"]).axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "Short — unknown artist"
-    assert labels[1].endswith("…") and len(labels[1]) <= 38
+    assert labels[1] == "A very long song title that\ngoes on and on and on — Some\nArtist"
     assert [round(b.get_width()) for b in ax.patches] == [9, 4]
 
 

@@ -29,8 +29,9 @@ def _bars(ax: Axes, labels, values, highlight: int | None = None, horizontal=Fal
     colours = [style.ACCENT] * len(values)
     if highlight is not None and len(values):
         colours[highlight] = style.HIGHLIGHT
-    if horizontal:
-        ax.barh(labels, values, color=colours, height=0.7)
+    if horizontal:  # by position: two labels that read alike stay two bars
+        ax.barh(range(len(values)), values, color=colours, height=0.7)
+        ax.set_yticks(range(len(values)), list(labels))
     else:
         ax.bar(labels, values, color=colours, width=0.75)
 
@@ -51,10 +52,12 @@ def _day_label(note: str) -> str:
 
 
 def _top_n(frame: pd.DataFrame, label: str, title: str, ylabel: str, footnote: str) -> Figure:
-    """Horizontal bars, largest on top, long labels cut with an ellipsis."""
+    """Horizontal bars, largest on top, long labels wrapped onto more lines (never cut)."""
     data = ranked(frame, label)
-    fig, ax = style.new_figure(figsize=(9.0, 0.42 * len(data) + 1.8))
-    _bars(ax, data["label"].map(style.truncate), data["plays"], horizontal=True)
+    labels = data["label"].map(style.wrap)
+    extra_lines = int(labels.str.count("\n").sum())
+    fig, ax = style.new_figure(figsize=(9.0, 0.42 * len(data) + 0.16 * extra_lines + 1.8))
+    _bars(ax, labels, data["plays"], horizontal=True)
     ax.invert_yaxis()
     ax.bar_label(
         ax.containers[0],
@@ -210,7 +213,7 @@ def daily_active_users(frame: pd.DataFrame, footnote: str = "") -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="Listeners")
     style.label_axes(ax, f"{title}: distinct listeners per day", _day_label(note), "Listeners")
     style.thousands(ax)
-    style.dates(ax)
+    style.dates(ax, data.index.min(), data.index.max())
     style.value_grid(ax)
     return style.finish(fig, footnote=footnote)
 
@@ -229,7 +232,7 @@ def conversions(frame: pd.DataFrame, footnote: str = "") -> Figure:
     ax.set_xlim(first - half_day, last + half_day)  # the whole period, not only upgrade days
     style.label_axes(ax, title, "Day of upgrade (UTC)", "Users upgraded")
     style.thousands(ax)
-    style.dates(ax)
+    style.dates(ax, first, last)
     style.value_grid(ax)
     return style.finish(fig, footnote=footnote)
 

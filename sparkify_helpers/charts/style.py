@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.ticker as mticker
+import pandas as pd
 from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -126,10 +128,30 @@ def percent(ax: Axes, axis: str = "y", decimals: int = 0) -> None:
     target.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=decimals))
 
 
-def dates(ax: Axes) -> None:
-    """Format a date x axis as day and month (5 Nov, 12 Nov, ...); the span is in the footnote."""
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
+MAX_DATE_TICKS = 8  # "29 Nov" is about 0.5 in wide: 8 of them leave room on a 9 in chart
+
+
+def dates(ax: Axes, first=None, last=None) -> None:
+    """Format a date x axis as day and month (5 Nov, 12 Nov, ...); the span is in the footnote.
+
+    Ticks fall on whole days from the data's first day (``first``, ``last``: its first and
+    last day; by default the axis limits), at most :data:`MAX_DATE_TICKS` of them, evenly
+    spaced, never past the last day: neighbouring labels cannot run into each other.
+    """
+    low, high = ax.get_xlim()
+    start = math.ceil(low) if first is None else mdates.date2num(pd.Timestamp(first))
+    end = math.floor(high) if last is None else mdates.date2num(pd.Timestamp(last))
+    ax.xaxis.set_major_locator(mticker.FixedLocator(day_ticks(start, end)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%-d %b"))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+
+
+def day_ticks(start: float, end: float, most: int = MAX_DATE_TICKS) -> list[float]:
+    """Whole-day tick positions from ``start`` to ``end`` (matplotlib date numbers), a whole
+    number of days apart (1, 2, 7, 14 ... days), at most ``most`` of them."""
+    days = max(int(round(end - start)), 0)
+    step = next(s for s in (1, 2, 3, 7, 14, 28, 56, 91, 182, 364, 10**9) if days // s < most)
+    return [start + k * step for k in range(days // step + 1)]
 
 
 def share_text(share: float) -> str:
@@ -145,10 +167,11 @@ def value_grid(ax: Axes, axis: Literal["both", "x", "y"] = "y") -> None:
     ax.set_axisbelow(True)
 
 
-def truncate(label: object, width: int = 38) -> str:
-    """Shorten a long label with an ellipsis so bars keep their room."""
-    text = str(label)
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def wrap(label: object, width: int = 30) -> str:
+    """A long label on several lines (at spaces and hyphens), never cut: the end of a name
+    ("... Bloomington, MN-WI") is often the part that tells it from the next."""
+    text = " ".join(str(label).split())
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
