@@ -50,3 +50,53 @@ def test_er_diagram_draws_every_star_table(tmp_path):
     path = tmp_path / "er.png"
     figure.savefig(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _inside(point, box, slack=0.0):
+    x, y = point
+    return box[0] - slack <= x <= box[2] + slack and box[1] - slack <= y <= box[3] + slack
+
+
+def _on_edge(point, box, tol=0.02):
+    x, y = point
+    near_x = abs(x - box[0]) < tol or abs(x - box[2]) < tol
+    near_y = abs(y - box[1]) < tol or abs(y - box[3]) < tol
+    return _inside(point, box, tol) and (near_x or near_y)
+
+
+def test_er_diagram_boxes_never_overlap_and_stay_on_the_figure():
+    figure = schema.er_diagram(read_catalog().tables)
+    boxes = schema.box_extents(figure)
+    assert sorted(boxes) == ["artists", "songplays", "songs", "time", "users"]
+    names = list(boxes)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = boxes[a], boxes[b]
+            apart = ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0
+            assert apart, f"{a} and {b} overlap"
+    width, height = figure.get_size_inches()
+    assert all(
+        x0 >= 0 and x1 <= width and y0 >= 0 and y1 <= height for x0, y0, x1, y1 in boxes.values()
+    )
+
+
+def test_er_diagram_draws_a_foreign_key_line_from_songplays_to_each_dimension_edge_to_edge():
+    tables = read_catalog().tables
+    figure = schema.er_diagram(tables)
+    boxes = schema.box_extents(figure)
+    lines = {line.get_gid(): line for line in figure.axes[0].lines if line.get_gid()}
+    assert set(lines) == {
+        "fk:songplays->time",
+        "fk:songplays->users",
+        "fk:songplays->songs",
+        "fk:songplays->artists",
+        "fk:songs->artists",
+    }
+    for gid, line in lines.items():
+        source, target = gid[3:].split("->")
+        start, end = list(zip(line.get_xdata(), line.get_ydata(), strict=True))
+        assert _on_edge(start, boxes[source]) and _on_edge(end, boxes[target]), gid
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        assert not any(_inside(middle, box) for box in boxes.values()), f"{gid} runs under a box"
+    labels = {t.get_text() for t in figure.axes[0].texts if not t.get_gid()}
+    assert {"start_time", "user_id", "song_id", "artist_id"} <= labels
