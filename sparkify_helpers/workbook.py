@@ -27,6 +27,7 @@ from sparkify_helpers.warehouse import Warehouse, results_frame
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "FullFrame",
     "Workbook",
     "as_frame",
     "open_workbook",
@@ -113,8 +114,26 @@ def run_started_at(out_dir: str | Path = "") -> datetime:
     return datetime.now(timezone.utc)
 
 
+class FullFrame(pd.DataFrame):
+    """A DataFrame that shows every value in full, HTML and text alike: the endpoint and role
+    ARN people copy from notebook 01 are never cut to ``...``."""
+
+    @property
+    def _constructor(self):
+        return FullFrame
+
+    def _repr_html_(self) -> str | None:
+        with pd.option_context("display.max_colwidth", None):
+            return super()._repr_html_()  # type: ignore[misc]  # not in pandas-stubs
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None):
+            return super().__repr__()
+
+
 def as_frame(obj) -> pd.DataFrame:
-    """A (setting, value) frame of a dict, dataclass or model, without secret-looking keys."""
+    """A (setting, value) frame of a dict, dataclass or model, without secret-looking keys,
+    shown in full (:class:`FullFrame`)."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         obj = dataclasses.asdict(obj)
     elif hasattr(obj, "model_dump"):
@@ -124,7 +143,7 @@ def as_frame(obj) -> pd.DataFrame:
         for key, value in obj.items()
         if not any(word in key.lower() for word in HIDDEN_KEYS)
     ]
-    return pd.DataFrame(rows, columns=["setting", "value"]).set_index("setting")
+    return FullFrame(rows, columns=["setting", "value"]).set_index("setting")
 
 
 def open_workbook(

@@ -88,3 +88,14 @@ def test_run_folder_writes_atomically_and_leaves_no_temporary_file(tmp_path, mon
     monkeypatch.undo()
     assert run.report.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_as_frame_shows_the_endpoint_and_role_arn_in_full_for_copying():
+    host = "sparkify-local.a394c204d14d.us-west-2.redshift.amazonaws.com"
+    arn = "arn:aws:iam::123456789012:role/sparkify-redshift-s3-read-only-role-with-a-long-name"
+    frame = workbook.as_frame({"host": host, "role_arns": [arn, arn]})
+    assert f"<td>{host}</td>" in frame._repr_html_()
+    assert f"<td>{arn}, {arn}</td>" in frame._repr_html_()
+    assert host in repr(frame) and arn in repr(frame)
+    assert "..." not in repr(frame) and "..." not in frame._repr_html_()
+    assert isinstance(frame.head(1), workbook.FullFrame)  # derived frames stay in full
