@@ -55,10 +55,11 @@ def plays_by_weekday(frame: pd.DataFrame) -> str:
         count, per_day = held["days"][name], held["per_day"][name]
         return f"{per_day:,.0f} plays per {name} ({count} in the period)"
 
-    return (
+    sentence = (
         f"{busy} is the busiest day of the week with {average(busy)} on average; "
         f"{quiet} is the quietest with {average(quiet)}."
     )
+    return _with_note(sentence, frames.complete_period(frame)[2])
 
 
 def level_share(frame: pd.DataFrame) -> str:
@@ -203,15 +204,19 @@ def conversions(frame: pd.DataFrame) -> str:
     total = int(frame["users_converted"].sum()) if not frame.empty else 0
     if total == 0:
         return "No listener upgraded from free to paid in this period."
-    data = frames.by_day(frame, "conversion_date")["users_converted"]
+    first, last, note = frames.complete_period(frame)
+    data = frames.by_day(frame, "conversion_date")["users_converted"].loc[first:last]
+    total = int(data.sum())
+    if total == 0:
+        return _with_note("No listener upgraded from free to paid on a complete day.", note)
     best = data.idxmax()
-    first, last = frames.period(frame)
     period_days = (last - first).days + 1
     times = "time" if total == 1 else "times"
-    return (
-        f"Listeners upgraded from free to paid {total:,} {times}, on {len(data)} of the "
-        f"period's {period_days} days; the best day was {_day(best)} with {data[best]:,}."
+    sentence = (
+        f"Listeners upgraded from free to paid {total:,} {times}, on {len(data[data > 0])} of "
+        f"the period's {period_days} days; the best day was {_day(best)} with {data[best]:,}."
     )
+    return _with_note(sentence, note)
 
 
 def match_rate(frame: pd.DataFrame) -> str:

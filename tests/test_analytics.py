@@ -255,8 +255,8 @@ def test_ask_answers_every_question_from_the_warehouse(wb):
         "ahead of Boston, MA (2 plays)."
     )
     assert answers["free_to_paid_conversions"].sentence == (
-        "Listeners upgraded from free to paid 1 time, on 1 of the period's 3 days; the best day "
-        "was 6 Nov 2018 with 1."
+        "Listeners upgraded from free to paid 1 time, on 1 of the period's 2 days; the best day "
+        "was 6 Nov 2018 with 1. (Partial day left out: 5 Nov (data from 10:00 UTC).)"
     )
     assert answers["match_rate"].sentence.startswith("80% of plays (4 of 5) matched")
     assert (

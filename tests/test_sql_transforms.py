@@ -345,12 +345,12 @@ def test_analytics_results(con):
     results = run_folder(con, "analytics")
     assert results["10_plays_by_hour"] == [(12, 2), (20, 5), (21, 2)]
     first, last = dt.date(2018, 11, 1), dt.date(2018, 11, 4)  # T0's day, SUNDAY's day
-    assert results["11_plays_by_weekday"] == [
-        (0, "Sunday", 2, first, last),
-        (4, "Thursday", 7, first, last),
-    ]
     plays_ts = [e["ts"].to_pydatetime() for e in events if e["page"] == "NextSong"]
     span = (min(plays_ts), max(plays_ts))  # the data's first and last play, on every row
+    assert results["11_plays_by_weekday"] == [  # one row per day, with its weekday
+        (first, 4, "Thursday", 7, first, last, *span),
+        (last, 0, "Sunday", 2, first, last, *span),
+    ]
     assert results["20_plays_by_level_per_day"] == [
         (dt.date(2018, 11, 1), "free", 6, *span),
         (dt.date(2018, 11, 1), "paid", 1, *span),
@@ -378,7 +378,9 @@ def test_analytics_results(con):
         (dt.date(2018, 11, 1), 2, 2, 1, *span),
         (dt.date(2018, 11, 4), 2, 1, 1, *span),
     ]
-    assert results["60_free_to_paid_conversions"] == [(dt.date(2018, 11, 1), 1, 1, first, last)]
+    assert results["60_free_to_paid_conversions"] == [
+        (dt.date(2018, 11, 1), 1, 1, first, last, *span)
+    ]
     plays, matched, rate = results["70_match_rate"][0]
     assert (plays, matched, float(rate)) == (9, 7, 77.78)
 

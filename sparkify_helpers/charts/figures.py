@@ -15,11 +15,11 @@ from sparkify_helpers.charts.frames import (
     agent_split,
     by_day,
     complete_days,
+    complete_period,
     daily_level_counts,
     hours,
     level_shares,
     match_caveat,
-    period,
     ranked,
     weekday_averages,
 )
@@ -95,7 +95,8 @@ def plays_by_weekday(frame: pd.DataFrame, footnote: str = "") -> Figure:
         return style.no_data(title, footnote)
     days = weekday_averages(frame)
     held = ", ".join(f"{n} {str(name)[:3]}" for name, n in days["days"].items())
-    xlabel = f"Day of week (the period holds {held})"
+    note = complete_period(frame)[2]
+    xlabel = f"Day of week (the period holds {held})" + (f";\n{note}" if note else "")
     fig, ax = _peak_bars(days["per_day"], f"{title}, average per calendar day (UTC)", xlabel)
     ax.set_ylabel("Average plays per day")
     return style.finish(fig, footnote=footnote)
@@ -224,13 +225,18 @@ def conversions(frame: pd.DataFrame, footnote: str = "") -> Figure:
     title = "Free-to-paid upgrades per day"
     if frame.empty or frame["users_converted"].sum() == 0:
         return style.no_data(title, footnote, "No free-to-paid upgrades in this period.")
-    data = by_day(frame, "conversion_date")
-    first, last = period(frame)
+    first, last, note = complete_period(frame)
+    data = by_day(frame, "conversion_date").loc[first:last]
+    if data["users_converted"].sum() == 0:
+        return style.no_data(
+            title, footnote, f"No free-to-paid upgrades on a complete day ({note})."
+        )
     fig, ax = style.new_figure()
     ax.bar(data.index, data["users_converted"], color=style.LEVEL_COLOURS["paid"], width=0.8)
     half_day = pd.Timedelta(hours=12)
     ax.set_xlim(first - half_day, last + half_day)  # the whole period, not only upgrade days
-    style.label_axes(ax, title, "Day of upgrade (UTC)", "Users upgraded")
+    xlabel = "Day of upgrade (UTC)" + (f"; {note}" if note else "")
+    style.label_axes(ax, title, xlabel, "Users upgraded")
     style.thousands(ax)
     style.dates(ax, first, last)
     style.value_grid(ax)

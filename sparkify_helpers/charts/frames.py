@@ -89,10 +89,25 @@ def period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(frame["period_start"].min()), pd.Timestamp(frame["period_end"].max())
 
 
+def complete_period(frame: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp, str]:
+    """The period without its partial edge days (``first_play``/``last_play``, when the query
+    has them), and the note naming what was left out ("" when nothing was)."""
+    first, last = period(frame)
+    partial = partial_days(frame)
+    kept = [day for day in pd.date_range(first, last, freq="D") if day not in partial]
+    if not partial or not kept:
+        return first, last, ""
+    return kept[0], kept[-1], "partial day left out: " + "; ".join(partial.values())
+
+
 def weekday_averages(frame: pd.DataFrame) -> pd.DataFrame:
     """Per weekday (Monday first): plays, calendar days of that weekday in the data's period
-    (``period_start`` .. ``period_end``, both included) and average plays per such day."""
-    start, end = period(frame)
+    (``period_start`` .. ``period_end``, both included, less a partial first or last day) and
+    average plays per such day. Rows per day (``play_date``) let a partial day's plays go."""
+    start, end, _ = complete_period(frame)
+    if "play_date" in frame:
+        days_played = pd.to_datetime(frame["play_date"])
+        frame = frame[(days_played >= start) & (days_played <= end)]
     calendar = pd.date_range(start, end, freq="D")
     days = pd.Series((calendar.dayofweek + 1) % 7).value_counts()  # pandas: Monday = 0
     plays = weekdays(frame)
