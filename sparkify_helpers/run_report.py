@@ -32,6 +32,7 @@ th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-alig
 th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
 .failed,.fail{color:#c62828;font-weight:600}
 .warn,.interrupted{color:#b26a00;font-weight:600} .muted{color:#7b8794}
+.interactive{color:#1f6f8b;font-weight:600}
 figure{margin:1.2rem 0} figure img{max-width:100%;border:1px solid #e4e7eb}
 figcaption{color:#52606d;font-size:.9rem} .sentence{font-weight:600;margin:.4rem 0}
 """
@@ -85,6 +86,12 @@ def _status(text: str) -> str:
 
 
 def _notebooks_section(result: RunResult) -> str:
+    if not result.notebooks:  # an interactive session: each notebook holds its own outputs
+        return (
+            "<h2>Notebooks</h2><p class='muted'>Stepped through in JupyterLab: each notebook's "
+            "outputs are in the notebook itself. This page shows what the session left in "
+            f"<code>{html.escape(str(result.run_dir))}</code>.</p>"
+        )
     rows = []
     for nb in result.notebooks:
         rendered = render_notebook_html(nb.output)
@@ -166,7 +173,7 @@ def _row_counts(run: RunFolder) -> pd.DataFrame | None:
 
 def _results_note(run: RunFolder) -> str:
     """The match-rate line of the run's ``etl_*.results``, when the load got that far."""
-    for results in sorted(run.path.glob(RESULTS_GLOB)):
+    for results in sorted(run.path.glob(RESULTS_GLOB), reverse=True):  # newest first
         for line in results.read_text().splitlines():
             if line.startswith("songplays match rate:"):
                 caveat = run_story.match_caveat(line)
@@ -201,7 +208,7 @@ def _failure_section(result: RunResult) -> str:
 def build_report(result: RunResult) -> str:
     """The HTML of ``report.html`` for a finished (or failed) run."""
     run = result.run
-    state = result.status
+    state = result.status if result.notebooks else "interactive"
     stopped = ""
     if result.interrupted_by:
         stopped = (
