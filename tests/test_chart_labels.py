@@ -96,7 +96,9 @@ def test_long_metro_names_are_wrapped_whole_never_cut():
     by_plays = ["New York-Newark-Jersey City, NY-NJ-PA", METROS[1], "Tucson, AZ", METROS[0]]
     assert [_squash(label) for label in labels] == [_squash(m) for m in by_plays]
     assert not any("…" in label for label in labels)
-    assert labels[3] == "Minneapolis-St. Paul-\nBloomington, MN-WI"
+    assert labels[3] == "Minneapolis-St.\nPaul-Bloomington, MN-WI"
+    wrapped = style.wrap("Chicago-Naperville-Elgin, IL-IN-WI")
+    assert wrapped == "Chicago-Naperville-Elgin,\nIL-IN-WI"  # the states stay together
     assert all(len(line) <= 30 for label in labels for line in label.splitlines())
 
 

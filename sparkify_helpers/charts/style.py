@@ -168,10 +168,11 @@ def value_grid(ax: Axes, axis: Literal["both", "x", "y"] = "y") -> None:
 
 
 def wrap(label: object, width: int = 30) -> str:
-    """A long label on several lines (at spaces and hyphens), never cut: the end of a name
-    ("... Bloomington, MN-WI") is often the part that tells it from the next."""
+    """A long label on several lines (at spaces only, so "IL-IN-WI" stays whole), never cut:
+    the end of a name ("... Bloomington, MN-WI") is often the part that tells it apart."""
     text = " ".join(str(label).split())
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+    lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) or text
 
 
 def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
