@@ -225,8 +225,15 @@ def match_rate(frame: pd.DataFrame) -> str:
     if plays == 0:
         return NO_PLAYS
     matched = int(frame["matched_plays"].sum())
-    return (
+    sentence = (
         f"{share_text(matched / plays).capitalize()} of plays ({matched:,} of {plays:,}) "
         "matched a song in the "
         "catalogue; the top songs and top artists are counted from those plays only."
+    )
+    if matched >= frames.MIN_MATCHED_PLAYS and matched / plays >= frames.MIN_MATCH_SHARE:
+        return sentence
+    return (
+        f"{sentence} That is too few to rank songs or artists (a ranking needs at least "
+        f"{frames.MIN_MATCHED_PLAYS} matched plays and {frames.MIN_MATCH_SHARE:.0%} of all "
+        "plays), so those charts show a caveat instead."
     )

@@ -137,3 +137,17 @@ def test_an_ample_match_rate_has_no_caveat():
     assert run_story.match_caveat("songplays match rate: 40.00% (400 of 1,000 plays matched") == ""
     assert run_story.match_caveat("songplays match rate: 4.90% (490 of 10,000 plays matched")
     assert run_story.match_caveat("songplays match rate: 50.00% (99 of 198 plays matched")
+
+
+def test_the_match_rate_sentence_under_its_chart_carries_the_caveat_when_thin():
+    from sparkify_helpers import insights
+
+    thin = insights.match_rate(pd.DataFrame({"plays": [6820], "matched_plays": [1]}))
+    assert thin == (
+        "Under 0.1% of plays (1 of 6,820) matched a song in the catalogue; the top songs and top "
+        "artists are counted from those plays only. That is too few to rank songs or artists (a "
+        "ranking needs at least 100 matched plays and 5% of all plays), so those charts show "
+        "a caveat instead."
+    )
+    ample = insights.match_rate(pd.DataFrame({"plays": [1000], "matched_plays": [400]}))
+    assert "too few" not in ample
