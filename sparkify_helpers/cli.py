@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from sparkify_helpers.errors import SparkifyError
 
@@ -18,8 +19,27 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2  # then 128 + the signal: 130 SIGINT,
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line naming the closest command or option."""
+
+    def error(self, message: str) -> NoReturn:
+        from sparkify_helpers.preflight import closest
+
+        hint = ""
+        if "invalid choice: '" in message:
+            word = message.split("invalid choice: '", 1)[1].split("'", 1)[0]
+            hint = closest(word, ["run", "generate", "emulator", "start", "stop", "status"])
+        elif message.startswith("unrecognized arguments: "):
+            word = message.split(": ", 1)[1].split()[0].split("=")[0]
+            hint = closest(word, _OPTIONS)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}{hint}; see {self.prog} --help\n")
+
+
+_OPTIONS: list[str] = []  # every option of every subcommand, filled by _parser
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sparkify", description="Sparkify warehouse workbook (Redshift or local DuckDB)."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -54,11 +74,21 @@ def _parser() -> argparse.ArgumentParser:
     emu.add_argument("--events", type=int, help="start: seed a generated dataset of N events")
     emu.add_argument("--seed", type=int, help="start: seed of the generated dataset")
     emu.add_argument("--no-data", action="store_true", help="start: leave the bucket empty")
+    _OPTIONS[:] = sorted(
+        {o for p in (run, gen, emu) for a in p._actions for o in a.option_strings}  # noqa: SLF001
+    )
     return parser
 
 
 def _run(args) -> int:
-    from sparkify_helpers import runner
+    from sparkify_helpers import preflight, runner
+
+    if args.out is not None:
+        preflight.writable_folder("--out", args.out)
+    if args.warehouse is not None:
+        preflight.warehouse_file(args.warehouse)
+    preflight.positive("--events", args.events)
+    preflight.kernel(args.kernel)
 
     options = runner.RunOptions(
         config=args.config,

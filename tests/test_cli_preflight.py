@@ -1,0 +1,85 @@
+"""Every ``sparkify`` mistake is one line and exit 2, before anything starts (no emulator, no
+run folder), and a mistyped command or option names the closest one."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sparkify_helpers import cli, emulator, runner
+
+
+def _one_line_exit_2(capsys, argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        code = cli.main(argv)
+        raise SystemExit(code)
+    out, err = capsys.readouterr()
+    assert stopped.value.code == 2, err
+    assert out == "" and err.count("\n") == 1, err
+    return err.strip()
+
+
+@pytest.fixture
+def no_emulator(monkeypatch):
+    """Fail the test if the run (emulator, lock, run folder) starts before the checks."""
+
+    def refuse(*_, **__):
+        raise AssertionError("the run started before the options were checked")
+
+    monkeypatch.setattr(runner, "run_workbook", refuse)
+    monkeypatch.setattr(emulator, "start", refuse)
+
+
+def test_out_under_a_file(tmp_path, capsys, no_emulator):
+    (tmp_path / "f").write_text("x")
+    err = _one_line_exit_2(capsys, ["run", "--out", str(tmp_path / "f" / "runs")])
+    assert err == (
+        f"error: --out {tmp_path}/f/runs: {tmp_path}/f is a file, not a folder; pick another --out."
+    )
+
+
+def test_warehouse_under_a_file_or_a_folder(tmp_path, capsys, no_emulator):
+    (tmp_path / "f").write_text("x")
+    err = _one_line_exit_2(capsys, ["run", "--warehouse", str(tmp_path / "f" / "w.duckdb")])
+    assert err.startswith(f"error: --warehouse {tmp_path}/f: {tmp_path}/f is a file, not a folder")
+    err = _one_line_exit_2(capsys, ["run", "--warehouse", str(tmp_path)])
+    assert (
+        err
+        == f"error: --warehouse {tmp_path} is a folder; give a file such as {tmp_path}/dw.duckdb."
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / "f"]  # nothing was created
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to any folder: chmod cannot refuse")
+def test_out_in_an_unwritable_folder(tmp_path, capsys, no_emulator):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    err = _one_line_exit_2(capsys, ["run", "--out", str(locked / "runs")])
+    assert err.endswith(f"{locked} is not writable by this user; pick another --out.")
+
+
+def test_events_zero_is_refused_before_the_emulator_starts(capsys, no_emulator):
+    err = _one_line_exit_2(capsys, ["run", "--events", "0"])
+    assert err == "error: --events must be a positive integer, got 0."
+
+
+def test_a_kernel_that_does_not_exist_names_the_installed_ones(capsys, no_emulator):
+    err = _one_line_exit_2(capsys, ["run", "--kernel", "python"])
+    assert err.startswith(
+        "error: --kernel python: no such Jupyter kernel (did you mean 'python3'?)"
+    )
+    assert "installed: python3" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["runn"], "(did you mean 'run'?); see sparkify --help"),
+        (["run", "--ot", "x"], "unrecognized arguments: --ot x (did you mean '--out'?)"),
+        (["emulator", "strat"], "(did you mean 'start'?); see sparkify emulator --help"),
+    ],
+)
+def test_a_mistyped_command_or_option_suggests_the_closest(argv, hint, capsys):
+    err = _one_line_exit_2(capsys, argv)
+    assert hint in err
