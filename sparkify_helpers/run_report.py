@@ -28,7 +28,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 max-width:1100px;color:#1f2933;padding:0 1rem}
 h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #e4e7eb;padding-bottom:.3rem}
 table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
-th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top;
+max-width:32rem;overflow-wrap:anywhere} .scroll{overflow-x:auto}
 th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
 .failed,.fail{color:#c62828;font-weight:600}
 .warn,.interrupted{color:#b26a00;font-weight:600} .muted{color:#7b8794}
@@ -131,11 +132,13 @@ def _load_errors_section(result: RunResult, limit: int = 50) -> str:
     if frame is None or frame.empty:
         return "<h2>Load errors</h2><p class='ok'>No rows were rejected by COPY.</p>"
     shown = frame.head(limit)
-    note = f"<p>{len(frame):,} rejected rows (first {len(shown)} shown).</p>"
+    rows = "row" if len(frame) == 1 else "rows"
+    note = f"<p>{len(frame):,} rejected {rows} (first {len(shown)} shown).</p>"
     readings = "".join(
         f"<li>{html.escape(run_story.read_load_error(row))}</li>" for _, row in shown.iterrows()
     )
-    return f"<h2>Load errors</h2>{note}<ul class='readings'>{readings}</ul>{_table(shown, '')}"
+    raw = f"<div class='scroll'>{_table(shown, '')}</div>"
+    return f"<h2>Load errors</h2>{note}<ul class='readings'>{readings}</ul>{raw}"
 
 
 def _charts_section(run: RunFolder) -> str:

@@ -59,8 +59,9 @@ def what_failed(result: RunResult) -> str:
         return ""
     where = f" at cell {nb.failed_cell}" if nb.failed_cell is not None else ""
     verb = "was interrupted" if nb.status == "interrupted" else "failed"
-    line = error_line(nb)
-    return f"{nb.name} {verb}{where}" + (f": {line}" if line else "") + "."
+    line = PUBLISHED.sub("", error_line(nb)).strip()  # what is held gets its own sentence
+    text = f"{nb.name} {verb}{where}" + (f": {line}" if line else "")
+    return text if text.endswith(".") else f"{text}."
 
 
 def what_is_held(result: RunResult) -> str:

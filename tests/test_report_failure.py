@@ -51,7 +51,10 @@ def test_a_failed_copy_says_which_cell_failed_what_the_warehouse_holds_and_reads
         "<p class='failed'>03_load failed at cell 6: WarehouseError: Load into table "
         "&#x27;staging_events&#x27; failed." in page
     )
-    assert "COPY staging_events FROM" not in page.split("What went wrong")[1].split("</p>")[0]
+    failed_line = page.split("<p class='failed'>")[1].split("</p>")[0]
+    assert "COPY staging_events FROM" not in failed_line
+    assert failed_line.endswith("Invalid JSON (code 1216).")  # what is held: next sentence
+    assert "1 rejected row (first 1 shown)" in page
     assert (
         "<p class='held'>Nothing was published: the warehouse still holds the load of run "
         "20261128-010000 (2026-11-28 01:00:00 UTC).</p>" in page

@@ -40,7 +40,7 @@ def test_a_failed_run_shows_the_failing_cell_and_the_rejected_rows(tmp_path):
     page = run_report.build_report(_result(tmp_path, "failed", "CopyError: 1 row rejected"))
     assert 'Status <span class="failed">failed</span>' in page
     assert "cell 4: CopyError: 1 row rejected" in page
-    assert "1 rejected rows" in page and "Invalid JSON" in page
+    assert "1 rejected row " in page and "Invalid JSON" in page
     assert 'href="03_load.html"' in page and (tmp_path / "03_load.html").exists()
     assert "<script>" not in page  # parameters are escaped
     assert "No row counts" in page
