@@ -80,7 +80,10 @@ def test_a_run_that_failed_before_copy_says_copy_did_not_run_never_no_rows_rejec
         "03_load did not run, so this run published nothing: the star tables hold what they "
         "held before it." in page
     )
-    assert "<p class='warn'>COPY did not run in this run, so no rows were loaded" in page
+    assert (
+        "<p class='warn'>COPY did not run (03_load did not reach it), so no rows were loaded"
+        in page
+    )
     assert "No rows were rejected by COPY" not in page
 
 
