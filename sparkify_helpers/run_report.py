@@ -29,7 +29,7 @@ max-width:1100px;color:#1f2933;padding:0 1rem}
 h1{margin-bottom:.2rem} h2{margin-top:2.2rem;border-bottom:1px solid #e4e7eb;padding-bottom:.3rem}
 table{border-collapse:collapse;font-size:.9rem;margin:.5rem 0}
 th,td{border:1px solid #e4e7eb;padding:.3rem .6rem;text-align:left;vertical-align:top;
-max-width:32rem;overflow-wrap:anywhere} .scroll{overflow-x:auto}
+max-width:32rem;overflow-wrap:break-word} .scroll{overflow-x:auto}
 th{background:#f5f7fa} .ok{color:#1b7f3b;font-weight:600}
 .failed,.fail{color:#c62828;font-weight:600}
 .warn,.interrupted{color:#b26a00;font-weight:600} .muted{color:#7b8794}
