@@ -132,9 +132,10 @@ def question(name: str) -> Question:
 def footnote(q: Question, target: str, run_id: str | None, frame: pd.DataFrame) -> str:
     """The chart's source line: query file, target, run id and the data's date span."""
     parts = [f"Source: sql/{SQL_FOLDER}/{q.sql_path.name} on the {target} warehouse"]
-    date_columns = [c for c in frame.columns if c.endswith("_date")]
+    spans = [c for c in ("period_start", "period_end") if c in frame.columns]  # the data's span
+    date_columns = spans if len(spans) == 2 else [c for c in frame.columns if c.endswith("_date")]
     if date_columns and not frame.empty:
-        days = pd.to_datetime(frame[date_columns[0]])
+        days = pd.concat([pd.to_datetime(frame[c]) for c in date_columns])
         parts.append(f"data {days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}")
     if run_id:
         parts.append(f"run {run_id}")

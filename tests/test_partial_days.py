@@ -92,3 +92,18 @@ def test_upgrades_only_on_the_partial_day_say_none_on_a_complete_day():
         " ".join(t.get_text().split()) for t in charts.conversions(frame).axes[0].texts
     )
     assert f"No free-to-paid upgrades on a complete day ({NOTE})." in shown
+
+
+def test_the_upgrades_footnote_names_the_data_s_period_not_the_first_and_last_upgrade():
+    from sparkify_helpers import analytics
+
+    frame = pd.DataFrame(
+        {
+            "conversion_date": pd.to_datetime(["2018-11-08", "2018-11-21"]).date,
+            "users_converted": [2, 1],
+            "period_start": pd.Timestamp("2018-11-01").date(),
+            "period_end": pd.Timestamp("2018-11-30").date(),
+        }
+    )
+    q = analytics.question("free_to_paid_conversions")
+    assert "data 2018-11-01 to 2018-11-30" in analytics.footnote(q, "local", None, frame)
