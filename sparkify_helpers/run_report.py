@@ -126,7 +126,7 @@ def _quality_section(run: RunFolder) -> str:
 def _load_errors_section(result: RunResult, limit: int = 50) -> str:
     run = result.run
     if not run_story.copy_ran(result):
-        note = "COPY did not run (03_load did not reach it), so no rows were loaded or rejected."
+        note = html.escape(run_story.copy_not_run(result))
         return f"<h2>Load errors</h2><p class='warn'>{note}</p>"
     frame = _read_csv(run.load_errors)
     if frame is None or frame.empty:

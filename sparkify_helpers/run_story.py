@@ -88,6 +88,18 @@ def copy_ran(result: RunResult) -> bool:
     return result.run.load_errors.exists()
 
 
+def copy_not_run(result: RunResult) -> str:
+    """Why there are no load errors to show when COPY never ran, in one sentence."""
+    load = next((nb for nb in result.notebooks if nb.name == LOAD_NOTEBOOK), None)
+    if not result.notebooks:
+        why = f"not in this session: step through {LOAD_NOTEBOOK} to load"
+    elif load is not None and load.status == "ok":
+        why = "there was nothing new to stage"
+    else:
+        why = f"{LOAD_NOTEBOOK} did not reach it"
+    return f"COPY did not run ({why}), so no rows were loaded or rejected."
+
+
 def read_load_error(row: pd.Series) -> str:
     """One rejected row in plain words: which file, line, column, why, what to do."""
     code = int(row["err_code"]) if pd.notna(row.get("err_code")) else None

@@ -33,7 +33,7 @@ def test_an_interactive_session_writes_its_report_into_runs_interactive(lab_wb, 
     assert re.search(r"<td>songplays</td>\s*<td>0</td>", page)
     assert f"<p class='sentence'>{hour.sentence}</p>" in page
     assert page.count("data:image/png;base64,") == 1
-    assert "COPY did not run (03_load did not reach it)" in page  # this session never ran 03's COPY
+    assert "COPY did not run (not in this session: step through 03_load to load)" in page
     assert "What went wrong" not in page
 
 

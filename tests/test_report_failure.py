@@ -103,6 +103,8 @@ def test_an_interrupted_publish_names_the_notebook_and_the_held_load(tmp_path):
 def test_an_ok_run_has_no_failure_section(tmp_path):
     page = run_report.build_report(_result(tmp_path, _nb(tmp_path, "03_load", "ok")))
     assert "What went wrong" not in page
+    # a load that found nothing new never ran COPY: no load_errors.csv, and the page says why
+    assert "COPY did not run (there was nothing new to stage), so no rows were" in page
 
 
 def test_each_load_error_code_reads_in_plain_words_with_file_line_and_column():
