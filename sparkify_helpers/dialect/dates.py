@@ -96,7 +96,7 @@ def _rewrite_typed(tree: exp.Expr, schema: Mapping[str, Mapping[str, str]]) -> N
         for t in tree.find_all(exp.Trunc)
         if not t.args.get("decimals") and not isinstance(t.this, (exp.Avg, exp.Window))
     ]
-    timed = list(tree.find_all(exp.TsOrDsAdd, exp.TsOrDsDiff))
+    timed = [n for n in tree.find_all(exp.TsOrDsAdd, exp.TsOrDsDiff) if _may_be_time(n)]
     if not truncs and not timed:
         return
     kinds = types_of(tree, [t.this for t in truncs] + [t.this for t in timed], schema)
@@ -112,6 +112,14 @@ def _rewrite_typed(tree: exp.Expr, schema: Mapping[str, Mapping[str, str]]) -> N
     for node, dtype in zip(timed, kinds[len(truncs) :], strict=True):
         if is_time(dtype):
             _time_arithmetic(node)
+
+
+def _may_be_time(node: exp.Expr) -> bool:
+    """True when a DATEADD/DATEDIFF operand could be a TIME (a column, or a cast to TIME)."""
+    operands = (node.this, node.expression)
+    return any(
+        isinstance(o, exp.Column) or (isinstance(o, exp.Cast) and is_time(o.to)) for o in operands
+    )
 
 
 def _time_arithmetic(node: exp.Expr) -> None:
