@@ -41,7 +41,8 @@ def run(con, sql: str):
         ("SELECT FIRST_VALUE(i) OVER (ORDER BY ts) FROM t", "require a frame clause"),
         ("SELECT MAX(i) FILTER (WHERE i > 0) FROM t", "FILTER (WHERE ...) is not Redshift"),
         ("SELECT CONCAT('a', 'b', 'c')", "CONCAT takes two arguments"),
-        ("SELECT TO_CHAR(ts, 'DD MON YYYY') FROM t", "TO_CHAR format 'DD MON YYYY'"),
+        ("SELECT TO_CHAR(ts, 'YYYY Q') FROM t", "TO_CHAR format"),
+        ("SELECT TO_CHAR(-125.8, '999D99S')", "TO_CHAR of a number with format '999D99S'"),
         ("SELECT TO_DATE('20010631', 'YYYYMMDD', FALSE)", "(..., FALSE)"),
     ],
 )

@@ -1,7 +1,8 @@
 """The Redshift-semantics passes of :func:`sparkify_helpers.dialect.translate`, in order.
 
 :func:`refuse` runs first on the statement as written (what Redshift itself rejects);
-:func:`rewrite_literals` before the arithmetic pass (so typed literals are readable);
+:func:`rewrite_literals` before the time-function checks and the arithmetic pass (literals
+and TO_CHAR formats);
 :func:`rewrite_functions` after it (its DuckDB templates are not Redshift arithmetic);
 :func:`refuse_unknown_functions` last.
 """
@@ -14,6 +15,7 @@ from sqlglot import exp
 
 from sparkify_helpers.dialect.catalogue import refuse_unknown_functions
 from sparkify_helpers.dialect.dates import rewrite_dates
+from sparkify_helpers.dialect.formats import rewrite_to_char
 from sparkify_helpers.dialect.literals import rewrite_compact_literals
 from sparkify_helpers.dialect.strings import refuse_strings, rewrite_strings
 from sparkify_helpers.dialect.timezones import rewrite_convert_timezone
@@ -29,8 +31,9 @@ def refuse(tree: exp.Expr) -> None:
 
 
 def rewrite_literals(tree: exp.Expr) -> None:
-    """Compact datetime literals to ISO form."""
+    """Compact datetime literals to ISO form; TO_CHAR formats rebuilt from their parts."""
     rewrite_compact_literals(tree)
+    rewrite_to_char(tree)
 
 
 def rewrite_functions(tree: exp.Expr, schema: Mapping[str, Mapping[str, str]]) -> None:
