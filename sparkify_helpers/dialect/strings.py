@@ -9,7 +9,9 @@
 - ``SUBSTRING`` with a start below 1 counts the positions before the string
   (r_SUBSTRING.md: ``substring('caterpillar', -2, 6)`` is ``cat``); DuckDB counts from the end.
 - ``CAST(x AS VARCHAR(n))`` truncates to n characters (r_SUBSTRING.md: ``Fours``); the
-  translation drops lengths, so the cast becomes ``LEFT(x, n)``.
+  translation drops lengths, so the cast becomes ``LEFT(x, n)``. A ``CHAR(n)`` value also
+  loses its trailing blanks: they are "not included in LENGTH calculations, and removed
+  when you convert a CHAR value to another string type" (r_Character_types.md).
 - ``OCTET_LENGTH`` of a literal is its UTF-8 byte count.
 - ``CONCAT`` takes exactly two arguments (r_CONCAT.md); three are refused. So are Perl
   regular expressions (the ``'p'`` parameter): DuckDB's RE2 has no lookahead.
@@ -155,7 +157,10 @@ def _rewrite_casts_and_lengths(tree: exp.Expr) -> None:
         params = cast.to.expressions
         if cast.to.is_type(*_STRING_TYPES) and params and params[0].this.is_int:
             text = exp.cast(cast.this.copy(), exp.DType.VARCHAR)
-            cast.replace(exp.func("LEFT", text, params[0].this.copy()))
+            cut: exp.Expr = exp.func("LEFT", text, params[0].this.copy())
+            if cast.to.is_type(exp.DType.CHAR, exp.DType.NCHAR):  # trailing blanks dropped
+                cut = exp.func("RTRIM", cut, exp.Literal.string(" "))
+            cast.replace(cut)
     for node in list(tree.find_all(exp.Anonymous)):
         if node.name.upper() == "OCTET_LENGTH" and len(node.expressions) == 1:
             text = exp.cast(node.expressions[0].copy(), exp.DType.VARCHAR)
