@@ -214,7 +214,7 @@ def test_descending_order_puts_nulls_first_like_redshift(con):
     [
         ("UNLOAD ('SELECT 1') TO 's3://b/x' IAM_ROLE 'arn:r'", "UNLOAD"),
         ("CREATE TABLE t (a INT) INTERLEAVED SORTKEY (a)", "CREATE"),
-        ("SELECT TO_CHAR(GETDATE(), 'Dy')", "TO_CHAR"),
+        ("SELECT TO_CHAR(GETDATE(), 'Q RN')", "TO_CHAR"),
         ("SELECT DATEDIFF(week, GETDATE(), GETDATE())", "week boundaries"),
         ("SELECT FROM WHERE", "Cannot parse as Redshift SQL 'SELECT FROM WHERE'"),
         ("SELECT 1; SELECT 2", "use translate_script"),

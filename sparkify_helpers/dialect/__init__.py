@@ -19,7 +19,11 @@ What changes, and why the meaning is kept:
   come from a schema (by default the column types of the catalog of ``sql/create``); integer
   ``/`` becomes a truncating division, integer ``AVG`` is truncated. A ``/`` or ``AVG`` whose
   operand type is unknown raises TranslationError (cast an operand) rather than guess.
-  Limit: Redshift raises on division by zero, DuckDB returns NULL or infinity.
+  Division by zero raises ``division by zero`` as on Redshift (DuckDB returns NULL).
+- Documented function semantics (:mod:`.rewrites`: dates, time zones, strings, windows,
+  compact literals) follow the Developer Guide, checked by the corpus in
+  ``tests/corpus/functions.yaml``; what Redshift rejects (an aggregate window with ORDER BY
+  and no frame, FILTER, three-argument CONCAT) and what DuckDB lacks raise TranslationError.
 - Time: ``GETDATE()`` is a naive UTC timestamp truncated to seconds, ``SYSDATE`` a naive UTC
   timestamp (DuckDB's ``now()`` is a TIMESTAMPTZ in the local zone). ``TO_CHAR`` formats
   sqlglot cannot map, and ``DATEDIFF(week, ...)`` (week boundaries vs whole weeks), raise
@@ -43,6 +47,12 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect.arithmetic import rewrite_integer_arithmetic
 from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create
+from sparkify_helpers.dialect.rewrites import (
+    refuse,
+    refuse_unknown_functions,
+    rewrite_functions,
+    rewrite_literals,
+)
 from sparkify_helpers.dialect.source import SOURCE, snippet
 from sparkify_helpers.errors import TranslationError
 from sparkify_helpers.sqlfiles import split_statements
@@ -170,10 +180,15 @@ def translate(statement: str, schema: Schema | None = None) -> list[str]:
             f"read, e.g. UNLOAD or INTERLEAVED SORTKEY): {snippet(statement)}. "
             "Run it on Redshift only, or rewrite it with supported syntax."
         )
+    refuse(tree)
     before = rewrite_create(tree) if isinstance(tree, exp.Create) else []
-    drop_string_lengths(tree)
+    rewrite_literals(tree)
     _rewrite_time_functions(tree)
-    rewrite_integer_arithmetic(tree, read_catalog().column_types() if schema is None else schema)
+    types = read_catalog().column_types() if schema is None else schema
+    rewrite_integer_arithmetic(tree, types)
+    rewrite_functions(tree, types)
+    drop_string_lengths(tree)
+    refuse_unknown_functions(tree)
     try:
         sql = tree.sql(dialect=TARGET, unsupported_level=ErrorLevel.RAISE, comments=False)
     except SqlglotError as exc:

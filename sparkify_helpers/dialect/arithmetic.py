@@ -1,8 +1,9 @@
-"""Redshift integer arithmetic on DuckDB: integer ``/`` truncates, ``AVG`` of integers is integer.
+"""Redshift arithmetic on DuckDB: integer ``/`` truncates, ``AVG`` of integers is integer,
+and division by zero is an error (r_numeric_computations201.md: "divide-by-zero conditions
+return errors"; DuckDB returns NULL or infinity).
 
-The statement is qualified and type-annotated on a copy (so the original keeps its aliases
-and output names); each ``/`` and ``AVG`` is tagged first so its operand types found on the
-copy can be applied to the original.
+Operand types come from a qualified, annotated copy of the statement (:mod:`.typed`).
+``DATEDIFF`` counts as an integer: it returns BIGINT (r_DATEDIFF_function.md).
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlglot import exp
-from sqlglot.optimizer.annotate_types import annotate_types
-from sqlglot.optimizer.qualify import qualify
-from sqlglot.schema import MappingSchema
 
 from sparkify_helpers.dialect.source import SOURCE, snippet
+from sparkify_helpers.dialect.typed import annotated_copy
 from sparkify_helpers.errors import TranslationError
 
 _TAG = "sparkify_arith"
 _KNOWN_NON_INTEGER = (*exp.DataType.REAL_TYPES, exp.DType.NULL)
+_INTEGER_FUNCTIONS = (exp.TsOrDsDiff, exp.DateDiff, exp.DatetimeDiff, exp.TimestampDiff)
+DIVISION_BY_ZERO = "division by zero"
 
 
 def _kind(node: exp.Expr) -> str:
     """'int', 'other' (a known non-integer number or NULL) or 'unknown' for an operand."""
+    if isinstance(node, _INTEGER_FUNCTIONS):
+        return "int"
     dtype = node.type
     if dtype is None:
         return "unknown"
@@ -31,24 +34,6 @@ def _kind(node: exp.Expr) -> str:
     if dtype.is_type(*_KNOWN_NON_INTEGER):
         return "other"
     return "unknown"
-
-
-def _annotated_copy(tree: exp.Expr, schema: Mapping[str, Mapping[str, str]]) -> exp.Expr:
-    """A qualified, type-annotated copy of ``tree`` (unqualified if qualification fails)."""
-    mapping = MappingSchema(dict(schema), dialect=SOURCE)
-    copy = tree.copy()
-    try:
-        copy = qualify(
-            copy,
-            schema=mapping,
-            dialect=SOURCE,
-            validate_qualify_columns=False,
-            identify=False,
-            quote_identifiers=False,
-        )
-    except Exception:  # any optimizer failure: fall back to unqualified (cruder) typing
-        copy = tree.copy()
-    return annotate_types(copy, schema=mapping, dialect=SOURCE)
 
 
 def _operand_kinds(copy: exp.Expr) -> dict[int, tuple[str, ...]]:
@@ -72,6 +57,21 @@ def _unknown(node: exp.Expr) -> TranslationError:
     )
 
 
+def _checked(division: exp.Expr, divisor: exp.Expr) -> exp.Expr:
+    """``division`` that raises Redshift's error when ``divisor`` is zero."""
+    if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.name) != 0:
+        return division
+    fail = exp.func("error", exp.Literal.string(DIVISION_BY_ZERO))
+    zero = exp.EQ(this=divisor.copy(), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=zero, true=fail)], default=division)
+
+
+def _truncated_avg(node: exp.Expr) -> None:
+    """Replace an integer AVG (or its window) by its truncation to a BIGINT."""
+    target: exp.Expr = node.parent if isinstance(node.parent, exp.Window) else node
+    target.replace(exp.cast(exp.Trunc(this=target.copy()), exp.DType.BIGINT))
+
+
 def rewrite_integer_arithmetic(tree: exp.Expr, schema: Mapping[str, Mapping[str, str]]) -> None:
     """Make integer ``/`` and integer ``AVG`` truncate as on Redshift; refuse unknown types."""
     targets = list(tree.find_all(exp.Div, exp.Avg))
@@ -79,16 +79,18 @@ def rewrite_integer_arithmetic(tree: exp.Expr, schema: Mapping[str, Mapping[str,
         return
     for number, node in enumerate(targets):
         node.meta[_TAG] = number
-    kinds = _operand_kinds(_annotated_copy(tree, schema))
+    kinds = _operand_kinds(annotated_copy(tree, schema))
     for number, node in reversed(list(enumerate(targets))):
         found = kinds.get(number, ("unknown",))
         if isinstance(node, exp.Div):
             if found == ("int", "int"):
-                node.replace(exp.IntDiv(this=node.left.copy(), expression=node.right.copy()))
-            elif "other" not in found:
+                division: exp.Expr = exp.IntDiv(this=node.left.copy(), expression=node.right.copy())
+            elif "other" in found:
+                division = node.copy()
+            else:
                 raise _unknown(node)
+            node.replace(exp.paren(_checked(division, node.right), copy=False))
         elif found == ("int",):
-            truncated = exp.Trunc(this=node.copy())
-            node.replace(exp.cast(truncated, exp.DType.BIGINT))
+            _truncated_avg(node)
         elif found != ("other",):
             raise _unknown(node)

@@ -1,9 +1,21 @@
-"""The source dialect: sqlglot's Redshift, with GETDATE() kept apart from CURRENT_TIMESTAMP."""
+"""The source dialect: sqlglot's Redshift, with a few Redshift constructs kept recognisable.
+
+sqlglot reads some distinct Redshift forms into one node (GETDATE() and CURRENT_TIMESTAMP,
+ADD_MONTHS and DATEADD(month), DATE_PART and EXTRACT) and converts format strings at parse
+time; the rewrites need the difference and the original format, so the parser marks them
+in the node's ``meta``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlglot import exp
 from sqlglot.dialects.redshift import Redshift
+
+_FUNCTIONS = Redshift.Parser.FUNCTIONS
+_FUNCTION_PARSERS = Redshift.Parser.FUNCTION_PARSERS
 
 
 def _getdate(args: list) -> exp.CurrentTimestamp:
@@ -13,11 +25,43 @@ def _getdate(args: list) -> exp.CurrentTimestamp:
     return node
 
 
+def _marked(build: Callable[..., exp.Expr], mark: str) -> Callable[..., exp.Expr]:
+    """A function builder whose node carries ``meta[mark]`` (the raw format, if any)."""
+
+    def builder(args: list, **kwargs: Any) -> exp.Expr:
+        node = build(args, **kwargs)
+        fmt = args[1] if len(args) > 1 else None
+        node.meta[mark] = fmt.name if isinstance(fmt, exp.Literal) else True
+        if len(args) > 2:
+            node.meta["is_strict"] = args[2].sql().upper()
+        return node
+
+    return builder
+
+
+def _date_part(parser: Any) -> exp.Expr:
+    """DATE_PART(part, value): an Extract marked as DATE_PART (its seconds keep fractions)."""
+    node = parser._parse_date_part()
+    node.meta["date_part"] = True
+    return node
+
+
 class SparkifyRedshift(Redshift):
-    """Redshift as sqlglot reads it, except that GETDATE() stays recognisable."""
+    """Redshift as sqlglot reads it, with GETDATE, ADD_MONTHS, DATE_PART and formats marked."""
+
+    # 'Mon' / 'Month' (mixed case) are Redshift datetime format parts sqlglot does not map.
+    TIME_MAPPING = {**Redshift.TIME_MAPPING, "Mon": "%b", "Month": "%B"}
 
     class Parser(Redshift.Parser):  # type: ignore[valid-type,misc]  # sqlglot builds it
-        FUNCTIONS = {**Redshift.Parser.FUNCTIONS, "GETDATE": _getdate}
+        FUNCTIONS = {
+            **_FUNCTIONS,
+            "GETDATE": _getdate,
+            "ADD_MONTHS": _marked(_FUNCTIONS["ADD_MONTHS"], "add_months"),
+            "TO_CHAR": _marked(_FUNCTIONS["TO_CHAR"], "redshift_format"),
+            "TO_DATE": _marked(_FUNCTIONS["TO_DATE"], "redshift_format"),
+            "TO_TIMESTAMP": _marked(_FUNCTIONS["TO_TIMESTAMP"], "redshift_format"),
+        }
+        FUNCTION_PARSERS = {**_FUNCTION_PARSERS, "DATE_PART": _date_part}
 
 
 SOURCE = SparkifyRedshift()
