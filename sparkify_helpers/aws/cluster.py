@@ -9,12 +9,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 from sparkify_helpers.aws.errors import aws_errors, error_code, map_error
 from sparkify_helpers.aws.pricing import hourly_cost
 from sparkify_helpers.aws.session import AwsAccess, client
 from sparkify_helpers.errors import ClusterStateError, CredentialsError, WaiterTimeoutError
+from sparkify_helpers.progress import bar as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def _wait(
     waiter = client(target, "redshift").get_waiter(waiter_name)
     ident = target.settings.cluster.identifier
     deadline = time.monotonic() + timeout_s
-    with tqdm(desc=f"{ident}: {waiter_name}", unit="poll", disable=not progress) as bar:
+    with progress_bar(desc=f"{ident}: {waiter_name}", unit="poll", disable=not progress) as bar:
         while (status := _poll_once(waiter, ident, waiter_name)) is not None:
             bar.set_postfix_str(status)
             bar.update(1)

@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from tqdm.auto import tqdm
 
 from sparkify_helpers.errors import CopyError
+from sparkify_helpers.progress import bar as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def _map_concurrently(
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
         results = pool.map(func, items)
         show = progress is not None and len(items) > PROGRESS_THRESHOLD
-        return list(tqdm(results, total=len(items), desc=progress, disable=not show))
+        return list(progress_bar(results, total=len(items), desc=progress, disable=not show))
 
 
 def plain_etag(etag: str) -> str:

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
+
+from sparkify_helpers.progress import bar as progress_bar
 
 from .catalogue import Catalogue, build_catalogue, song_files
 from .eventlines import event_lines
@@ -143,7 +144,7 @@ def generate(
     carry = EventBlock.empty()
     next_song = 0
     try:
-        with tqdm(total=events, unit="ev", desc="generate", disable=not progress) as bar:
+        with progress_bar(total=events, unit="ev", desc="generate", disable=not progress) as bar:
             for slot in slots:
                 block = simulate_slot(event_rng, slot, catalogue, people, state, unmatched_share)
                 carry, written = _emit(carry.concat(block), slot.end_ms, writer, catalogue, people)

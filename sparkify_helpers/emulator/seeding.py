@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
-from tqdm.auto import tqdm
 
 from sparkify_helpers.aws.errors import aws_errors
 from sparkify_helpers.copy.fetch import S3Object, cache_path, plain_etag
 from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.progress import bar as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def seed_bucket(
         pool = ThreadPoolExecutor(max_workers=SEED_WORKERS)
         futures: list[Future] = []
         try:
-            with tqdm(
+            with progress_bar(
                 total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
             ) as bar:
                 futures = [pool.submit(upload, f) for f in files]
