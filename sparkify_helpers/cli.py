@@ -36,44 +36,70 @@ class _Parser(argparse.ArgumentParser):
 
 
 _OPTIONS: list[str] = []  # every option of every subcommand, filled by _parser
+# runner.DEFAULT_EVENTS and DEFAULT_SEED, written out so --help needs no import (a test checks)
+EVENTS, SEED = "(default 20000)", "(default 42)"
+
+
+def _command(sub, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose one-line summary is also its --help description."""
+    return sub.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sparkify", description="Sparkify warehouse workbook (Redshift or local DuckDB)."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="debug logging from every library"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run every notebook in order with papermill")
+    run = _command(sub, "run", "run every notebook in order with papermill")
     run.add_argument("--config", type=Path, help="settings file (default config/local.yaml)")
-    run.add_argument("--source", help="data folder (local) or s3://bucket/prefix (redshift)")
+    run.add_argument(
+        "--source",
+        help="data folder (local) or s3://bucket/prefix (redshift); default: a generated dataset",
+    )
     run.add_argument("--out", type=Path, help="runs folder (default runs/)")
-    run.add_argument("--warehouse", type=Path, help="local DuckDB file")
-    run.add_argument("--teardown", action="store_true", help="also run 05_teardown")
+    run.add_argument(
+        "--warehouse", type=Path, help="local DuckDB file (default .sparkify/warehouse.duckdb)"
+    )
+    run.add_argument("--teardown", action="store_true", help="also run 05_teardown (default: off)")
     run.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild every table from scratch (published in one transaction at the end)",
+        help="rebuild every table, published in one transaction (default: load only new files)",
     )
     run.add_argument("--run-id", help="name of the run folder (default: UTC timestamp)")
-    run.add_argument("--events", type=int, help="events to generate when no --source is given")
-    run.add_argument("--seed", type=int, help="seed of the generated dataset")
+    run.add_argument("--events", type=int, help=f"events to generate without --source {EVENTS}")
+    run.add_argument("--seed", type=int, help=f"seed of the generated dataset {SEED}")
     run.add_argument("--kernel", help="Jupyter kernel name (default: the notebooks' own)")
 
-    gen = sub.add_parser("generate", help="write a synthetic dataset in the public bucket layout")
-    gen.add_argument("--out", type=Path, required=True)
-    gen.add_argument("--events", type=int, required=True)
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--songs-per-file", type=int, help="song objects per file (default: auto)")
+    gen = _command(sub, "generate", "write a synthetic dataset in the public bucket layout")
+    gen.add_argument(
+        "--out", type=Path, required=True, help="folder to write (song_data/, log_data/, ...)"
+    )
+    gen.add_argument("--events", type=int, required=True, help="log events to generate")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument(
+        "--songs-per-file", type=int, help="song objects per file (default: 1, more for big sets)"
+    )
 
-    emu = sub.add_parser("emulator", help="the local AWS emulator for interactive work")
-    emu.add_argument("action", choices=["start", "stop", "status"])
+    emu = _command(sub, "emulator", "the local AWS emulator for interactive work (make lab)")
+    emu.add_argument(
+        "action",
+        choices=["start", "stop", "status"],
+        help="start it (and seed its bucket), stop every one, or say which are running",
+    )
     emu.add_argument("--config", type=Path, help="settings file (default config/local.yaml)")
-    emu.add_argument("--source", help="start: seed the bucket from this data folder")
-    emu.add_argument("--events", type=int, help="start: seed a generated dataset of N events")
-    emu.add_argument("--seed", type=int, help="start: seed of the generated dataset")
-    emu.add_argument("--no-data", action="store_true", help="start: leave the bucket empty")
+    emu.add_argument(
+        "--source", help="start: seed the bucket from this folder (default: a generated dataset)"
+    )
+    emu.add_argument("--events", type=int, help=f"start: events of the generated dataset {EVENTS}")
+    emu.add_argument("--seed", type=int, help=f"start: seed of the generated dataset {SEED}")
+    emu.add_argument(
+        "--no-data", action="store_true", help="start: leave the bucket empty (default: seed it)"
+    )
     _OPTIONS[:] = sorted(
         {o for p in (run, gen, emu) for a in p._actions for o in a.option_strings}  # noqa: SLF001
     )
@@ -188,22 +214,44 @@ def _seed_for_lab(args, endpoint_url: str) -> None:
     from sparkify_helpers.targets import LocalTarget
 
     lab = LocalTarget(config.load_settings(args.config)).with_endpoint(endpoint_url)
-    seeded = lab.seed(
+    lab.seed(  # logs what it seeded
         lab.check_source(args.source),
         args.events if args.events is not None else runner.DEFAULT_EVENTS,
         args.seed if args.seed is not None else runner.DEFAULT_SEED,
     )
-    objects, size, folder = seeded["objects"], seeded["bytes"], seeded["folder"]
-    print(f"seeded {objects:,} objects ({size:,} bytes) from {folder}")
+
+
+class _ConsoleFormat(logging.Formatter):
+    """``12:10:41 message`` for our progress; a warning or an error says so and whose it is."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(message)s", datefmt="%H:%M:%S")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        if record.levelno < logging.WARNING:
+            return super().formatMessage(record)
+        whose = "" if record.name.startswith("sparkify_helpers") else f" ({record.name})"
+        level = record.levelname.lower()
+        return f"{record.asctime} {level}{whose}: {record.message}"
+
+
+def _console_logging(verbose: bool) -> None:
+    """Our INFO lines and everyone's warnings; with ``--verbose`` every library's debug."""
+    if verbose:
+        fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        logging.basicConfig(level=logging.DEBUG, format=fmt)
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(_ConsoleFormat())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    if handler in logging.getLogger().handlers:  # not when logging was set up before (tests)
+        logging.getLogger("sparkify_helpers").setLevel(logging.INFO)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sparkify`` console script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _console_logging(args.verbose)
     commands = {"run": _run, "generate": _generate, "emulator": _emulator}
     try:
         return commands[args.command](args)

@@ -57,6 +57,14 @@ class GenerateSummary:
     bytes: int
     seconds: float
 
+    def __str__(self) -> str:
+        plays = f"{self.events:,} events ({self.next_song_events:,} plays)"
+        catalogue = f"{self.songs:,} songs by {self.artists:,} artists, {self.users:,} users"
+        files = f"{self.song_files:,} song files and {self.log_files:,} log files"
+        size = f"{self.bytes / 1e6:,.1f} MB"
+        where = f"into {self.out_dir} in {self.seconds:.1f} s"
+        return f"generated {plays}, {catalogue}: {files} ({size}) {where}"
+
 
 def default_sizes(events: int) -> dict[str, int]:
     """Catalogue size, users and days that suit ``events`` events."""
@@ -170,15 +178,7 @@ def generate(
         bytes=size + writer.bytes,
         seconds=time.perf_counter() - began,
     )
-    log.info(
-        "generated %d events (%d plays), %d songs, %d users into %s in %.1fs",
-        events,
-        next_song,
-        n_songs,
-        n_users,
-        out_dir,
-        summary.seconds,
-    )
+    log.debug("%s", summary)
     return summary
 
 

@@ -39,7 +39,7 @@ def generated_source(events: int, seed: int) -> Path:
     manifest = folder / "_generated.json"
     done = manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
     if not done:
-        datagen.generate(folder, events=events, seed=seed, progress=False)
+        log.info("%s", datagen.generate(folder, events=events, seed=seed, progress=False))
     return folder
 
 
@@ -131,8 +131,10 @@ class LocalTarget(Target):
         summary = emulator.seed_bucket(
             s3, folder, bucket, self.settings.aws.region, cache_dir=paths.copy_cache_dir()
         )
-        log.info("seeded s3://%s from %s: %s", bucket, folder, summary)
-        return {"folder": str(folder), "objects": summary.objects, "bytes": summary.bytes}
+        seeded = {"folder": str(folder), "bucket": bucket, "objects": summary.objects}
+        seeded |= {"bytes": summary.bytes, "seconds": summary.seconds}
+        log.info("%s", seeded_sentence(seeded))
+        return seeded
 
     @property
     def dwh_cfg_path(self) -> Path:
@@ -140,3 +142,13 @@ class LocalTarget(Target):
 
     def __repr__(self) -> str:
         return f"LocalTarget({str(self.settings.local.warehouse_path)!r})"
+
+
+def seeded_sentence(seeded: dict[str, Any]) -> str:
+    """What :meth:`LocalTarget.seed` returned, as one line for the console:
+    ``seeded 2,033 objects (10.0 MB) into s3://b from FOLDER in 8.9 s``."""
+    size = f"{seeded['bytes'] / 1e6:,.1f} MB"
+    where = f"s3://{seeded['bucket']} from {seeded['folder']}"
+    return (
+        f"seeded {seeded['objects']:,} objects ({size}) into {where} in {seeded['seconds']:.1f} s"
+    )
