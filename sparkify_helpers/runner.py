@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,7 @@ from pathlib import Path
 import papermill
 import papermill.iorw
 from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
 
 from sparkify_helpers import config, paths, run_report, targets
 from sparkify_helpers.errors import ConfigError
@@ -273,6 +275,18 @@ def _atomic_output(path: Path) -> str:
     return f"{ATOMIC_SCHEME}{path}"
 
 
+@contextlib.contextmanager
+def _kernel_sockets() -> Iterator[dict]:
+    """papermill options for a kernel on Unix sockets in a private folder (on POSIX): no TCP
+    port, and no "Kernel is running over TCP without encryption" warning on the console."""
+    if os.name != "posix":
+        yield {}
+        return
+    with tempfile.TemporaryDirectory(prefix="sparkify-kernel-") as folder:
+        ipc = {"transport": "ipc", "ip": os.path.join(folder, "kernel")}
+        yield {"config": Config({"KernelManager": ipc})}
+
+
 def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
     folder = options.notebook_dir or paths.notebooks_dir()
     source = folder / f"{nb.name}.ipynb"
@@ -280,15 +294,17 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
     started = time.perf_counter()
     log.info("running %s", nb.name)
     try:
-        papermill.execute_notebook(
-            str(source),
-            _atomic_output(nb.output),
-            parameters=params,
-            kernel_name=options.kernel_name,
-            cwd=str(folder),
-            progress_bar=False,
-            report_mode=False,
-        )
+        with _kernel_sockets() as kernel_options:
+            papermill.execute_notebook(
+                str(source),
+                _atomic_output(nb.output),
+                parameters=params,
+                kernel_name=options.kernel_name,
+                cwd=str(folder),
+                progress_bar=False,
+                report_mode=False,
+                **kernel_options,
+            )
         nb.status = "ok"
     except PapermillExecutionError as exc:
         nb.status, nb.failed_cell = "failed", exc.exec_count

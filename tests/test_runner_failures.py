@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,21 @@ def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixture
     assert len(injected) == 1 and "full_refresh = True" in injected[0]
     assert json.loads((run_dir / "parameters.json").read_text())["full_refresh"] is True
     assert json.loads((run_dir / "run.json").read_text())["parameters"]["full_refresh"] is True
+
+
+def test_the_console_of_a_run_is_a_few_whole_lines(run_env, run_fixtures, capfd, caplog):
+    """The kernel talks over private Unix sockets, so its "Kernel is running over TCP without
+    encryption" warning never reaches the console; off a terminal, the seeding bar is a few
+    whole lines; the seeding summary is a sentence, not a dataclass repr (issue 12)."""
+    run_fixtures("ok")
+    with caplog.at_level(logging.INFO, logger="sparkify_helpers"):
+        code = cli.main(["run", "--out", str(run_env / "runs"), "--events", str(EVENTS)])
+    err = capfd.readouterr().err  # the kernel's stderr too: it inherits the file descriptor
+    assert code == cli.EXIT_OK, err
+    assert "without encryption" not in err and "\r" not in err
+    seeding = [line for line in err.splitlines() if line.startswith("seed s3://")]
+    assert 2 <= len(seeding) <= 5 and " 100% " in seeding[-1], err
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("seeded ")]
+    objects = sum(p.is_file() for p in (run_env / "state" / "generated").rglob("*"))
+    assert any(f"seeded {objects:,} objects (" in s and " MB) into s3://" in s for s in said)
+    assert not any("SeedSummary(" in r.getMessage() for r in caplog.records)
