@@ -18,10 +18,15 @@ help:
 	     { doc = "" }' $(MAKEFILE_LIST)
 	@echo "Variables: ARGS (run, bench), PYTEST_ARGS (test, test-fast), SOURCE and LAB_ARGS (lab), PYTHON."
 
+# pip's output goes to .venv/install.log: shown whole when the install fails, and only its
+# ERROR lines (such as dependency conflicts) when it succeeds.
+INSTALL_LOG := $(VENV)/install.log
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@if test -x $(BIN)/python; then echo "updating $(VENV) (its install is missing or older than pyproject.toml)"; \
+	else echo "setting up $(VENV) (first time only, about 2 minutes)" && $(PYTHON) -m venv $(VENV); fi
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } \
+	    > $(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); echo "install failed (log: $(INSTALL_LOG))"; exit 1; }
+	@grep '^ERROR' $(INSTALL_LOG) || true
 	@touch $(STAMP)
 
 ## Create .venv and install the package with its [dev] extra (every target does this first).
