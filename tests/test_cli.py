@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import raw_data
 
@@ -35,6 +36,9 @@ def test_an_s3_source_on_the_local_target_is_refused_with_the_alternative(run_en
 def test_generate_writes_the_public_bucket_layout(run_env, capsys):
     out = run_env / "data"
     assert cli.main(["generate", "--out", str(out), "--events", "300", "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("generated 300 events (") and f"into {out} in " in printed
+    assert "GenerateSummary(" not in printed and printed.count("\n") == 1
     assert (out / "log_json_path.json").exists()
     assert list((out / "song_data").rglob("*.json"))
     events = [
@@ -45,10 +49,17 @@ def test_generate_writes_the_public_bucket_layout(run_env, capsys):
     assert len(events) == 300
 
 
-def test_emulator_start_seeds_the_bucket_then_status_and_stop(run_env, capsys):
+def test_emulator_start_seeds_the_bucket_then_status_and_stop(run_env, capsys, caplog):
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
-    assert cli.main(["emulator", "start", "--events", "300", "--seed", "5"]) == 0
+    with caplog.at_level(logging.INFO, logger="sparkify_helpers"):
+        assert cli.main(["emulator", "start", "--events", "300", "--seed", "5"]) == 0
     try:
+        said = [r.getMessage() for r in caplog.records if r.name.endswith("targets.local")]
+        folder = run_env / "state" / "generated" / "events-300-seed-5"
+        files = sum(p.is_file() for p in folder.rglob("*"))
+        assert [s.split(" objects (")[0] for s in said if " MB) into s3://" in s] == [
+            f"seeded {files:,}"
+        ]
         out = capsys.readouterr().out
         assert "export SPARKIFY_AWS_ENDPOINT_URL=http://127.0.0.1:" in out
         settings = config.load_settings()

@@ -83,3 +83,23 @@ def test_a_kernel_that_does_not_exist_names_the_installed_ones(capsys, no_emulat
 def test_a_mistyped_command_or_option_suggests_the_closest(argv, hint, capsys):
     err = _one_line_exit_2(capsys, argv)
     assert hint in err
+
+
+def test_every_command_has_a_description_and_every_option_help_with_its_default(capsys):
+    parser = cli._parser()
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001
+    assert set(commands) == {"run", "generate", "emulator"}
+    for name, command in commands.items():
+        assert command.description, name
+        for action in command._actions:  # noqa: SLF001
+            assert action.help, f"sparkify {name} {action.option_strings or action.dest}"
+            optional = action.option_strings and not action.required
+            if optional and action.option_strings != ["-h", "--help"]:
+                assert "default" in action.help, f"sparkify {name} {action.option_strings}"
+    assert cli.EVENTS == f"(default {runner.DEFAULT_EVENTS})"
+    assert cli.SEED == f"(default {runner.DEFAULT_SEED})"
+    with pytest.raises(SystemExit):
+        cli.main(["generate", "--help"])
+    shown = capsys.readouterr().out
+    assert "Write a synthetic dataset in the public bucket layout." in shown
+    assert "random seed (default 42)" in shown
