@@ -96,8 +96,8 @@ def test_every_command_has_a_description_and_every_option_help_with_its_default(
             optional = action.option_strings and not action.required
             if optional and action.option_strings != ["-h", "--help"]:
                 assert "default" in action.help, f"sparkify {name} {action.option_strings}"
-    assert cli.EVENTS == f"(default {runner.DEFAULT_EVENTS})"
-    assert cli.SEED == f"(default {runner.DEFAULT_SEED})"
+    assert f"(default {runner.DEFAULT_EVENTS})" == cli.EVENTS
+    assert f"(default {runner.DEFAULT_SEED})" == cli.SEED
     with pytest.raises(SystemExit):
         cli.main(["generate", "--help"])
     shown = capsys.readouterr().out
