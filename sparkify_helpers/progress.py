@@ -24,28 +24,27 @@ class LineBar(std_tqdm):
     def __init__(self, *args: Any, interval: float = LOG_INTERVAL_S, **kwargs: Any) -> None:
         self._interval = interval
         self._shown: tuple[int, float] | None = None  # (quarter, monotonic time) last written
-        self._shown_n = -1
+        self._shown_n: float = -1
         kwargs.setdefault("mininterval", 0)  # see every update; display() decides what to write
         super().__init__(*args, **kwargs)
 
     def _quarter(self) -> int:
         return min(4, int(4 * self.n / self.total)) if self.total else 0
 
-    def display(self, msg: str | None = None, pos: int | None = None) -> bool:
-        if msg == "":  # tqdm clearing its line: there is nothing to clear
-            return False
+    def display(self, msg: str | None = None, pos: int | None = None) -> None:
+        if msg == "":  # tqdm clearing its line: nothing to clear (and a None reply: no "\r")
+            return
         now = time.monotonic()
-        if self._shown is not None and self.n == self._shown_n:
-            return True
         if self._shown is not None:
             last_quarter, last_time = self._shown
+            if self.n == self._shown_n:
+                return
             if self._quarter() <= last_quarter and now - last_time < self._interval:
-                return True
+                return
         self.bar_format = _KNOWN if self.total else _UNKNOWN
         self.fp.write(f"{msg or self}\n")
         self.fp.flush()
         self._shown, self._shown_n = (self._quarter(), now), self.n
-        return True
 
     def close(self) -> None:
         if not self.disable and self.n != self._shown_n and self._shown is not None:
