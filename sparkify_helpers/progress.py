@@ -1,10 +1,12 @@
-"""Progress bars that suit where they are shown: a widget in Jupyter, a live bar in a
+"""Progress bars that suit where they are shown: a widget in JupyterLab, a live bar in a
 terminal, and a few whole lines (0, 25, 50, 75, 100 %, or one every ``interval`` seconds
 when the total is unknown) in a log file or CI, where carriage returns pile up into one
-endless line."""
+endless line, and in the notebooks ``sparkify run`` executes, where a widget would be kept
+as its first frame and shows nothing in the offline HTML."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -12,6 +14,7 @@ from typing import IO, Any
 
 from tqdm.std import tqdm as std_tqdm
 
+HEADLESS_ENV = "SPARKIFY_HEADLESS"  # set by the runner for the kernels it starts
 LOG_INTERVAL_S = 30.0  # a line at least this often when the total is unknown or slow
 _KNOWN = "{desc}: {percentage:3.0f}% {n_fmt}/{total_fmt} {unit} [{elapsed}<{remaining}{postfix}]"
 _UNKNOWN = "{desc}: {n_fmt} {unit} [{elapsed}{postfix}]"
@@ -79,9 +82,12 @@ def bar(
     file: IO[str] | None = None,
     interval: float = LOG_INTERVAL_S,
 ) -> std_tqdm:
-    """A tqdm bar for ``file`` (default stderr): the widget in a notebook, a live bar on a
-    terminal, :class:`LineBar` anywhere else. Used as tqdm is: ``with bar(...) as b``."""
+    """A tqdm bar for ``file`` (default stderr): the widget in a notebook (lines on its
+    stdout under ``sparkify run``), a live bar on a terminal, :class:`LineBar` anywhere
+    else. Used as tqdm is: ``with bar(...) as b``."""
     kwargs: dict[str, Any] = {"desc": desc, "total": total, "unit": unit, "disable": disable}
+    if file is None and _in_notebook() and os.environ.get(HEADLESS_ENV):
+        return LineBar(iterable, file=sys.stdout, interval=interval, **kwargs)
     if file is None and _in_notebook():
         from tqdm.auto import tqdm as auto_tqdm
 

@@ -28,7 +28,7 @@ import papermill.iorw
 from papermill.exceptions import PapermillExecutionError
 from traitlets.config import Config
 
-from sparkify_helpers import config, paths, run_report, targets
+from sparkify_helpers import config, paths, progress, run_report, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import write_atomically, write_cause
 from sparkify_helpers.run_record import NotebookRun, RunResult
@@ -132,7 +132,7 @@ def _run_notebooks(
 ) -> None:
     with target.run_scope(source, options.events, options.seed) as scope:
         result.seeded = scope.seeded
-        with kernel_environment(scope.environment):
+        with kernel_environment({**scope.environment, progress.HEADLESS_ENV: "1"}):
             for name in _notebook_names(options):
                 nb = NotebookRun(name, result.run.notebook(name))
                 result.notebooks.append(nb)

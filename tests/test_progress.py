@@ -77,3 +77,15 @@ def test_a_terminal_gets_tqdm_s_live_bar():
     with progress.bar(total=3, desc="x", file=out) as bar:
         bar.update(3)
     assert not isinstance(bar, progress.LineBar) and "\r" in out.getvalue()
+
+
+def test_a_notebook_under_sparkify_run_gets_lines_on_its_stdout(monkeypatch, capsys):
+    """A widget would be kept as its first frame ("0poll") and shows nothing offline."""
+    monkeypatch.setattr(progress, "_in_notebook", lambda: True)
+    monkeypatch.setenv(progress.HEADLESS_ENV, "1")
+    with progress.bar(desc="sparkify-dw: cluster_available", unit="poll") as bar:
+        bar.update(2)
+        finish_bar(bar, "available")
+    out, err = capsys.readouterr()
+    assert isinstance(bar, progress.LineBar) and err == "" and "\r" not in out
+    assert "3/3" in out.splitlines()[-1] and "available" in out.splitlines()[-1]
