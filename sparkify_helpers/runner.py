@@ -316,7 +316,9 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
         nb.status, nb.error = "failed", f"{type(exc).__name__}: {exc}"
     finally:
         nb.seconds = time.perf_counter() - started
-        log.info("%s %s in %.1fs", nb.name, nb.status, nb.seconds)
+        # an ok notebook is in the summary the CLI prints at the end; any other is news now
+        level = logging.DEBUG if nb.status == "ok" else logging.INFO
+        log.log(level, "%s %s in %.1fs", nb.name, nb.status, nb.seconds)
 
 
 def _write_run_json(result: RunResult) -> None:
