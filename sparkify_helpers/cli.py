@@ -177,7 +177,6 @@ def _emulator(args) -> int:
 
     if args.action == "start":
         info = emulator.start()
-        print(f"emulator running at {info.endpoint_url} (pid {info.pid})")
         if not args.no_data:
             _seed_for_lab(args, info.endpoint_url)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
