@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from sparkify_helpers import progress
+from sparkify_helpers import paths, progress
 from sparkify_helpers.aws.cluster import finish_bar
 
 
@@ -89,3 +89,12 @@ def test_a_notebook_under_sparkify_run_gets_lines_on_its_stdout(monkeypatch, cap
     out, err = capsys.readouterr()
     assert isinstance(bar, progress.LineBar) and err == "" and "\r" not in out
     assert "3/3" in out.splitlines()[-1] and "available" in out.splitlines()[-1]
+
+
+def test_every_bar_of_the_package_is_made_by_progress_bar():
+    made_elsewhere = [
+        str(path.relative_to(paths.project_root()))
+        for path in (paths.project_root() / "sparkify_helpers").rglob("*.py")
+        if path.name != "progress.py" and "tqdm(" in path.read_text()
+    ]
+    assert made_elsewhere == []
