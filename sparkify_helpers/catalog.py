@@ -12,6 +12,7 @@ identifiers.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,7 @@ class Table:
     distkey: str | None = None
     sortkey: tuple[str, ...] = ()
     source: Path | None = None
+    statement: str = dataclasses.field(default="", compare=False, repr=False)  # as written
 
     @property
     def staging(self) -> bool:
@@ -88,6 +90,11 @@ class Table:
     def lengths(self) -> dict[str, int]:
         """``{column: byte length}`` of the character columns."""
         return {c.name: c.length for c in self.columns if c.length is not None}
+
+    def create_statement(self, names: Mapping[str, str] | None = None) -> str:
+        """Its CREATE TABLE as written in ``sql/create``; ``names`` renames it and the tables
+        it references (``{"users": "users__new", ...}``), nothing else changes."""
+        return sqlfiles.rename_tables(self.statement, names or {})
 
 
 @dataclass(frozen=True)
@@ -208,7 +215,7 @@ def _table_of(statement: str, where: Path) -> Table | None:
         return None
     if not isinstance(tree.this, exp.Schema):
         raise WarehouseError(f"{where}: CREATE TABLE without a column list; declare the columns.")
-    return _design(tree, where)
+    return dataclasses.replace(_design(tree, where), statement=statement)
 
 
 def _names(nodes: list | exp.Expr | None) -> tuple[str, ...]:

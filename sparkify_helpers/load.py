@@ -7,11 +7,25 @@ handful of calls, and a failed step leaves its evidence (``load_errors.csv``,
 ``quality.csv``) in the run folder before it raises.
 
 Staging is emptied and COPYed in transactions of its own (analysts do not query it, and
-Redshift's TRUNCATE commits implicitly). :func:`publish` then opens ONE transaction that
-(on a full refresh) drops and re-creates the star tables, runs the transforms (DELETE +
-INSERT), runs every data check, records the load in ``sparkify_publishes`` and commits only
-when no error-severity check failed. Until that commit, readers see the previous load;
-any failure, interrupt or kill before it leaves the star schema exactly as it was.
+Redshift's TRUNCATE commits implicitly, Developer Guide ``r_TRUNCATE.md``). :func:`publish`
+then opens ONE transaction that runs the transforms (DELETE + INSERT), runs every data
+check, records the load in ``sparkify_publishes`` and commits only when no error-severity
+check failed. Until that commit, readers see the previous load; any failure, interrupt or
+kill before it leaves the star schema exactly as it was.
+
+A full refresh (:mod:`sparkify_helpers.refresh`) builds the new star tables beside the old
+ones in that same transaction: it drops any leftover ``<table>__new``, creates the
+``__new`` tables from ``sql/create`` (through the catalog, renamed), runs the transforms
+and the checks against them (``Warehouse.addressing``), and only then swaps them in: DROP
+each old table, ``ALTER TABLE <table>__new RENAME TO <table>`` (transactional on Redshift,
+``r_ALTER_TABLE.md``, and on DuckDB), then records the publish and commits. The checks run
+before the swap so the old tables are not touched (nor locked) while the new ones are
+built: on Redshift, readers keep querying the old tables during the transforms and wait
+only for the short swap-and-commit at the end (DROP takes an exclusive lock); on DuckDB,
+other connections see the old tables until the commit (MVCC). A failure or interrupt
+anywhere rolls all of it back, the ``__new`` tables included; a killed run's transaction is
+rolled back by the database (DuckDB discards an uncommitted WAL, Redshift a dropped
+session's transaction), and ``02_create_tables`` drops any ``__new`` table a run still left.
 """
 
 from __future__ import annotations
@@ -24,7 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparkify_helpers import paths, quality, report
+from sparkify_helpers import paths, quality, refresh, report
 from sparkify_helpers.catalog import create_dir, read_catalog
 from sparkify_helpers.errors import DataCheckError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder, write_cause
@@ -35,7 +49,7 @@ log = logging.getLogger(__name__)
 
 EMPTY_STAGING = "copy/00_empty_staging.sql"  # its own transaction, like TRUNCATE on Redshift
 DROP_STAGING = "refresh/00_drop_staging.sql"  # full refresh, in 02_create_tables
-DROP_STAR = "refresh/10_drop_star.sql"  # full refresh, inside the publish transaction
+REFRESH_SOURCE = "full refresh"  # the statements of refresh.py, in logs and reports
 CONTROL_TABLE = "create/40_sparkify_publishes.sql"
 STAGE, TRANSFORM, PUBLISH = "stage", "transform", "publish"
 LAST_PUBLISH_QUERY = (
@@ -132,11 +146,17 @@ def create_tables(warehouse: Warehouse, *, full_refresh: bool = False) -> pd.Dat
 
     Never drops a loaded star schema. With ``full_refresh`` the staging tables are dropped
     first (their own transaction: staging is scratch space); the star tables are rebuilt by
-    :func:`publish`, inside the transaction that publishes the new load.
+    :func:`publish`, inside the transaction that publishes the new load. A ``__new`` table a
+    full refresh left (never the analysts' tables) is dropped.
     """
     results = []
     if full_refresh:
         results += warehouse.run_file(paths.sql_dir() / DROP_STAGING)
+    leftovers = [n for n in refresh.new_names().values() if warehouse.table_exists(n)]
+    if leftovers:
+        log.warning("dropping tables a full refresh left: %s", ", ".join(leftovers))
+        drops = refresh.drop_leftovers(only=leftovers)
+        results += warehouse.run_statements([(REFRESH_SOURCE, drops)])
     results += warehouse.run_folder(create_dir())
     return results_frame(results)
 
@@ -203,8 +223,8 @@ def publish(
 ) -> Publish:
     """Transform, check and publish in ONE transaction; commit only if every error check passed.
 
-    On a full refresh the star tables are dropped and re-created from ``sql/create`` first,
-    in the same transaction. A failed check (``DataCheckError``), a failed statement or an
+    On a full refresh the new star tables are built beside the old ones, transformed and
+    checked there, and swapped in before the commit (see the module's docstring). A failed check (``DataCheckError``), a failed statement or an
     interrupt rolls everything back; the error names the load the warehouse still holds.
     ``quality.csv`` is written either way.
     """
@@ -217,10 +237,14 @@ def publish(
         with warehouse.transaction():
             results += warehouse.run_file(paths.sql_dir() / CONTROL_TABLE)
             if full_refresh:
-                results += warehouse.run_file(paths.sql_dir() / DROP_STAR)
-                results += warehouse.run_folder(create_dir())
-            results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
-            checks = check(warehouse, run, note)
+                results += warehouse.run_statements([(REFRESH_SOURCE, refresh.build_beside())])
+                with warehouse.addressing(refresh.new_names()):
+                    results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
+                    checks = check(warehouse, run, note)
+                results += warehouse.run_statements([(REFRESH_SOURCE, refresh.swap())])
+            else:
+                results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
+                checks = check(warehouse, run, note)
             results += warehouse.run_files([step.path for step in steps(PUBLISH)], params)
     except DataCheckError:
         log.error("load of run %s not published; %s", run_id, note)

@@ -6,6 +6,8 @@ lowercase letters, digits and ``_``) is metadata, e.g. ``-- title: Plays by hour
 ``-- severity: error``. Comments after the header are free text.
 Placeholders ``{{name}}`` may only appear inside string literals, so every file parses as
 Redshift SQL before rendering, and :func:`render` can escape values for a literal's context.
+:func:`rename_tables` points a statement at other tables (a full refresh's ``users__new``)
+by editing only the table names in its text: the rest stays as written.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlglot
+from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.errors import TokenError
+from sqlglot.errors import SqlglotError, TokenError
 from sqlglot.tokens import TokenType
 
 from sparkify_helpers.errors import WarehouseError
@@ -169,3 +173,40 @@ def render(text: str, params: Mapping[str, object]) -> str:
     _check_placeholders_in_strings(text)
     values = {name: _literal_value(name, params[name]) for name in names}
     return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
+
+
+def rename_tables(statement: str, names: Mapping[str, str]) -> str:
+    """``statement`` with each unqualified table ``old`` of ``names`` read as ``names[old]``.
+
+    Only the table names change, in the statement's own text (sqlglot finds them; its
+    regenerated SQL is not used, so the rest runs on Redshift exactly as written). A renamed
+    table read in FROM or JOIN without an alias gets its old name as alias, so columns
+    qualified with it still resolve. A CTE named like a renamed table is refused.
+    """
+    if not names:
+        return statement
+    try:
+        tree = sqlglot.parse_one(statement, read=SQL_DIALECT)
+    except SqlglotError as exc:
+        reason = str(exc).splitlines()[0]
+        raise WarehouseError(f"Cannot read as Redshift SQL to rename tables: {reason}") from exc
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)} & set(names)
+    if ctes:
+        raise WarehouseError(
+            f"A CTE is named like the table {sorted(ctes)[0]}; rename the CTE in the SQL file."
+        )
+    edits = []
+    for table in tree.find_all(exp.Table):
+        old = table.name.lower()
+        if old not in names or table.args.get("db") or not isinstance(table.this, exp.Identifier):
+            continue
+        start, end = table.this.meta.get("start"), table.this.meta.get("end")
+        if start is None or statement[start : end + 1].strip('"').lower() != old:
+            raise WarehouseError(f"Cannot find the table name {old} in: {statement[:80]}")
+        new = f'"{names[old]}"' if table.this.quoted else names[old]
+        if isinstance(table.parent, (exp.From, exp.Join)) and not table.alias:
+            new = f"{new} AS {statement[start : end + 1]}"
+        edits.append((start, end + 1, new))
+    for start, end, new in sorted(edits, reverse=True):
+        statement = statement[:start] + new + statement[end:]
+    return statement

@@ -79,7 +79,8 @@ import pytest
 import raw_data
 from test_publish import fingerprints
 
-from sparkify_helpers import load
+from sparkify_helpers import load, refresh
+from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.errors import SparkifyError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder
 
@@ -428,12 +429,18 @@ def test_a_bad_input_leaves_the_previous_warehouse_or_publishes_with_a_warning(
 # -- interrupts and kills at COPY, transform and publish --------------------------------
 
 
-def load_again(dw, run_dir: Path, run_id: str) -> None:
+def load_again(dw, run_dir: Path, run_id: str, *, full_refresh: bool = False) -> None:
     """The next load after a fault, with no manual step: it publishes the same star."""
     run = RunFolder.open(run_dir)
-    load.create_tables(dw)
+    load.create_tables(dw, full_refresh=full_refresh)
     load.copy_staging(dw, run)
-    load.publish(dw, run, run_id)
+    load.publish(dw, run, run_id, full_refresh=full_refresh)
+
+
+def tables(dw) -> list[str]:
+    """Every table of the warehouse, by name (a leftover ``__new`` table would show)."""
+    frame = dw.query("SELECT table_name FROM information_schema.tables ORDER BY table_name")
+    return frame["table_name"].tolist()
 
 
 AT = {  # where the fault strikes: the first statement of that phase (a regex)
@@ -479,18 +486,20 @@ KILLED = textwrap.dedent(
 
     target = targets.for_settings(config.load_settings())
     dw = target.open_warehouse()
-    real = dw._execute
+    full_refresh = sys.argv[3:] == ["full-refresh"]
 
-    def killed(statement):
-        if re.search(sys.argv[2], statement, re.IGNORECASE | re.MULTILINE):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(statement)
+    def killed(real):
+        def run(statement):
+            if re.search(sys.argv[2], statement, re.IGNORECASE | re.MULTILINE):
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(statement)
+        return run
 
-    dw._execute = killed
+    dw._execute, dw.query = killed(dw._execute), killed(dw.query)  # statements and checks
     run = RunFolder.open(sys.argv[1])
-    load.create_tables(dw)
+    load.create_tables(dw, full_refresh=full_refresh)
     load.copy_staging(dw, run)
-    load.publish(dw, run, "killed-2")
+    load.publish(dw, run, "killed-2", full_refresh=full_refresh)
     """
 )
 
@@ -515,6 +524,133 @@ def test_kill_9_at_each_phase_leaves_every_star_table_and_no_process(phase, load
         load_again(dw, tmp_path / "next-3", "next-3")
         assert fingerprints(dw) == before
         assert published_runs(dw) == [GOOD, "next-3"]
+
+
+# -- a full refresh: built beside the old tables, swapped in at the end ------------------
+
+REFRESH_AT = {  # each point of a full refresh's publish transaction, in order (a regex)
+    "building the new tables": r"^CREATE TABLE IF NOT EXISTS users__new\b",
+    "transforming into them": r"^INSERT INTO songplays__new\b",
+    "checking them": r"\bFROM songplays__new AS songplays\b",  # the first check on songplays
+    "dropping the old tables": r"^DROP TABLE songplays$",
+    "renaming the new ones": r"^ALTER TABLE time__new RENAME TO time$",  # the last rename
+    "recording the publish": r"^\s*INSERT\s+INTO\s+sparkify_publishes\b",
+}
+
+
+def strike_at(dw, monkeypatch, pattern: str, fault: Callable[[], None]) -> list[str]:
+    """Make ``fault()`` happen at the first statement or query matching ``pattern``."""
+    struck: list[str] = []
+
+    def striking(real):
+        def run(statement: str):
+            if not struck and re.search(pattern, statement, re.IGNORECASE | re.MULTILINE):
+                struck.append(statement)
+                fault()
+            return real(statement)
+
+        return run
+
+    monkeypatch.setattr(dw, "_execute", striking(dw._execute))
+    monkeypatch.setattr(dw, "query", striking(dw.query))
+    return struck
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("point", list(REFRESH_AT))
+def test_an_interrupt_at_each_point_of_a_full_refresh_leaves_the_old_tables(
+    point, loaded, monkeypatch, tmp_path
+):
+    target, before = loaded
+    with target.open_warehouse() as dw:
+        tables_before = tables(dw)
+        struck = strike_at(dw, monkeypatch, REFRESH_AT[point], _interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            load_again(dw, tmp_path / "int-2", "int-2", full_refresh=True)
+        monkeypatch.undo()
+        assert len(struck) == 1
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+        assert tables(dw) == tables_before  # no __new table left
+        load_again(dw, tmp_path / "next-3", "next-3", full_refresh=True)
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
+        assert tables(dw) == tables_before
+
+
+@pytest.mark.parametrize("point", list(REFRESH_AT))
+def test_kill_9_at_each_point_of_a_full_refresh_leaves_the_old_tables_and_no_process(
+    point, loaded, tmp_path
+):
+    target, before = loaded
+    with target.open_warehouse(read_only=True) as dw:
+        tables_before = tables(dw)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), REFRESH_AT[point]]
+        + ["full-refresh"],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, stderr = child.communicate(timeout=240)
+    assert child.returncode == -signal.SIGKILL, stderr
+    assert not psutil.pid_exists(child.pid)
+    with target.open_warehouse(read_only=True) as dw:
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD]
+        assert tables(dw) == tables_before  # the killed transaction left no __new table
+    with target.open_warehouse() as dw:
+        load_again(dw, tmp_path / "next-3", "next-3", full_refresh=True)
+        assert fingerprints(dw) == before
+        assert published_runs(dw) == [GOOD, "next-3"]
+        assert tables(dw) == tables_before
+
+
+def test_new_tables_left_by_an_earlier_refresh_are_dropped_by_the_next_run(loaded, tmp_path):
+    target, before = loaded
+    names = refresh.new_names()
+    with target.open_warehouse() as dw:
+        tables_before = tables(dw)
+        for full_refresh in (False, True):  # a plain run (02 drops them), a full refresh
+            leftovers = [read_catalog().table(t).create_statement(names) for t in ("users", "time")]
+            dw.run_sql(";\n".join(leftovers))  # committed, as a run of another design could
+            dw.run_sql("INSERT INTO users__new (user_id, level) VALUES (1, 'free')")
+            assert {"users__new", "time__new"} <= set(tables(dw))
+            load_again(dw, tmp_path / f"next-{full_refresh}", f"next-{full_refresh}",
+                       full_refresh=full_refresh)  # fmt: skip
+            assert tables(dw) == tables_before
+            assert fingerprints(dw) == before
+
+
+def test_a_full_refresh_is_seen_by_other_connections_only_once_committed(
+    loaded, monkeypatch, tmp_path
+):
+    """DuckDB's MVCC, as Redshift's serializable isolation: another connection reads the
+    old tables while the new ones are built, checked and even after the swap, until the
+    commit (Developer Guide, "Serializable isolation"; ALTER TABLE RENAME inside a
+    transaction block, ``r_ALTER_TABLE.md``)."""
+    target, before = loaded
+    seen: dict[str, dict] = {}
+    with target.open_warehouse() as dw:
+        dw.run_sql("INSERT INTO artists (artist_id, name) VALUES ('ARSTRAY', 'Left over');")
+        old = fingerprints(dw)
+        reader = target.open_warehouse()  # a second connection to the same DuckDB database
+        try:
+            for point in ("checking them", "recording the publish"):
+                strike_at(dw, monkeypatch, REFRESH_AT[point],
+                          lambda p=point: seen.setdefault(p, fingerprints(reader)))  # fmt: skip
+                load_again(dw, tmp_path / f"r-{len(seen)}", "refresh-2", full_refresh=True)
+                monkeypatch.undo()
+                seen["committed"] = fingerprints(reader)
+                dw.run_sql("INSERT INTO artists (artist_id, name) VALUES ('ARSTRAY', 'Left over');")
+        finally:
+            reader.close()
+    assert seen["checking them"] == old and seen["recording the publish"] == old
+    assert seen["committed"] == before  # rebuilt from the input: the stray row is gone
 
 
 # -- disk full --------------------------------------------------------------------------

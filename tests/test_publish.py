@@ -228,8 +228,12 @@ def test_a_full_refresh_rebuilds_every_table_and_a_failed_one_keeps_the_old(
         assert stray["artists"] != before["artists"]
         published = load_run(dw, tmp_path, "refresh-2", full_refresh=True)
         assert fingerprints(dw) == before  # rebuilt from the input: the stray row is gone
-        kinds = published.statements.groupby("kind").size().to_dict()
-        assert kinds["DROP"] == len(STAR)
+        refreshed = published.statements[published.statements["file"] == load.REFRESH_SOURCE]
+        kinds = refreshed.groupby("kind").size().to_dict()
+        # leftovers dropped, new tables created beside, old tables dropped, new ones renamed
+        assert kinds == {"DROP": 2 * len(STAR), "CREATE": len(STAR), "ALTER": len(STAR)}
+        names = dw.query("SELECT table_name FROM information_schema.tables")["table_name"]
+        assert not [name for name in names if name.endswith("__new")]
         rows = dw.query("SELECT run_id, full_refresh FROM sparkify_publishes ORDER BY published_at")
         assert rows.to_dict("records") == [
             {"run_id": "good-1", "full_refresh": False},
@@ -239,7 +243,7 @@ def test_a_full_refresh_rebuilds_every_table_and_a_failed_one_keeps_the_old(
     with target.open_warehouse() as dw:
         with pytest.raises(DataCheckError, match="still holds the load of run refresh-2"):
             load_run(dw, tmp_path, "refresh-3", full_refresh=True)
-        assert fingerprints(dw) == before  # the DROPs were rolled back with the rest
+        assert fingerprints(dw) == before  # the new tables and the swap were rolled back
 
 
 def test_a_table_that_lost_most_of_its_rows_is_a_warning_in_quality_csv(

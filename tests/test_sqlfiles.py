@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlglot
 
+from sparkify_helpers import sqlfiles
+
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import (
@@ -183,3 +185,23 @@ def test_the_load_steps_are_exactly_the_copy_insert_and_publish_files_in_order()
     frame = load.steps_frame()
     assert frame["step"].tolist()[:2] == ["COPY staging_events", "COPY staging_songs"]
     assert frame["file"].tolist()[-1] == "sql/publish/90_record_publish.sql"
+
+
+def test_rename_tables_changes_only_the_table_names_as_written():
+    names = {"users": "users__new", "time": "time__new"}
+    statement = (
+        "SELECT users.level, t.hour, CAST(x AS TIME)\n"
+        "FROM users JOIN time AS t ON t.x = users.x JOIN public.users AS p ON TRUE"
+    )
+    assert sqlfiles.rename_tables(statement, names) == (
+        "SELECT users.level, t.hour, CAST(x AS TIME)\n"
+        "FROM users__new AS users JOIN time__new AS t ON t.x = users.x "
+        "JOIN public.users AS p ON TRUE"  # a schema-qualified name is another table
+    )
+    assert sqlfiles.rename_tables("DELETE FROM users", names) == "DELETE FROM users__new"
+    assert sqlfiles.rename_tables("INSERT INTO time (a) SELECT 1", names) == (
+        "INSERT INTO time__new (a) SELECT 1"
+    )
+    assert sqlfiles.rename_tables("DELETE FROM users", {}) == "DELETE FROM users"
+    with pytest.raises(WarehouseError, match="A CTE is named like the table users"):
+        sqlfiles.rename_tables("WITH users AS (SELECT 1) SELECT * FROM users", names)

@@ -81,6 +81,7 @@ class Warehouse(ABC):
         self.settings = access.settings
         self._params: dict[str, str] | None = None
         self._open: _OpenTransaction | None = None
+        self._names: dict[str, str] = {}  # tables SQL files address under other names
 
     # -- parameters -------------------------------------------------------
     def parameters(self) -> dict[str, str]:
@@ -94,6 +95,23 @@ class Warehouse(ABC):
             return text
         params = self.parameters() if not extra else {**self.parameters(), **extra}
         return sqlfiles.render(text, params)
+
+    def _statements(self, text: str, extra: Mapping[str, object] | None = None) -> list[str]:
+        """The rendered statements of a SQL file's text, addressing :meth:`addressing`'s tables."""
+        statements = sqlfiles.split_statements(self._render(text, extra))
+        return [sqlfiles.rename_tables(s, self._names) for s in statements]
+
+    @contextlib.contextmanager
+    def addressing(self, names: Mapping[str, str]) -> Iterator[Warehouse]:
+        """Inside the block, SQL files (``run_files``, ``run_sql``, ``query_file``) read each
+        table ``t`` of ``names`` as ``names[t]`` (a full refresh's ``users__new``)."""
+        if self._names:
+            raise WarehouseError("This warehouse connection already addresses other tables.")
+        self._names = {k.lower(): v for k, v in names.items()}
+        try:
+            yield self
+        finally:
+            self._names = {}
 
     # -- running files ----------------------------------------------------
     def run_file(self, path: str | Path) -> list[StatementResult]:
@@ -115,13 +133,13 @@ class Warehouse(ABC):
         batches = []
         for path in paths:
             sql_file = sqlfiles.read_sql_file(path)
-            statements = sqlfiles.split_statements(self._render(sql_file.text, params))
+            statements = self._statements(sql_file.text, params)
             batches.append((f"{path.parent.name}/{path.name}", statements))
         return self.run_statements(batches)
 
     def run_sql(self, text: str, source: str = "sql") -> list[StatementResult]:
         """Run a script of Redshift SQL statements in one transaction."""
-        return self.run_statements([(source, sqlfiles.split_statements(self._render(text)))])
+        return self.run_statements([(source, self._statements(text))])
 
     def _timed(self, source: str, index: int, statement: str, execute) -> StatementResult:
         kind = statement_kind(statement)
@@ -233,7 +251,7 @@ class Warehouse(ABC):
 
     def query_file(self, path: str | Path) -> pd.DataFrame:
         """Run the single SELECT of a SQL file (e.g. ``sql/analytics/...``)."""
-        statements = sqlfiles.split_statements(self._render(sqlfiles.read_sql_file(path).text))
+        statements = self._statements(sqlfiles.read_sql_file(path).text)
         if len(statements) != 1:
             raise WarehouseError(f"{path} holds {len(statements)} statements; expected one query.")
         return self.query(statements[0])
