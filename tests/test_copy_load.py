@@ -285,6 +285,29 @@ def test_long_string_rejected_without_truncatecolumns_and_cut_with_it(s3, con, t
     assert rows(con, "SELECT id, name FROM t ORDER BY id") == [(1, "abcde"), (2, "éé"), (3, None)]
 
 
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "nan", "inf"])
+def test_a_bare_nan_or_infinity_is_not_json_and_is_rejected(token, s3, con, tmp_path) -> None:
+    # Developer Guide, copy-usage_notes-copy-from-json.md: a JSON value is a string, number,
+    # true/false, null, object or array; NaN and Infinity are none of these, so Redshift
+    # rejects the record (1216) where DuckDB's own JSON reader would load it.
+    lines = (
+        ndjson({"id": 1, "name": "NaN, Infinity and inf, inside a string"})
+        + f'{{"id": 2, "name": {token}}}\n'
+    )
+    put(s3, "t/a.json", lines)
+    with pytest.raises(CopyError) as info:
+        copy(con, s3, tmp_path, t_copy())
+    assert (
+        f"line 2 of s3://{BUCKET}/t/a.json: Invalid JSON object: NaN and Infinity are not JSON"
+        in str(info.value)
+    )
+    assert info.value.load_errors["err_code"].tolist() == [1216]
+    assert rows(con, "SELECT count(*) FROM t") == [(0,)]
+    result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
+    assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+    assert rows(con, "SELECT id FROM t") == [(1,)]
+
+
 def test_maxerror_counts_exactly(s3, con, tmp_path) -> None:
     good = [{"id": i} for i in range(7)]
     bad = [{"id": "x"}, {"id": "y"}, {"id": "z"}]

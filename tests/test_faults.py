@@ -358,15 +358,8 @@ BAD_INPUTS: dict[str, BadInput] = {
     "song duration of wrong type": BadInput(
         song_duration_wrong_type, REFUSED, "line 1 of {uri}, column duration: Invalid digit", 1207
     ),
-    "song duration NaN": BadInput(
-        song_duration_nan,
-        REFUSED,
-        "line 1 of {uri}: Invalid JSON object",
-        1216,
-        gap="the local COPY accepts a bare NaN (DuckDB's JSON reader does) and publishes "
-        "songs.duration = NaN; Redshift's JSON has no NaN (Developer Guide, 'COPY from JSON "
-        "format': a value is a string, number, true/false, null, object or array) and "
-        "rejects the line",
+    "song duration NaN": BadInput(  # not JSON: Redshift rejects the line (see non_json_number)
+        song_duration_nan, REFUSED, "line 1 of {uri}: Invalid JSON object: NaN and Infinity", 1216
     ),
     "song id twice, conflicting": BadInput(
         song_id_twice_conflicting, WARN, "52_song_ids_with_conflicting_data"

@@ -29,6 +29,7 @@ from sparkify_helpers.copy.fields import (
     fixed_paths,
     value_list,
 )
+from sparkify_helpers.copy.records import non_json_number
 from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.copy.statement import CopyCommand
 
@@ -42,12 +43,13 @@ def fast_sql(
     '{' is only tested for that (the regex runs on those lines alone).
     """
     extracted = (
-        f"SELECT CASE WHEN starts_with(line, '{{') "
+        f"SELECT line, CASE WHEN starts_with(line, '{{') "
         f"THEN try(json_extract_string(line, {fixed_paths(columns, paths)})) END AS f "
         f"FROM {lines} "
         r"WHERE line <> '' AND (starts_with(line, '{') OR NOT regexp_full_match(line, '\s*'))"
     )
-    fields = f"SELECT {field_list(columns)}, f IS NULL AS unreadable FROM ({extracted})"
+    unreadable = f"f IS NULL OR {non_json_number('line')}"  # NaN: exact path rejects it
+    fields = f"SELECT {field_list(columns)}, {unreadable} AS unreadable FROM ({extracted})"
     return (
         f"SELECT {value_list(columns)}, unreadable OR {any_error(columns)} AS rejected "
         f"FROM ({converted_sql(fields, columns, cmd)})"

@@ -8,7 +8,8 @@ newline-delimited files give one record per line and pretty-printed objects span
 line with invalid UTF-8 is read byte by byte through DuckDB's escaped BLOB text: its record
 is rejected (code 1220), or with ACCEPTINVCHARS each invalid byte becomes the replacement
 character. Records on one line after another (``{...}{...}``) are not split and are rejected
-as invalid JSON.
+as invalid JSON, and so is a record holding a bare ``NaN`` or ``Infinity`` (DuckDB's reader
+accepts them; JSON and Redshift do not, see :func:`non_json_number`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,22 @@ _VALID_SEQUENCES = [
 ]
 _HIGH_BYTE = r"\\x[89A-F][0-9A-F]"
 _HIGH_BYTE_HEX = r"\\x([89A-F][0-9A-F])"
+# A bare NaN / Infinity / inf value (any case, signed), and a JSON string literal.
+_NON_NUMBER = r"[\[:,]\s*[-+]?(?i:nan|inf)"
+_STRING = r'"(?:[^"\\]|\\.)*"'
+
+
+def non_json_number(column: str) -> str:
+    """SQL: true when the JSON text in ``column`` holds a bare ``NaN`` or ``Infinity`` value.
+
+    DuckDB's JSON reader accepts them (and ``inf``, ``nan``, in any case); JSON has no such
+    value (Developer Guide ``copy-usage_notes-copy-from-json.md``: a value is a string, a
+    number, true/false, null, an object or an array) and Redshift rejects the record. The
+    cheap test runs on every record; strings are blanked out only for the rare ones it flags.
+    """
+    found = f"regexp_matches({{}}, {sql_string(_NON_NUMBER)})"
+    unquoted = f"regexp_replace({column}, {sql_string(_STRING)}, '\"\"', 'g')"
+    return f"({found.format(column)} AND {found.format(unquoted)})"
 
 
 def _marked(column: str) -> str:
@@ -122,11 +139,14 @@ def status_sql(source: str, json_objects_only: bool) -> str:
 SELECT row_number() OVER () AS rec_id, filename, line_number, text, raw_line,
     CASE WHEN bad_utf8 THEN 1220
          WHEN kind IS NULL THEN 1216
-         WHEN kind NOT IN {kinds} THEN 1216 END AS status_code,
+         WHEN kind NOT IN {kinds} THEN 1216
+         WHEN {non_json_number("text")} THEN 1216 END AS status_code,
     CASE WHEN bad_utf8 THEN 'String contains invalid or unsupported UTF8 codepoints. '
             || 'Bad UTF8 hex sequence: ' || bad_hex || ' (error 3)'
          WHEN kind IS NULL THEN 'Invalid JSON object: the record is not valid JSON'
          WHEN kind NOT IN {kinds} THEN 'Invalid JSON object: expected {shape}'
+         WHEN {non_json_number("text")}
+            THEN 'Invalid JSON object: NaN and Infinity are not JSON values'
          END AS status_reason
 FROM (SELECT *, try(json_type(text)) AS kind FROM ({source}))
 """
