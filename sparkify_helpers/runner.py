@@ -30,6 +30,7 @@ from traitlets.config import Config
 
 from sparkify_helpers import config, paths, progress, run_report, targets
 from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.kernel_manager import OrderlyKernelManager
 from sparkify_helpers.run_folder import write_atomically, write_cause
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
@@ -303,6 +304,7 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
                 cwd=str(folder),
                 progress_bar=False,
                 report_mode=False,
+                kernel_manager_class=OrderlyKernelManager,  # no ZMQ traceback on an interrupt
                 **kernel_options,
             )
         nb.status = "ok"

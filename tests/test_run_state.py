@@ -138,6 +138,29 @@ def test_ctrl_c_mid_notebook_exits_130_and_marks_the_run_interrupted(run_env, ru
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_ends_with_its_outcome_and_no_kernel_traceback(run_env, signum, code):
+    """jupyter_client's shutdown used to race the interrupted cell's reply: the kernel printed
+    ``ZMQError: Socket operation on non-socket`` with a traceback (kernel_manager.py)."""
+    runs = run_env / "runs"
+    proc = _start(run_env, "sleeps", "stopped")
+    try:
+        _wait_for(runs / "stopped" / "sleeping.txt", proc)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=WAIT_S)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and "ZMQError" not in stderr, stderr
+    assert "KeyboardInterrupt caught in kernel" not in stderr, stderr
+    name = signal.Signals(signum).name
+    assert stderr.strip().splitlines()[-1] == (
+        f"interrupted by {name}: run stopped is marked interrupted in {runs / 'stopped'}/run.json"
+    )
+
+
 def test_sigterm_mid_notebook_exits_143_and_leaves_no_process(run_env):
     runs = run_env / "runs"
     proc = _start(run_env, "ok,sleeps", "cron")

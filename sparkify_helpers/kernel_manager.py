@@ -1,0 +1,51 @@
+"""The kernel manager of ``sparkify run``: an interrupted kernel shuts down without a traceback.
+
+jupyter_client's shutdown interrupts the kernel and at once asks it to shut down. The cell
+the interrupt ended then sends its reply on a socket the shutdown has closed, and the kernel
+logs ``ZMQError: Socket operation on non-socket`` with a traceback to its stderr, which is
+the run's console. :class:`OrderlyKernelManager` interrupts, waits for the kernel to answer a
+``kernel_info`` request on the shell channel (the kernel answers shell requests in order, so
+the interrupted cell has replied by then; at most :data:`REPLY_WAIT_S`), and only then asks
+it to shut down, without interrupting it a second time (an interrupt that finds the kernel
+idle is logged as an error too). Nothing is filtered from stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from jupyter_client import AsyncKernelManager
+
+log = logging.getLogger(__name__)
+
+REPLY_WAIT_S = 10.0
+
+
+class OrderlyKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose shutdown lets an interrupted cell reply first."""
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        if now or not self.owns_kernel or not self.has_kernel:
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+            return
+        # jupyter_client's own steps (manager.py, _async_shutdown_kernel), with the wait added
+        self.shutting_down = True
+        self.stop_restarter()
+        await self._async_interrupt_kernel()
+        await self._replied()
+        await self._async_request_shutdown(restart=restart)
+        await self._async_finish_shutdown(restart=restart)
+        await self._async_cleanup_resources(restart=restart)
+
+    shutdown_kernel = _async_shutdown_kernel  # as AsyncKernelManager binds its own
+
+    async def _replied(self) -> None:
+        """Wait until the kernel answers a shell request (so it has answered the one before)."""
+        client = self.client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=REPLY_WAIT_S)
+        except RuntimeError as exc:  # dead or unresponsive: the shutdown ends it anyway
+            log.debug("kernel did not answer before its shutdown: %s", exc)
+        finally:
+            client.stop_channels()
