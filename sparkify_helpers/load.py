@@ -224,8 +224,9 @@ def publish(
     """Transform, check and publish in ONE transaction; commit only if every error check passed.
 
     On a full refresh the new star tables are built beside the old ones, transformed and
-    checked there, and swapped in before the commit (see the module's docstring). A failed check (``DataCheckError``), a failed statement or an
-    interrupt rolls everything back; the error names the load the warehouse still holds.
+    checked there, and swapped in before the commit (see the module's docstring). A failed
+    check (``DataCheckError``), a failed statement or an interrupt rolls everything back;
+    the error names the load the warehouse still holds.
     ``quality.csv`` is written either way.
     """
     run_id = run_id or run.run_id

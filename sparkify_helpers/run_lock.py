@@ -99,12 +99,29 @@ CONTROL_DDL = (
     f"CREATE TABLE IF NOT EXISTS {HOLDER_TABLE} (run_id VARCHAR(64), pid INTEGER, "
     "host VARCHAR(256), started_at VARCHAR(64))",
 )
+WAIT_FOR_LOCK = f"SET statement_timeout TO {LOCK_WAIT_MS}"
+TAKE_LOCK = f"LOCK {LOCK_TABLE}"
+STOP_WAITING = "SET statement_timeout TO 0"
+READ_HOLDER = f"SELECT run_id, pid, host, started_at FROM {HOLDER_TABLE} LIMIT 1"
+CLEAR_HOLDER = f"DELETE FROM {HOLDER_TABLE}"
+WRITE_HOLDER = (
+    f"INSERT INTO {HOLDER_TABLE} (run_id, pid, host, started_at) "
+    "VALUES (:run_id, :pid, :host, :started_at)"
+)
+# Every statement the lock sends to Redshift (tests parse them as Redshift SQL).
+REDSHIFT_STATEMENTS = (
+    *CONTROL_DDL,
+    WAIT_FOR_LOCK,
+    TAKE_LOCK,
+    STOP_WAITING,
+    READ_HOLDER,
+    CLEAR_HOLDER,
+    WRITE_HOLDER,
+)
 
 
 def _holder_row(conn) -> dict:
-    row = conn.exec_driver_sql(
-        f"SELECT run_id, pid, host, started_at FROM {HOLDER_TABLE} LIMIT 1"
-    ).fetchone()
+    row = conn.exec_driver_sql(READ_HOLDER).fetchone()
     return dict(zip(("run_id", "pid", "host", "started_at"), row, strict=True)) if row else {}
 
 
@@ -124,9 +141,9 @@ def held_on_redshift(engine, run_id: str, what: str) -> Iterator[dict]:
     lock = engine.connect()
     try:
         lock.begin()
-        lock.exec_driver_sql(f"SET statement_timeout TO {LOCK_WAIT_MS}")
+        lock.exec_driver_sql(WAIT_FOR_LOCK)
         try:
-            lock.exec_driver_sql(f"LOCK {LOCK_TABLE}")
+            lock.exec_driver_sql(TAKE_LOCK)
         except sa.exc.DBAPIError:
             with engine.connect() as peek:
                 holder = _holder_row(peek)
@@ -136,7 +153,7 @@ def held_on_redshift(engine, run_id: str, what: str) -> Iterator[dict]:
                 "warehouse (the lock is held across machines). Wait for it to finish, then "
                 "try again; nothing was run."
             ) from None
-        lock.exec_driver_sql("SET statement_timeout TO 0")
+        lock.exec_driver_sql(STOP_WAITING)
         holder = {
             "run_id": run_id,
             "pid": os.getpid(),
@@ -151,19 +168,13 @@ def held_on_redshift(engine, run_id: str, what: str) -> Iterator[dict]:
                     what,
                     describe_holder(previous),
                 )
-            record.exec_driver_sql(f"DELETE FROM {HOLDER_TABLE}")
-            record.execute(
-                sa.text(
-                    f"INSERT INTO {HOLDER_TABLE} (run_id, pid, host, started_at) "
-                    "VALUES (:run_id, :pid, :host, :started_at)"
-                ),
-                holder,
-            )
+            record.exec_driver_sql(CLEAR_HOLDER)
+            record.execute(sa.text(WRITE_HOLDER), holder)
         try:
             yield holder
         finally:
             with engine.begin() as record:
-                record.exec_driver_sql(f"DELETE FROM {HOLDER_TABLE}")
+                record.exec_driver_sql(CLEAR_HOLDER)
     finally:
         lock.rollback()  # ends the transaction, and with it the LOCK
         lock.close()

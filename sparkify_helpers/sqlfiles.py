@@ -200,13 +200,14 @@ def rename_tables(statement: str, names: Mapping[str, str]) -> str:
         old = table.name.lower()
         if old not in names or table.args.get("db") or not isinstance(table.this, exp.Identifier):
             continue
-        start, end = table.this.meta.get("start"), table.this.meta.get("end")
-        if start is None or statement[start : end + 1].strip('"').lower() != old:
+        start, stop = int(table.this.meta.get("start", -1)), int(table.this.meta.get("end", -2))
+        written = statement[start : stop + 1] if start >= 0 else ""
+        if written.strip('"').lower() != old:
             raise WarehouseError(f"Cannot find the table name {old} in: {statement[:80]}")
         new = f'"{names[old]}"' if table.this.quoted else names[old]
         if isinstance(table.parent, (exp.From, exp.Join)) and not table.alias:
-            new = f"{new} AS {statement[start : end + 1]}"
-        edits.append((start, end + 1, new))
+            new = f"{new} AS {written}"
+        edits.append((start, stop + 1, new))
     for start, end, new in sorted(edits, reverse=True):
         statement = statement[:start] + new + statement[end:]
     return statement

@@ -6,7 +6,6 @@ import pytest
 import sqlglot
 
 from sparkify_helpers import sqlfiles
-
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.paths import sql_dir
 from sparkify_helpers.sqlfiles import (
