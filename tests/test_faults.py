@@ -476,40 +476,62 @@ KILLED = textwrap.dedent(
     import os, re, signal, sys
     from sparkify_helpers import config, load, targets
     from sparkify_helpers.run_folder import RunFolder
+    from sparkify_helpers.runner import RunInterrupted, stopping_on_signals
 
     target = targets.for_settings(config.load_settings())
     dw = target.open_warehouse()
-    full_refresh = sys.argv[3:] == ["full-refresh"]
+    signum, full_refresh = int(sys.argv[3]), sys.argv[4:] == ["full-refresh"]
 
     def killed(real):
         def run(statement):
             if re.search(sys.argv[2], statement, re.IGNORECASE | re.MULTILINE):
-                os.kill(os.getpid(), signal.SIGKILL)
+                os.kill(os.getpid(), signum)
             return real(statement)
         return run
 
     dw._execute, dw.query = killed(dw._execute), killed(dw.query)  # statements and checks
     run = RunFolder.open(sys.argv[1])
-    load.create_tables(dw, full_refresh=full_refresh)
-    load.copy_staging(dw, run)
-    load.publish(dw, run, "killed-2", full_refresh=full_refresh)
+    try:
+        with stopping_on_signals():  # SIGINT and SIGTERM as `sparkify run` takes them
+            load.create_tables(dw, full_refresh=full_refresh)
+            load.copy_staging(dw, run)
+            load.publish(dw, run, "killed-2", full_refresh=full_refresh)
+    except RunInterrupted as exc:
+        print(f"interrupted by {exc.signal_name}", file=sys.stderr)
+        sys.exit(exc.exit_code)
     """
 )
 
 
-@pytest.mark.parametrize("phase", list(AT))
-def test_kill_9_at_each_phase_leaves_every_star_table_and_no_process(phase, loaded, tmp_path):
-    target, before = loaded
+def run_until_signalled(tmp_path: Path, pattern: str, signum: int, *extra: str) -> str:
+    """Run the load in a child that sends itself ``signum`` at ``pattern``; its stderr.
+
+    The child must end as the signal says (killed by SIGKILL; exit 130/143 for SIGINT and
+    SIGTERM) and be gone (PID checked)."""
     child = subprocess.Popen(
-        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), AT[phase]],
+        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), pattern, str(signum), *extra],
         env=dict(os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     _, stderr = child.communicate(timeout=240)
-    assert child.returncode == -signal.SIGKILL, stderr
+    if signum == signal.SIGKILL:
+        assert child.returncode == -signal.SIGKILL, stderr
+    else:
+        assert child.returncode == 128 + signum, stderr
+        assert f"interrupted by {signal.Signals(signum).name}" in stderr, stderr
     assert not psutil.pid_exists(child.pid)
+    return stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill -9", "SIGTERM"])
+@pytest.mark.parametrize("phase", list(AT))
+def test_a_signal_at_each_phase_leaves_every_star_table_and_no_process(
+    phase, signum, loaded, tmp_path
+):
+    target, before = loaded
+    run_until_signalled(tmp_path, AT[phase], signum)
     with target.open_warehouse(read_only=True) as dw:
         assert fingerprints(dw) == before
         assert published_runs(dw) == [GOOD]
@@ -581,17 +603,7 @@ def test_kill_9_at_each_point_of_a_full_refresh_leaves_the_old_tables_and_no_pro
     target, before = loaded
     with target.open_warehouse(read_only=True) as dw:
         tables_before = tables(dw)
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED, str(tmp_path / "killed-2"), REFRESH_AT[point]]
-        + ["full-refresh"],
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    _, stderr = child.communicate(timeout=240)
-    assert child.returncode == -signal.SIGKILL, stderr
-    assert not psutil.pid_exists(child.pid)
+    run_until_signalled(tmp_path, REFRESH_AT[point], signal.SIGKILL, "full-refresh")
     with target.open_warehouse(read_only=True) as dw:
         assert fingerprints(dw) == before
         assert published_runs(dw) == [GOOD]
