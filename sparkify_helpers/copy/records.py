@@ -37,12 +37,19 @@ def non_json_number(column: str) -> str:
 
     DuckDB's JSON reader accepts them (and ``inf``, ``nan``, in any case); JSON has no such
     value (Developer Guide ``copy-usage_notes-copy-from-json.md``: a value is a string, a
-    number, true/false, null, an object or an array) and Redshift rejects the record. The
-    cheap test runs on every record; strings are blanked out only for the rare ones it flags.
+    number, true/false, null, an object or an array) and Redshift rejects the record. Cheap
+    tests run on every record; strings are blanked out only for the rare ones they flag.
     """
     found = f"regexp_matches({{}}, {sql_string(_NON_NUMBER)})"
     unquoted = f"regexp_replace({column}, {sql_string(_STRING)}, '\"\"', 'g')"
-    return f"({found.format(column)} AND {found.format(unquoted)})"
+    lowered = f"lower({column})"
+    # CASE, not AND: DuckDB evaluates both sides of an AND for every row, a CASE condition
+    # only for the rows still undecided (the substring test is ~3x cheaper than the regex,
+    # which is ~5x cheaper than blanking the strings)
+    return (
+        f"(CASE WHEN contains({lowered}, 'nan') OR contains({lowered}, 'inf') THEN (CASE WHEN "
+        f"{found.format(column)} THEN {found.format(unquoted)} ELSE false END) ELSE false END)"
+    )
 
 
 def _marked(column: str) -> str:
