@@ -13,46 +13,60 @@ through the local target) on one defect in the input, or injects one fault, and 
 - warn-only inputs: the load is published and the warning is in ``quality.csv``;
 - benign inputs (files COPY legitimately reads as no rows): published, star unchanged.
 
+A full refresh builds the star as ``<table>__new`` beside the old tables and swaps them in
+(DROP, ALTER TABLE RENAME) inside the publish transaction: a fault at each point of it
+(building, transforming, checking, dropping the old, renaming the new, recording) leaves the
+old tables byte-identical and no ``__new`` table; one left by an earlier refresh is dropped
+by the next run; another connection reads the old tables until the commit.
+
 Covered elsewhere, not repeated here: two concurrent ``sparkify run`` on one warehouse, one
 refused with exit 2 naming the holder
 (``test_run_state.py::test_a_second_run_on_the_same_warehouse_exits_2_naming_the_first``);
 Ctrl-C and SIGTERM of ``sparkify run`` mid-notebook (exit 130/143, ``run.json`` interrupted,
-no process left: ``test_run_state.py``); a report that cannot be written (ENOSPC injected,
-``test_run_state.py``); kill -9 at the songplays insert of a full-refresh publish
-(``test_publish.py``); the emulator outliving a killed runner (``test_emulator.py``).
+no process left, no kernel traceback on the console: ``test_run_state.py``); Ctrl-C and
+kill -9 while seeding (``test_emulator.py``); a report that cannot be written (ENOSPC
+injected, ``test_run_state.py``); the emulator outliving a killed runner
+(``test_emulator.py``).
 
-Figures (what was tried and what it left; from this module's run, 2026-12-02):
+Figures (what was tried and what it left; from this module's run, 2026-12-07, 47 tests):
 
 ====================================  =======================================================
 tried                                 left
 ====================================  =======================================================
-17 bad inputs                         14 refused, previous star byte-identical in 14 of 14,
+17 bad inputs                         15 refused, previous star byte-identical in 15 of 15,
                                       error names what failed and "run good-1" (a song without
-                                      song_id by check 06); 1 warn-only (song id twice,
-                                      conflicting) published with check 52 at ``warn`` in
-                                      quality.csv; 1 benign (empty log file) published, star
-                                      identical; 1 gap (strict xfail): a NaN duration is
-                                      published as NaN (docs/redshift-fidelity.md)
-rows COPY rejects                     9 of 9 COPY-rejected inputs: one row in load_errors.csv
+                                      song_id by check 06; a NaN duration as invalid JSON,
+                                      1216); 1 warn-only (song id twice, conflicting) published
+                                      with check 52 at ``warn`` in quality.csv; 1 benign (empty
+                                      log file) published, star identical
+rows COPY rejects                     10 of 10 COPY-rejected inputs: one row in load_errors.csv
                                       with the file and the Redshift code (1204, 1206, 1207,
-                                      1216, 1220); JSONPaths (2) and check failures (2)
-                                      reject no row: load_errors.csv empty
+                                      1216, 1220); JSONPaths (2) and check failures (3) reject
+                                      no row: load_errors.csv empty
 Ctrl-C (KeyboardInterrupt) at COPY,   3 of 3 star byte-identical, only good-1 published; the
 transform, publish                    next load on the same connection publishes, no manual
                                       step
-kill -9 at COPY, transform, publish   3 of 3 star byte-identical; child gone (PID checked);
-                                      the next load publishes, no manual step
+kill -9 and SIGTERM (a child taking   6 of 6 star byte-identical; child gone (PID checked;
+it as ``sparkify run`` does) at       SIGTERM: exit 143); the next load publishes, no manual
+COPY, transform, publish              step
+full refresh: Ctrl-C and kill -9 at   12 of 12 old tables byte-identical, no ``__new`` table
+6 points (build, transform, check,    left, only good-1 published; the next full refresh
+drop old, rename new, record)         publishes, no manual step
+``__new`` tables left by an earlier   dropped by the next plain run and by the next full
+refresh (committed)                   refresh (2 of 2), star identical
 full tmpfs under the run folder,      2 of 2 star byte-identical, no ``.tmp`` left; the error
 in-process (before COPY, publish)     names the file, "disk full" and the held load
 full tmpfs, ``sparkify run``          2 of 2 exit 1, "could not write <run>/run.json: disk
 (before the run, as 03 starts)        full", warehouse intact; a notebook that could not be
                                       written is said so, never claimed as kept
-faults in all                         10 tried, warehouse intact in 10, 6 recovered by the next
-                                      load without manual steps (the others not retried)
-processes left                        0 (conftest's per-test guard; kill -9 child by PID)
+faults in all                         26 tried (3 + 6 + 12 + 1 + 2 + 2), warehouse intact in
+                                      26; 22 recovered by the next load without manual steps
+                                      (the 4 disk-full ones not retried)
+processes left                        0 (conftest's per-test guard; each child by PID)
 ====================================  =======================================================
 
-Run time of the module on this machine: about 45 s (30 tests, 2 cores shared).
+Run time of the module on this machine: 11 min (47 tests, 2 cores shared with other suites,
+load average 14-19; the subprocess tests take most of it).
 """
 
 from __future__ import annotations
