@@ -47,6 +47,8 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect.arithmetic import rewrite_integer_arithmetic
 from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create
+from sparkify_helpers.dialect.intervals import rewrite_interval_arithmetic
+from sparkify_helpers.dialect.lengths import numeric_defaults, redshift_error
 from sparkify_helpers.dialect.rewrites import (
     refuse,
     refuse_unknown_functions,
@@ -62,6 +64,7 @@ __all__ = [
     "first_keyword",
     "is_copy",
     "is_maintenance",
+    "redshift_error",
     "translate",
     "translate_script",
 ]
@@ -184,7 +187,9 @@ def translate(statement: str, schema: Schema | None = None) -> list[str]:
     before = rewrite_create(tree) if isinstance(tree, exp.Create) else []
     rewrite_literals(tree)
     _rewrite_time_functions(tree)
+    numeric_defaults(tree)
     types = read_catalog().column_types() if schema is None else schema
+    rewrite_interval_arithmetic(tree)
     rewrite_integer_arithmetic(tree, types)
     rewrite_functions(tree, types)
     drop_string_lengths(tree)

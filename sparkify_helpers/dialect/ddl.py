@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from sparkify_helpers.dialect.lengths import length_check
+
 # Physical design: distribution, sort order, backup. No local meaning.
 PHYSICAL_PROPERTIES = (
     exp.DistStyleProperty,
@@ -55,7 +57,9 @@ def _sequence_for(table: exp.Table, column: exp.ColumnDef, identity: exp.Expr) -
 
 
 def _rewrite_column(table: exp.Table, column: exp.ColumnDef) -> list[str]:
-    """Drop unenforced/physical constraints of one column; map IDENTITY to a sequence."""
+    """Drop unenforced/physical constraints of one column (column-level DISTKEY/SORTKEY are
+    ENCODE nodes, see :mod:`.source`); map IDENTITY to a sequence; enforce CHAR/VARCHAR
+    byte lengths with a CHECK (:mod:`.lengths`)."""
     before: list[str] = []
     kept = []
     for constraint in column.args.get("constraints") or []:
@@ -67,6 +71,9 @@ def _rewrite_column(table: exp.Table, column: exp.ColumnDef) -> list[str]:
             before.append(create)
             constraint = exp.ColumnConstraint(kind=default)
         kept.append(constraint)
+    check = length_check(column)
+    if check is not None:
+        kept.append(check)
     column.set("constraints", kept)
     return before
 

@@ -39,6 +39,27 @@ def _marked(build: Callable[..., exp.Expr], mark: str) -> Callable[..., exp.Expr
     return builder
 
 
+COLUMN_KEY = "column_key"
+
+
+def _column_key(keyword: str) -> Callable[[Any], exp.Expr]:
+    """A constraint parser for column-level DISTKEY / SORTKEY (``user_id INT NOT NULL SORTKEY``).
+
+    r_CREATE_TABLE_NEW.md: "you can use the DISTKEY keyword after a column name". sqlglot's
+    expression classes cannot be subclassed here, so the key is an ENCODE constraint node
+    marked ``meta[COLUMN_KEY]`` (physical, like ENCODE: dropped locally, written back as is).
+    """
+
+    def parse(parser: Any) -> exp.Expr | None:
+        if parser._curr is not None and parser._curr.text == "(":
+            return None  # a table-level SORTKEY(...) is not a column attribute
+        node = exp.EncodeColumnConstraint(this=exp.Var(this=keyword))
+        node.meta[COLUMN_KEY] = keyword
+        return node
+
+    return parse
+
+
 def _date_part(parser: Any) -> exp.Expr:
     """DATE_PART(part, value): an Extract marked as DATE_PART (its seconds keep fractions)."""
     node = parser._parse_date_part()
@@ -47,7 +68,8 @@ def _date_part(parser: Any) -> exp.Expr:
 
 
 class SparkifyRedshift(Redshift):
-    """Redshift as sqlglot reads it, with GETDATE, ADD_MONTHS, DATE_PART and formats marked."""
+    """Redshift as sqlglot reads it, with GETDATE, ADD_MONTHS, DATE_PART and formats marked,
+    and column-level DISTKEY / SORTKEY read (sqlglot only knows the table-level forms)."""
 
     # 'Mon' / 'Month' (mixed case) are Redshift datetime format parts sqlglot does not map.
     TIME_MAPPING = {**Redshift.TIME_MAPPING, "Mon": "%b", "Month": "%B"}
@@ -62,6 +84,19 @@ class SparkifyRedshift(Redshift):
             "TO_TIMESTAMP": _marked(_FUNCTIONS["TO_TIMESTAMP"], "redshift_format"),
         }
         FUNCTION_PARSERS = {**_FUNCTION_PARSERS, "DATE_PART": _date_part}
+        CONSTRAINT_PARSERS = {
+            **Redshift.Parser.CONSTRAINT_PARSERS,
+            "DISTKEY": _column_key("DISTKEY"),
+            "SORTKEY": _column_key("SORTKEY"),
+        }
+
+    class Generator(Redshift.Generator):  # type: ignore[valid-type,misc]  # sqlglot builds it
+        TRANSFORMS = {
+            **Redshift.Generator.TRANSFORMS,
+            exp.EncodeColumnConstraint: lambda self, e: (
+                e.meta.get(COLUMN_KEY) or f"ENCODE {self.sql(e, 'this')}"
+            ),
+        }
 
 
 SOURCE = SparkifyRedshift()

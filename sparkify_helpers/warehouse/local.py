@@ -215,7 +215,8 @@ class LocalWarehouse(Warehouse):
             return None
         if isinstance(exc, duckdb.Error):
             source, index, _ = where
-            return WarehouseError(f"{source} statement {index} failed: {exc}")
+            reason = dialect.redshift_error(str(exc)) or str(exc)
+            return WarehouseError(f"{source} statement {index} failed: {reason}")
         return None
 
     def _after_commit(self) -> None:
