@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import duckdb
+import sqlalchemy
 from pydantic import SecretStr
 
 from sparkify_helpers import datagen, emulator, paths, run_lock
@@ -23,6 +23,7 @@ from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.targets.base import RunScope, Target
 from sparkify_helpers.warehouse.local import LocalWarehouse, open_duckdb
+from sparkify_helpers.warehouse.sql_engine import local_engine
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,10 @@ class LocalTarget(Target):
     def open_warehouse(self, *, read_only: bool = False) -> LocalWarehouse:
         return LocalWarehouse(self, read_only=read_only)
 
-    def sql_connection(self, *, headless: bool = False) -> duckdb.DuckDBPyConnection:
-        """The DuckDB file opened read-only (a missing or held file says what to do)."""
-        return open_duckdb(self.settings.local.warehouse_path, read_only=True)
+    def sql_connection(self, *, headless: bool = False) -> sqlalchemy.Engine:
+        """A read-only SQLAlchemy engine on the DuckDB file that translates Redshift SQL
+        (a missing or held file says what to do)."""
+        return local_engine(Path(self.settings.local.warehouse_path))
 
     def check_source(self, source: str | None) -> str | None:
         if source is None:
