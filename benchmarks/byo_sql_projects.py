@@ -28,7 +28,6 @@ is written to ``--out`` under a heading named by ``--label``.
 from __future__ import annotations
 
 import argparse
-import configparser
 import json
 import logging
 import os

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 import pandas as pd
 import pytest
 
 from sparkify_helpers import adhoc, analytics, insights, paths, workbook
 from sparkify_helpers.errors import WarehouseError
+from sparkify_helpers.warehouse.sql_engine import AdHocSqlError
 
 PNG = b"\x89PNG\r\n\x1a\n"
 NOTEBOOK = "04_marketing_analytics"
@@ -278,14 +278,16 @@ def test_ask_on_an_open_warehouse_saves_only_with_a_charts_dir(wb, tmp_path):
 
 
 def test_adhoc_connection_is_read_only_and_coexists_with_ask(wb):
-    con = adhoc.sql_connection(wb)
+    engine = adhoc.sql_connection(wb)  # a SQLAlchemy engine that speaks Redshift
     try:
-        assert con.execute("SELECT COUNT(*) FROM songplays").fetchone() == (5,)
-        with pytest.raises(duckdb.Error, match="read-only"):
-            con.execute("DELETE FROM songplays")
-        assert len(wb.ask("top_songs").frame) == 2
+        with engine.connect() as con:
+            assert con.exec_driver_sql("SELECT TOP 1 COUNT(*) FROM songplays").fetchone() == (5,)
+            with pytest.raises(AdHocSqlError, match="read-only"):
+                con.exec_driver_sql("DELETE FROM songplays")
+            assert len(wb.ask("top_songs").frame) == 2
+            assert con.exec_driver_sql("SELECT COUNT(*) FROM songplays").fetchone() == (5,)
     finally:
-        con.close()
+        engine.dispose()
 
 
 def test_adhoc_on_a_missing_local_file_says_to_build_it(wb, tmp_path):

@@ -32,9 +32,16 @@ class Local:
             found.setdefault(table, {})[column] = kind
         return found
 
+    def table_ddl(self, name: str) -> str:
+        found = self.con.execute(
+            "SELECT sql FROM duckdb_tables() WHERE table_name = ?", [name]
+        ).fetchone()
+        assert found, name
+        return found[0]
+
     def run(self, sql: str) -> list[tuple]:
         rows: list[tuple] = []
-        for statement in dialect.translate(sql, self.schema()):
+        for statement in dialect.translate(sql, self.schema(), self.table_ddl):
             rows = self.con.execute(statement).fetchall()
         return rows
 
@@ -111,7 +118,7 @@ def test_diststyle_all_and_column_key_forms(local: Local) -> None:
         "CREATE TABLE t (k VARCHAR(18) DISTKEY, s TIMESTAMP SORTKEY, u INT PRIMARY KEY SORTKEY) "
         "DISTSTYLE ALL"
     )
-    assert [c for c, in local.run("SELECT column_name FROM information_schema.columns")] == [
+    assert [c for (c,) in local.run("SELECT column_name FROM information_schema.columns")] == [
         "k",
         "s",
         "u",
@@ -129,6 +136,30 @@ def test_create_table_as_with_keys(local: Local) -> None:
     local.run("CREATE TABLE dst2 DISTKEY (a) SORTKEY (a) AS SELECT * FROM src WHERE a > 1")
     assert local.run("SELECT x, y FROM dst ORDER BY x") == [(1, "x"), (2, "y")]
     assert local.run("SELECT a, b FROM dst2") == [(2, "y")]
+
+
+def test_create_table_like(local: Local) -> None:
+    # r_CREATE_TABLE_NEW.md, LIKE: copies "column names, data types, and NOT NULL
+    # constraints"; defaults "only if INCLUDING DEFAULTS is specified"; primary keys are not
+    # inherited
+    local.run(
+        "CREATE TABLE p (id INT NOT NULL, name VARCHAR(3) DEFAULT 'abc', PRIMARY KEY (id)) "
+        "DISTSTYLE ALL"
+    )
+    local.run("CREATE TABLE plain (LIKE p)")
+    local.run("CREATE TABLE IF NOT EXISTS withdefaults (LIKE p INCLUDING DEFAULTS)")
+    local.run("INSERT INTO plain (id) VALUES (1)")
+    local.run("INSERT INTO withdefaults (id) VALUES (1)")
+    assert local.run("SELECT id, name FROM plain") == [(1, None)]
+    assert local.run("SELECT id, name FROM withdefaults") == [(1, "abc")]
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        local.run("INSERT INTO plain (name) VALUES ('x')")
+    assert "character varying(3)" in local.fails("INSERT INTO plain VALUES (2, 'abcd')")
+
+
+def test_like_needs_the_parent_definition() -> None:
+    with pytest.raises(TranslationError, match="parent table's definition"):
+        dialect.translate("CREATE TABLE c (LIKE p)", {})
 
 
 def test_interleaved_sortkey_is_refused_clearly() -> None:

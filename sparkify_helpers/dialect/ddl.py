@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlglot
 from sqlglot import exp
 
 from sparkify_helpers.dialect.lengths import length_check
@@ -102,3 +103,42 @@ def rewrite_create(create: exp.Create) -> list[str]:
         kept.append(item)
     schema.set("expressions", kept)
     return before
+
+
+def like_parent(tree: exp.Expr) -> str | None:
+    """The parent table's name of a ``CREATE TABLE ... (LIKE parent ...)``, else None."""
+    schema = tree.this if isinstance(tree, exp.Create) else None
+    for item in schema.expressions if isinstance(schema, exp.Schema) else []:
+        if isinstance(item, exp.LikeProperty):
+            return item.this.sql(dialect="duckdb")
+    return None
+
+
+def create_like(create: exp.Create, parent_ddl: str) -> str:
+    """``CREATE TABLE child (LIKE parent [INCLUDING | EXCLUDING DEFAULTS])`` as DuckDB DDL.
+
+    r_CREATE_TABLE_NEW.md: the new table copies the parent's "column names, data types, and
+    NOT NULL constraints"; "Default expressions ... are copied only if INCLUDING DEFAULTS is
+    specified"; primary and foreign keys are not inherited. ``parent_ddl`` is the parent's
+    DuckDB definition (its length CHECKs come along: they are part of its data types here).
+    """
+    schema = create.this
+    like = next(i for i in schema.expressions if isinstance(i, exp.LikeProperty))
+    including = any(str(p.args.get("this")).upper() == "INCLUDING" for p in like.expressions or [])
+    child = sqlglot.parse_one(parent_ddl, read="duckdb")
+    child.this.set("this", schema.this.copy())
+    child.set("exists", create.args.get("exists"))
+    kept = []
+    for item in child.this.expressions:
+        if isinstance(item, exp.ColumnDef) and not including:
+            constraints = [
+                c
+                for c in item.args.get("constraints") or []
+                if not isinstance(c.args.get("kind"), exp.DefaultColumnConstraint)
+            ]
+            item.set("constraints", constraints)
+        elif _is_informational(item):
+            continue
+        kept.append(item)
+    child.this.set("expressions", kept)
+    return child.sql(dialect="duckdb")

@@ -50,14 +50,18 @@ def declared_length(dtype: exp.DataType) -> int | None:
 def length_check(column: exp.ColumnDef) -> exp.ColumnConstraint | None:
     """A CHECK that refuses a value over the column's byte limit (trailing blanks excepted)."""
     dtype = column.args.get("kind")
-    limit = declared_length(dtype) if isinstance(dtype, exp.DataType) else None
+    if not isinstance(dtype, exp.DataType):
+        return None
+    limit = declared_length(dtype)
     if limit is None:
         return None
     name = exp.column(column.this.copy())
     size = exp.func("strlen", exp.func("rtrim", name, exp.Literal.string(" ")))
     check: exp.Expr = exp.LTE(this=size, expression=exp.Literal.number(limit))
     if dtype.this in FIXED:  # a marker so the error names character(n), not varying
-        check = exp.and_(check, exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1)))
+        check = exp.and_(
+            check, exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
+        )
     return exp.ColumnConstraint(kind=exp.CheckColumnConstraint(this=check))
 
 

@@ -42,7 +42,7 @@ def _marked(build: Callable[..., exp.Expr], mark: str) -> Callable[..., exp.Expr
 COLUMN_KEY = "column_key"
 
 
-def _column_key(keyword: str) -> Callable[[Any], exp.Expr]:
+def _column_key(keyword: str) -> Callable[[Any], exp.Expr | None]:
     """A constraint parser for column-level DISTKEY / SORTKEY (``user_id INT NOT NULL SORTKEY``).
 
     r_CREATE_TABLE_NEW.md: "you can use the DISTKEY keyword after a column name". sqlglot's

@@ -160,6 +160,16 @@ class LocalWarehouse(Warehouse):
             self._schema = {**read_catalog().column_types(), **live}
         return self._schema
 
+    def _table_ddl(self, name: str) -> str:
+        """An existing table's DuckDB definition (for CREATE TABLE ... LIKE)."""
+        table = name.split(".")[-1].strip('"')
+        found = self.con.execute(
+            "SELECT sql FROM duckdb_tables() WHERE lower(table_name) = lower(?)", [table]
+        ).fetchone()
+        if not found:
+            raise WarehouseError(f"CREATE TABLE ... LIKE {name}: no table {name} to copy.")
+        return str(found[0])
+
     # -- COPY ----------------------------------------------------------------
     def _s3_client(self):
         if self._s3 is None:
@@ -185,7 +195,7 @@ class LocalWarehouse(Warehouse):
         if dialect.is_copy(statement):
             return self._copy(statement)
         rows = None
-        for translated in dialect.translate(statement, self.schema()):
+        for translated in dialect.translate(statement, self.schema(), self._table_ddl):
             kind = statement_kind(translated)
             cursor = self.con.execute(translated)
             if kind in ROW_COUNT_KINDS:

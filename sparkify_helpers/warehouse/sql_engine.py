@@ -17,6 +17,7 @@ whose connections are the warehouse file opened read-only with the package's own
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -106,10 +107,8 @@ def _handle_error(context: Any) -> None:
 
 def _rollback(context: Any) -> None:
     """End DuckDB's aborted transaction, so the next ``%sql`` statement runs."""
-    try:
+    with contextlib.suppress(Exception):  # nothing open, or the connection is gone
         context.connection.connection.dbapi_connection.rollback()
-    except Exception:  # nothing open, or the connection is gone: nothing to end
-        pass
 
 
 def local_engine(path: Path) -> sqlalchemy.Engine:
