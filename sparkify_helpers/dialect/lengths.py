@@ -24,10 +24,11 @@ DEFAULT_VARYING, DEFAULT_CHAR, DEFAULT_BPCHAR = 256, 1, 256
 MAX_VARYING, MAX_CHAR = 65535, 4096
 NUMERIC_DEFAULT = (18, 0)
 
-# DuckDB: CHECK constraint failed on table "t" with expression CHECK((strlen(rtrim(a, ' ')) <= 3))
+# DuckDB: CHECK constraint failed on table "t" with expression CHECK(CASE  WHEN ((strlen(a)
+# <= 3)) THEN (true) ELSE (strlen(rtrim(a, ' ')) <= 3) END) [AND (1 = 1) for CHAR]
 _CHECK_FAILED = re.compile(
-    r"CHECK constraint failed on table \"?(?P<table>[^\" ]+)\"? with expression "
-    r"CHECK\(+strlen\(rtrim\((?P<column>.+?), ' '\)\) <= (?P<limit>\d+)\)"
+    r"CHECK constraint failed on table \"?(?P<table>[^\" ]+)\"? with expression CHECK\(+"
+    r"CASE +WHEN .*? ELSE \(strlen\(rtrim\((?P<column>.+?), ' '\)\) <= (?P<limit>\d+)\) END"
     r"(?P<fixed> AND \(1 = 1\))?"
 )
 
@@ -56,8 +57,15 @@ def length_check(column: exp.ColumnDef) -> exp.ColumnConstraint | None:
     if limit is None:
         return None
     name = exp.column(column.this.copy())
-    size = exp.func("strlen", exp.func("rtrim", name, exp.Literal.string(" ")))
-    check: exp.Expr = exp.LTE(this=size, expression=exp.Literal.number(limit))
+    bound = exp.Literal.number(limit)
+    fits = exp.LTE(this=exp.func("strlen", name), expression=bound)
+    trimmed = exp.func("strlen", exp.func("rtrim", name.copy(), exp.Literal.string(" ")))
+    # CASE, not OR: DuckDB then trims only the rare values over the limit (an OR evaluates
+    # both sides and made a 1M-row insert four times slower)
+    check: exp.Expr = exp.Case(
+        ifs=[exp.If(this=fits, true=exp.true())],
+        default=exp.LTE(this=trimmed, expression=bound.copy()),
+    )
     if dtype.this in FIXED:  # a marker so the error names character(n), not varying
         check = exp.and_(
             check, exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(1))
