@@ -309,7 +309,7 @@ def _cells() -> list[dict]:
     return json.loads((paths.notebooks_dir() / f"{NOTEBOOK}.ipynb").read_text())["cells"]
 
 
-def test_notebook_asks_every_question_and_closes_sql():
+def test_notebook_asks_every_question_and_points_to_explore():
     code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
     params = [line.split("#")[0].strip() for line in code[0].splitlines()]
     assert params == [
@@ -318,8 +318,9 @@ def test_notebook_asks_every_question_and_closes_sql():
     ]  # fmt: skip
     asked = [name for name in analytics.QUESTIONS if any(f'wb.ask("{name}")' in c for c in code)]
     assert asked == list(analytics.QUESTIONS)
-    assert any("%load_ext sql" in c and "autopandas = True" in c for c in code)
-    assert "%sql --close warehouse" in code[-1]
+    assert not any("%sql" in c for c in code)  # ad hoc cells live in explore.ipynb
+    closing = "".join(_cells()[-1]["source"])
+    assert "explore.ipynb" in closing and "%sql engine --alias warehouse" in closing
 
 
 def test_top_list_sentences_share_one_ranking_for_single_rows_and_ties():
