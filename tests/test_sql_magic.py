@@ -87,8 +87,9 @@ def test_epoch_idiom_and_dates(shell) -> None:
 
 
 def test_getdate_is_utc_to_the_second(shell) -> None:
-    (now,) = rows(shell, "SELECT GETDATE() AS now")[0]
-    assert now.microsecond == 0 and now.tzinfo is None
+    # r_GETDATE.md: the current date and time in UTC, to the second; SYSDATE keeps fractions
+    now, sysdate = rows(shell, "SELECT GETDATE() AS now, SYSDATE AS s")[0]
+    assert now.microsecond == 0 and now.tzinfo is None and sysdate.tzinfo is None
 
 
 def test_listagg_timezone_and_approximate_count(shell) -> None:
@@ -128,6 +129,10 @@ def test_read_only(shell) -> None:
     message = one_line_error(shell, "INSERT INTO songplays (user_id) VALUES (1)")
     assert message.startswith("%sql is read-only: INSERT")
     assert rows(shell, "SELECT COUNT(*) AS n FROM songplays") == [(4,)]
+
+
+def test_show_points_to_sqlcmd(shell) -> None:
+    assert "%sqlcmd tables" in one_line_error(shell, "SHOW TABLES")
 
 
 def test_sqlcmd_tables_and_columns(shell) -> None:

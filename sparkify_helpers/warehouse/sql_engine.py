@@ -12,7 +12,9 @@ whose connections are the warehouse file opened read-only with the package's own
   statements (bound parameters, or DuckDB's ``duckdb_*()`` catalog functions, which no
   Redshift query names) pass untouched.
 - ``handle_error`` turns a statement that cannot be translated, a write, or a failure in
-  DuckDB into one line (:class:`AdHocSqlError`, which jupysql prints without a traceback).
+  DuckDB into one line (:class:`AdHocSqlError`). jupysql's ``short_errors`` (on by default)
+  prints a SQLAlchemy error as one ``RuntimeError: ...`` line without a traceback; other
+  exception types would reach the user as a traceback, hence a SQLAlchemyError subclass.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.errors import TranslationError
 from sparkify_helpers.warehouse.local import open_duckdb
 
-READS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "EXPLAIN", "VALUES", "("})
+READS = frozenset({"SELECT", "WITH", "EXPLAIN", "VALUES", "("})
+LISTINGS = frozenset({"SHOW", "DESCRIBE", "DESC"})
 _SCHEMA_KEY = "sparkify_schema"
 # duckdb_engine's inspector reads DuckDB's catalog functions, which no Redshift query names
 _DUCKDB_CATALOG = re.compile(r"\bduckdb_\w+\s*\(", re.IGNORECASE)
@@ -67,6 +70,11 @@ def _live_schema(dbapi_connection: Any) -> dict[str, dict[str, str]]:
 def translate_statement(statement: str, schema: dict[str, dict[str, str]]) -> str:
     """One read-only Redshift statement as DuckDB SQL (AdHocSqlError for anything else)."""
     keyword = dialect.first_keyword(statement)
+    if keyword in LISTINGS:
+        raise AdHocSqlError(
+            f"{keyword} is not translated here: use `%sqlcmd tables` and `%sqlcmd columns -t "
+            "TABLE`, or SELECT from information_schema.columns."
+        )
     if keyword and keyword not in READS:
         raise AdHocSqlError(
             f"%sql is read-only: {keyword} is not run here. Change the warehouse through the "
