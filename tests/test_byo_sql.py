@@ -264,3 +264,15 @@ def test_default_lengths(local: Local) -> None:
 
 def test_other_errors_are_not_mistaken_for_lengths() -> None:
     assert dialect.redshift_error("Constraint Error: NOT NULL constraint failed: t.a") is None
+
+
+def test_declared_lengths_read_back_from_the_live_table(local: Local) -> None:
+    # what the COPY emulation can use for a table outside sql/create
+    local.run('CREATE TABLE t (a VARCHAR(3), "Mixed" CHAR(2), b TEXT, n INT NOT NULL)')
+    checks = [
+        e
+        for (e,) in local.con.execute(
+            "SELECT expression FROM duckdb_constraints() WHERE table_name = 't'"
+        ).fetchall()
+    ]
+    assert dialect.lengths.declared_lengths(checks) == {"a": 3, "Mixed": 2, "b": 256}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from collections.abc import Iterable
+
 from sqlglot import exp
 
 VARYING = {exp.DType.VARCHAR, exp.DType.NVARCHAR, exp.DType.TEXT}
@@ -24,12 +26,16 @@ DEFAULT_VARYING, DEFAULT_CHAR, DEFAULT_BPCHAR = 256, 1, 256
 MAX_VARYING, MAX_CHAR = 65535, 4096
 NUMERIC_DEFAULT = (18, 0)
 
-# DuckDB: CHECK constraint failed on table "t" with expression CHECK(CASE  WHEN ((strlen(a)
-# <= 3)) THEN (true) ELSE (strlen(rtrim(a, ' ')) <= 3) END) [AND (1 = 1) for CHAR]
-_CHECK_FAILED = re.compile(
-    r"CHECK constraint failed on table \"?(?P<table>[^\" ]+)\"? with expression CHECK\(+"
+# How DuckDB writes a length CHECK back (in duckdb_constraints() and in its error):
+# CASE  WHEN ((strlen(a) <= 3)) THEN (true) ELSE (strlen(rtrim(a, ' ')) <= 3) END
+# [AND (1 = 1) for CHAR]
+_LENGTH_CHECK = (
     r"CASE +WHEN .*? ELSE \(strlen\(rtrim\((?P<column>.+?), ' '\)\) <= (?P<limit>\d+)\) END"
     r"(?P<fixed> AND \(1 = 1\))?"
+)
+_CHECK_FAILED = re.compile(
+    r"CHECK constraint failed on table \"?(?P<table>[^\" ]+)\"? with expression CHECK\(+"
+    + _LENGTH_CHECK
 )
 
 
@@ -92,3 +98,15 @@ def redshift_error(message: str) -> str | None:
         f"value too long for type {kind}({match['limit']}) "
         f"(column {column} of table {match['table']})"
     )
+
+
+def declared_lengths(checks: Iterable[str | None]) -> dict[str, int]:
+    """``{column: byte limit}`` read back from a table's CHECK expressions
+    (``duckdb_constraints().expression``): the lengths of a table created by the translator,
+    also one outside ``sql/create``, e.g. for the COPY emulation."""
+    found: dict[str, int] = {}
+    for expression in checks:
+        match = re.search(_LENGTH_CHECK, expression or "")
+        if match:
+            found[match["column"].strip('"')] = int(match["limit"])
+    return found
