@@ -147,3 +147,9 @@ def test_system_view_names_pass_through_untouched() -> None:
     for view in ("pg_table_def", "svv_table_info", "stl_load_errors"):
         (out,) = dialect.translate(f"SELECT * FROM {view}", {})
         assert out == f"SELECT * FROM {view}"
+
+
+def test_no_second_vaguer_line_before_a_refusal(capsys, caplog) -> None:
+    with pytest.raises(dialect.TranslationError, match="SHOW"):
+        dialect.translate("SHOW TABLES", {})
+    assert "Falling back" not in capsys.readouterr().err + caplog.text
