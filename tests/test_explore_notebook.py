@@ -30,10 +30,16 @@ def loaded(local_target, monkeypatch):
 
 
 @pytest.fixture
-def shell():
+def shell(monkeypatch, tmp_path):
+    """The IPython shell as a notebook kernel has it: started in notebooks/, jupysql loaded
+    afresh (so it reads the project's settings from pyproject.toml), no user config."""
     from IPython.testing.globalipapp import get_ipython
 
+    monkeypatch.chdir(paths.notebooks_dir())
+    monkeypatch.setenv("HOME", str(tmp_path))  # ~/.jupysql/config would be read too
     ip = get_ipython()
+    if "sql" in ip.extension_manager.loaded:
+        ip.run_line_magic("unload_ext", "sql")
     yield ip
     ip.run_cell("%sql --close warehouse")  # releases the file; a no-op once already closed
 
