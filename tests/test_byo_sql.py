@@ -276,3 +276,44 @@ def test_declared_lengths_read_back_from_the_live_table(local: Local) -> None:
         ).fetchall()
     ]
     assert dialect.lengths.declared_lengths(checks) == {"a": 3, "Mixed": 2, "b": 256}
+
+
+def test_alter_column_type_widens_a_varchar(local: Local) -> None:
+    # r_ALTER_TABLE.md: ALTER COLUMN column_name TYPE updated_varchar_data_type_size
+    local.run("CREATE TABLE t (id INT NOT NULL, a VARCHAR(3) DEFAULT 'x', b CHAR(1))")
+    local.run("INSERT INTO t VALUES (1, 'abc', 'M')")
+    local.run("ALTER TABLE t ALTER COLUMN a TYPE VARCHAR(6)")
+    local.run("INSERT INTO t VALUES (2, 'abcdef', 'F')")
+    local.run("INSERT INTO t (id) VALUES (3)")
+    assert local.run("SELECT id, a, b FROM t ORDER BY id") == [
+        (1, "abc", "M"),
+        (2, "abcdef", "F"),
+        (3, "x", None),
+    ]
+    assert "character varying(6)" in local.fails("INSERT INTO t VALUES (4, 'abcdefg', 'F')")
+    assert "character(1)" in local.fails("INSERT INTO t VALUES (4, 'a', 'FF')")  # kept
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        local.run("INSERT INTO t (a) VALUES ('a')")
+
+
+def test_alter_column_type_to_a_shorter_size_fails_on_longer_values(local: Local) -> None:
+    # r_ALTER_TABLE.md: the new size must hold the existing values
+    local.run("CREATE TABLE t (a VARCHAR(6))")
+    local.run("INSERT INTO t VALUES ('abcdef')")
+    assert "character varying(3)" in local.fails("ALTER TABLE t ALTER COLUMN a TYPE VARCHAR(3)")
+
+
+def test_add_column_of_a_string_type_checks_its_length(local: Local) -> None:
+    # r_ALTER_TABLE.md: ADD [ COLUMN ] column_name column_type [ DEFAULT default_expr ]
+    # [ ENCODE encoding ]
+    local.run("CREATE TABLE t (id INT, a VARCHAR(3))")
+    local.run("INSERT INTO t VALUES (1, 'abc')")
+    local.run("ALTER TABLE t ADD COLUMN b VARCHAR(2) DEFAULT 'xy' ENCODE lzo")
+    local.run("ALTER TABLE t ADD c INT")  # not a string: DuckDB's own ALTER
+    local.run("INSERT INTO t (id, a, b, c) VALUES (2, 'ab', 'z', 7)")
+    assert local.run("SELECT id, a, b, c FROM t ORDER BY id") == [
+        (1, "abc", "xy", None),
+        (2, "ab", "z", 7),
+    ]
+    assert "character varying(2)" in local.fails("INSERT INTO t (id, b) VALUES (3, 'xyz')")
+    assert "character varying(3)" in local.fails("INSERT INTO t (id, a) VALUES (3, 'abcd')")

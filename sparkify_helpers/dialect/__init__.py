@@ -52,6 +52,8 @@ from sparkify_helpers.dialect.ddl import (
     create_like,
     drop_string_lengths,
     like_parent,
+    rebuild_table,
+    rebuilt_table,
     rewrite_create,
 )
 from sparkify_helpers.dialect.intervals import rewrite_interval_arithmetic
@@ -180,7 +182,8 @@ def translate(
     """Translate one Redshift statement to a list of DuckDB statements (see module doc).
 
     ``table_ddl(name)`` gives an existing table's DuckDB definition; ``CREATE TABLE ...
-    (LIKE parent)`` needs it (without it, TranslationError).
+    (LIKE parent)`` and an ALTER of a string column (``ALTER COLUMN c TYPE VARCHAR(n)``,
+    ``ADD COLUMN c VARCHAR(n)``) need it (without it, TranslationError).
     """
     if is_maintenance(statement):
         log.info("Skipping maintenance statement locally: %s", snippet(statement))
@@ -207,6 +210,14 @@ def translate(
                 "on the warehouse (run_sql), not through translate() alone."
             )
         return [create_like(tree, table_ddl(parent))]  # type: ignore[arg-type]
+    rebuilt = rebuilt_table(tree)
+    if rebuilt is not None:
+        if table_ddl is None:
+            raise TranslationError(
+                f"ALTER TABLE {rebuilt} on a string column needs the table's definition: run "
+                "it on the warehouse (run_sql), not through translate() alone."
+            )
+        return rebuild_table(tree, table_ddl(rebuilt))  # type: ignore[arg-type]
     before = rewrite_create(tree) if isinstance(tree, exp.Create) else []
     rewrite_literals(tree)
     _rewrite_time_functions(tree)
