@@ -14,7 +14,8 @@ What changes, and why the meaning is kept:
   sequence ``<table>_<column>_seq`` and ``DEFAULT nextval(...)``. Column-level DISTKEY /
   SORTKEY are read (:mod:`.source`). CHAR/VARCHAR byte lengths become a CHECK in CREATE
   TABLE, failing with Redshift's "value too long" (:mod:`.lengths`); NUMERIC without
-  precision is DECIMAL(18, 0). ``CREATE TABLE ... LIKE`` copies the live parent (``table_ddl``).
+  precision is DECIMAL(18, 0). ``CREATE TABLE ... LIKE`` and ALTERs of string columns
+  work from the live table's definition (``table_ddl``; :mod:`.live_ddl`).
 - Interval arithmetic (:mod:`.intervals`): ``n * INTERVAL '1 second' / 1000`` in microseconds.
 - Integer arithmetic (:mod:`.arithmetic`): Redshift ``/`` truncates when both operands are
   integers and ``AVG`` of an integer is an integer; DuckDB returns doubles. Operand types
@@ -48,16 +49,15 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect.arithmetic import rewrite_integer_arithmetic
-from sparkify_helpers.dialect.ddl import (
+from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create
+from sparkify_helpers.dialect.intervals import rewrite_interval_arithmetic
+from sparkify_helpers.dialect.lengths import numeric_defaults, redshift_error
+from sparkify_helpers.dialect.live_ddl import (
     create_like,
-    drop_string_lengths,
     like_parent,
     rebuild_table,
     rebuilt_table,
-    rewrite_create,
 )
-from sparkify_helpers.dialect.intervals import rewrite_interval_arithmetic
-from sparkify_helpers.dialect.lengths import numeric_defaults, redshift_error
 from sparkify_helpers.dialect.rewrites import (
     refuse,
     refuse_unknown_functions,
