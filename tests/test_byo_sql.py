@@ -317,3 +317,22 @@ def test_add_column_of_a_string_type_checks_its_length(local: Local) -> None:
     ]
     assert "character varying(2)" in local.fails("INSERT INTO t (id, b) VALUES (3, 'xyz')")
     assert "character varying(3)" in local.fails("INSERT INTO t (id, a) VALUES (3, 'abcd')")
+
+
+def test_the_local_warehouse_runs_them_and_words_the_error_as_redshift(local_target) -> None:
+    from sparkify_helpers.errors import WarehouseError
+
+    with local_target.open_warehouse() as wh:
+        wh.run_sql(
+            "CREATE TABLE p (id INT IDENTITY(0,1) PRIMARY KEY SORTKEY DISTKEY, a VARCHAR(3));"
+            "CREATE TABLE c (LIKE p);"
+            "ALTER TABLE c ALTER COLUMN a TYPE VARCHAR(5);"
+            "INSERT INTO c VALUES (1, 'abcde');"
+        )
+        with pytest.raises(WarehouseError) as caught:
+            wh.run_sql("INSERT INTO p (a) VALUES ('abcd')", source="mine.sql")
+        assert str(caught.value) == (
+            "mine.sql statement 1 failed: value too long for type character varying(3) "
+            "(column a of table p)"
+        )
+        assert wh.query("SELECT id, a FROM c")["a"].tolist() == ["abcde"]
