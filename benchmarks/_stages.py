@@ -126,7 +126,7 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         rec.run(
             SEED,
             lambda: emulator.seed_bucket(
-                target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS),
+                info,
                 data_dir,
                 settings.source.bucket,
                 settings.aws.region,

@@ -44,6 +44,11 @@ def copy_cache_dir() -> Path:
     return state_dir() / "s3-cache"
 
 
+def bucket_store_dir() -> Path:
+    """Where the local emulator keeps its seeded bucket between runs."""
+    return state_dir() / "bucket-store"
+
+
 def default_warehouse_path() -> Path:
     """The local DuckDB file analysts open with ``%sql``."""
     return state_dir() / "warehouse.duckdb"

@@ -218,17 +218,17 @@ def emulator_endpoint(aws_env: None, emulator_server, monkeypatch: pytest.Monkey
 @pytest.fixture(scope="session")
 def _sample_in_emulator(emulator_server, sample_dir: Path, tmp_path_factory):
     """The real sample seeded once into the shared emulator's bucket; (summary, warm cache)."""
-    from sparkify_helpers import config, targets
+    from sparkify_helpers import config
 
     _, info = emulator_server
     cache = tmp_path_factory.mktemp("seeded") / "s3-cache"
     settings = config.load_settings(
         paths.config_dir() / "local.yaml", environ={config.ENDPOINT_ENV: info.endpoint_url}
     )
-    target = targets.for_settings(settings)
-    s3 = target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
     bucket, region = settings.source.bucket, settings.aws.region
-    summary = emulator.seed_bucket(s3, sample_dir, bucket, region, progress=False, cache_dir=cache)
+    summary = emulator.seed_bucket(
+        info, sample_dir, bucket, region, progress=False, cache_dir=cache
+    )
     return summary, cache
 
 

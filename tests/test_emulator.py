@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
 
 from sparkify_helpers import aws, cli, emulator, paths
 from sparkify_helpers.config import load_settings
-from sparkify_helpers.emulator import seeding
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.targets import for_settings
 
@@ -45,11 +41,10 @@ def local_target(local_settings):
     return for_settings(local_settings)
 
 
-def seed(target, source):
+def seed(target, info, source):
     """Seed the target's bucket from ``source`` as the runner does (no cache)."""
-    s3 = target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
     bucket, region = target.settings.source.bucket, target.settings.aws.region
-    return emulator.seed_bucket(s3, source, bucket, region, progress=False)
+    return emulator.seed_bucket(info, source, bucket, region, progress=False)
 
 
 def test_start_records_state_and_reuses_the_server(server):
@@ -79,9 +74,9 @@ def test_provisioning_the_local_target_goes_through_the_emulator(local_settings,
     assert len(report.removed) == 3 and report.already_gone == []
 
 
-def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir, local_target):
+def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir, local_target, server):
     files = [p for p in sample_dir.rglob("*") if p.is_file()]
-    summary = seed(local_target, sample_dir)
+    summary = seed(local_target, server[1], sample_dir)
     assert summary.bucket == "sparkify-local"
     assert summary.objects == len(files)
     assert summary.bytes == sum(p.stat().st_size for p in files)
@@ -94,7 +89,8 @@ def test_seed_bucket_uploads_every_file_and_byte(local_settings, sample_dir, loc
     expected = {p.relative_to(sample_dir).as_posix(): p.stat().st_size for p in files}
     assert listed == expected
     assert "log_json_path.json" in listed
-    assert seed(local_target, sample_dir).objects == len(files)
+    again = seed(local_target, server[1], sample_dir)
+    assert (again.objects, again.uploaded, again.removed) == (len(files), 0, 0)
 
 
 @pytest.mark.parametrize("layout", ["missing", "empty", "no-data-folders"])
@@ -333,98 +329,3 @@ def test_a_foreign_server_on_the_recorded_port_is_not_the_emulator(
     assert cli.main(["emulator", "status"]) == cli.EXIT_FAILED
     assert "emulator not running" in capsys.readouterr().out
     assert psutil.Process(real.pid).is_running()
-
-
-# -- seeding: interrupted or failed, it leaves no temp file and cancels what is queued ---
-
-
-class FakeS3:
-    """Counts PUTs; ``on_put(n)`` runs inside the n-th one."""
-
-    def __init__(self, on_put=None, delay_s: float = 0.02):
-        self.puts = 0
-        self.on_put = on_put
-        self.delay_s = delay_s
-        self.lock = threading.Lock()
-
-    def create_bucket(self, **kwargs):
-        return {}
-
-    def put_object(self, Bucket, Key, Body):  # noqa: N803 (boto3's names)
-        with self.lock:
-            self.puts += 1
-            n = self.puts
-        if self.on_put:
-            self.on_put(n)
-        time.sleep(self.delay_s)
-        return {"ETag": f'"{n:032x}"'}
-
-
-def _bucket_like(root, files: int):
-    (root / "log_data").mkdir(parents=True)
-    (root / "song_data").mkdir()
-    for i in range(files):
-        (root / "song_data" / f"song_{i:04d}.json").write_text(json.dumps({"song_id": f"S{i}"}))
-    return root
-
-
-def _temp_files(cache):
-    return [p for p in cache.rglob("*") if p.is_file() and p.name.startswith(".")]
-
-
-def test_ctrl_c_while_seeding_cancels_queued_uploads_and_leaves_no_temp_file(tmp_path):
-    source = _bucket_like(tmp_path / "src", 400)
-    cache = tmp_path / "cache"
-
-    def interrupt(n):
-        if n == 20:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    s3 = FakeS3(interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        emulator.seed_bucket(s3, source, "b", "us-west-2", progress=False, cache_dir=cache)
-    time.sleep(0.2)
-    assert s3.puts < 20 + 3 * emulator.SEED_WORKERS  # the rest were cancelled, not uploaded
-    assert _temp_files(cache) == []
-    workers = [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]
-    assert workers == []  # no upload thread keeps running
-
-
-def test_a_full_disk_while_warming_the_cache_leaves_no_temp_file(tmp_path, monkeypatch):
-    source = _bucket_like(tmp_path / "src", 200)
-    cache = tmp_path / "cache"
-    real_copy = seeding.shutil.copyfile
-    calls = []
-
-    def full_disk(src, dst):
-        calls.append(dst)
-        if len(calls) >= 5:
-            Path(dst).write_bytes(b"{")  # a partial write, then the disk is full
-            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
-        return real_copy(src, dst)
-
-    monkeypatch.setattr(seeding.shutil, "copyfile", full_disk)
-    s3 = FakeS3()
-    with pytest.raises(OSError, match="No space left"):
-        emulator.seed_bucket(s3, source, "b", "us-west-2", progress=False, cache_dir=cache)
-    assert s3.puts < 200
-    assert _temp_files(cache) == []
-    assert len([p for p in cache.rglob("*") if p.is_file()]) >= 4  # finished ones are kept
-
-
-def test_the_next_seeding_sweeps_temp_files_of_a_killed_one(tmp_path):
-    source = _bucket_like(tmp_path / "src", 3)
-    cache = tmp_path / "cache"
-    (cache / "b").mkdir(parents=True)
-    dead, live = _dead_pid(), os.getppid()
-    stale = [
-        cache / "b" / f".etag-1234-song_0001.json.{dead}.140.seed-tmp",
-        cache / "b" / f".etag-1234-song_0002.json.{dead}.141",  # the older naming
-    ]
-    in_flight = cache / "b" / f".etag-1234-song_0003.json.{live}.142.seed-tmp"
-    kept = cache / "b" / "etag-1234-song_0004.json"
-    for path in [*stale, in_flight, kept]:
-        path.write_text("x")
-    emulator.seed_bucket(FakeS3(), source, "b", "us-west-2", progress=False, cache_dir=cache)
-    assert not any(p.exists() for p in stale)
-    assert in_flight.exists() and kept.exists()  # another live seeding's file; a cached file

@@ -1,5 +1,5 @@
-"""The local AWS emulator: moto's server as a process (:mod:`.process`, run by :mod:`.serve`)
-and bucket seeding (:mod:`.seeding`)."""
+"""The local AWS emulator: moto's server as a process (:mod:`.process`, run by :mod:`.serve`),
+bucket seeding (:mod:`.seeding`) and the seeded bucket kept between runs (:mod:`.store`)."""
 
 from sparkify_helpers.emulator.process import (
     LOG_FILE,
@@ -15,11 +15,10 @@ from sparkify_helpers.emulator.process import (
     stop,
     stop_all,
 )
-from sparkify_helpers.emulator.seeding import SEED_WORKERS, SeedSummary, seed_bucket
+from sparkify_helpers.emulator.seeding import SeedSummary, seed_bucket
 
 __all__ = [
     "LOG_FILE",
-    "SEED_WORKERS",
     "STATE_FILE",
     "EmulatorEntry",
     "EmulatorInfo",

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sparkify_helpers import paths
-from sparkify_helpers.emulator.serve import PARENT_ENV, TOKEN_ENV, TOKEN_PATH
+from sparkify_helpers.emulator.serve import PARENT_ENV, STORE_ENV, TOKEN_ENV, TOKEN_PATH
 from sparkify_helpers.errors import EmulatorError
 
 log = logging.getLogger(__name__)
@@ -335,9 +335,9 @@ def stop_all(state_root: Path | str | None = None) -> list[EmulatorEntry]:
     return stopped
 
 
-def _spawn(sdir: Path, owner: int | None) -> EmulatorInfo:
-    """Start one server subprocess (tied to ``owner`` when given) and wait until it answers
-    with its token."""
+def _spawn(sdir: Path, owner: int | None, store: Path | None) -> EmulatorInfo:
+    """Start one server subprocess (tied to ``owner`` when given; its seeded bucket kept in
+    ``store`` when given) and wait until it answers with its token."""
     port = _free_port()
     token = secrets.token_hex(16)
     env = {
@@ -349,6 +349,9 @@ def _spawn(sdir: Path, owner: int | None) -> EmulatorInfo:
         TOKEN_ENV: token,
     }
     env.pop(PARENT_ENV, None)
+    env.pop(STORE_ENV, None)
+    if store is not None:
+        env[STORE_ENV] = str(Path(store).resolve())
     if owner is not None:
         env[PARENT_ENV] = str(owner)
     cmd = [sys.executable, "-m", SERVE_MODULE, "-H", "127.0.0.1", "-p", str(port)]
@@ -385,11 +388,18 @@ def _spawn(sdir: Path, owner: int | None) -> EmulatorInfo:
     )
 
 
-def start(state_dir: Path | str | None = None, *, owner: int | None = None) -> EmulatorInfo:
+def start(
+    state_dir: Path | str | None = None,
+    *,
+    owner: int | None = None,
+    store: Path | str | None = None,
+) -> EmulatorInfo:
     """Start the emulator for this state dir (or return the one already running).
 
     With ``owner`` (a pid), the server dies with that process: a run's private emulator.
     Without, it outlives the process that started it (interactive work, ``make lab``).
+    With ``store`` (a folder), the seeded bucket persists there between servers
+    (:mod:`.store`); the server loads it before it answers.
     Orphaned run-private emulators under the state dir are stopped first.
     """
     sdir = _state_dir(state_dir)
@@ -400,7 +410,7 @@ def start(state_dir: Path | str | None = None, *, owner: int | None = None) -> E
         return running_info
     stop(sdir)  # a recorded server of ours that is no use (e.g. not listening any more)
     sdir.mkdir(parents=True, exist_ok=True)
-    info = _spawn(sdir, owner)
+    info = _spawn(sdir, owner, Path(store) if store is not None else None)
     _write_state(sdir, info)
     log.info("emulator started at %s (pid %s)", info.endpoint_url, info.pid)
     return info
@@ -448,14 +458,17 @@ def stop(state_dir: Path | str | None = None) -> bool:
 
 
 @contextmanager
-def running(state_dir: Path | str | None = None) -> Iterator[EmulatorInfo]:
+def running(
+    state_dir: Path | str | None = None, *, store: Path | str | None = None
+) -> Iterator[EmulatorInfo]:
     """Start a private emulator for the block and always stop it after.
 
     The server is tied to this process: it dies with it, even after ``kill -9`` (on Linux the
     parent-death signal follows the thread that enters the block, so enter it in a thread
     that outlives the block, as the runner's main thread does). Without
     ``state_dir`` its state lives in a fresh ``<state_dir>/emulator-*/`` folder, listed by
-    :func:`status_all`; orphans of earlier runs are stopped first.
+    :func:`status_all`; orphans of earlier runs are stopped first. ``store`` as for
+    :func:`start`.
     """
     own_dir = state_dir is None
     if own_dir:
@@ -471,7 +484,7 @@ def running(state_dir: Path | str | None = None) -> Iterator[EmulatorInfo]:
                 "or use another state dir"
             )
     try:
-        info = start(sdir, owner=os.getpid())
+        info = start(sdir, owner=os.getpid(), store=store)
         yield info
     finally:
         stop(sdir)

@@ -1,34 +1,39 @@
 """Filling the emulator's bucket from a folder laid out like the public bucket.
 
-Each uploaded file can also be placed in the local COPY's cache under its ETag, so the COPY
-that follows reads it without downloading it again. A failure or an interrupt cancels the
-uploads still queued and leaves no temporary file in the cache; temporary files of a seeding
-that was killed are swept at the next one.
+The bucket mirrors the folder: the emulator reads the files itself, in batches, through its
+seeding routes (:mod:`.store`), and writes only those it does not already hold with the
+same size and MD5; objects that are not in the folder are removed from the bucket. Each
+seeded file is also placed in the local COPY's cache under its ETag, so the COPY that
+follows reads it without downloading it; the cache entries of replaced or removed objects
+are dropped. A failure or an interrupt stops before the next batch and leaves no temporary
+file in the cache; temporary files of a seeding that was killed are swept at the next one.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import shutil
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from sparkify_helpers.aws.errors import aws_errors
-from sparkify_helpers.copy.fetch import S3Object, cache_path, plain_etag
-from sparkify_helpers.errors import ConfigError
+from sparkify_helpers.copy.fetch import S3Object, cache_path
+from sparkify_helpers.emulator.process import EmulatorInfo
+from sparkify_helpers.emulator.serve import TOKEN_HEADER
+from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.progress import bar as progress_bar
 
 log = logging.getLogger(__name__)
 
-SEED_WORKERS = 16  # parallel PUTs; the client needs as many pooled connections
+BATCH = 500  # files per seeding request
+REQUEST_TIMEOUT_S = 600.0
 TMP_SUFFIX = ".seed-tmp"  # .<name>.<pid>.<thread>.seed-tmp beside its target in the cache
 # that name, or the one earlier versions used (no suffix)
 _TMP_RE = re.compile(rf"^\..+\.(?P<pid>\d+)\.\d+(?:{re.escape(TMP_SUFFIX)})?$")
@@ -39,9 +44,12 @@ class SeedSummary:
     """What seed_bucket uploaded."""
 
     bucket: str
-    objects: int
+    objects: int  # the source's objects, all now in the bucket
     bytes: int
     seconds: float
+    uploaded: int = 0  # written because the bucket did not hold them with that size and MD5
+    uploaded_bytes: int = 0
+    removed: int = 0  # in the bucket but not in the source
 
 
 def _source_files(source_dir: Path) -> list[Path]:
@@ -57,30 +65,28 @@ def _source_files(source_dir: Path) -> list[Path]:
     return files
 
 
-def _ensure_bucket(s3, bucket: str, region: str) -> None:
-    kwargs = (
-        {}
-        if region == "us-east-1"
-        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    )
-    try:
-        s3.create_bucket(Bucket=bucket, **kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
-            raise
+def _warm_cache(
+    cache_dir: Path, bucket: str, key: str, source: Path, etag: str, kept: str | None = None
+) -> None:
+    """Put a seeded file where the COPY cache looks for it (keyed by the object's ETag).
 
-
-def _warm_cache(cache_dir: Path, bucket: str, key: str, source: Path, etag: str) -> None:
-    """Put an uploaded file where the COPY cache looks for it (keyed by the object's ETag).
-
-    Written under a temporary name, then renamed; the temporary file is removed on any
+    A hard link to the emulator's persisted copy ``kept`` when there is one (the store
+    replaces its files by rename, so the link keeps this ETag's bytes); else a copy of
+    ``source`` under a temporary name, then renamed; the temporary file is removed on any
     failure (a full disk, an interrupt).
     """
-    obj = S3Object(bucket, key, source.stat().st_size, plain_etag(etag))
-    target = cache_path(cache_dir, obj, False)
+    target = cache_path(cache_dir, S3Object(bucket, key, 0, etag), False)
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
+    if kept is not None:
+        try:
+            os.link(kept, target)
+            return
+        except FileExistsError:
+            return
+        except OSError:
+            pass  # another file system, or links not allowed: copy instead
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
     try:
         shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
@@ -122,54 +128,104 @@ def sweep_temp_files(cache_dir: Path | str) -> int:
     return removed
 
 
+def _post(info: EmulatorInfo, route: str, payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """One seeding request to the emulator; EmulatorError saying what to do when it fails."""
+    request = urllib.request.Request(
+        f"{info.endpoint_url}/sparkify-emulator/{route}",
+        data=json.dumps(payload).encode(),
+        headers={TOKEN_HEADER: info.token, "Content-Type": "application/json"},
+        method="POST",
+    )
+    where = f"seeding s3://{payload['bucket']} through the emulator at {info.endpoint_url}"
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as reply:
+            return json.loads(reply.read())["objects"]
+    except urllib.error.HTTPError as exc:
+        try:
+            error = json.loads(exc.read())["error"]
+        except (ValueError, KeyError, TypeError):
+            raise EmulatorError(
+                f"{where} failed (HTTP {exc.code}); an emulator of an older version may be "
+                "running: sparkify emulator stop, then run again"
+            ) from exc
+        if exc.code == 507:
+            raise EmulatorError(
+                f"{where} stopped: the emulator could not keep an object on disk: {error}; "
+                "free disk space and run again"
+            ) from exc
+        raise EmulatorError(f"{where} failed: {error}") from exc
+    except (OSError, ValueError) as exc:
+        raise EmulatorError(
+            f"{where} failed: {exc}; check that it still runs (sparkify emulator status)"
+        ) from exc
+
+
+def _drop_cached(cache_dir: Path, bucket: str, key: str, etag: str) -> None:
+    """Remove the cache entry of an object version the bucket no longer holds."""
+    cache_path(cache_dir, S3Object(bucket, key, 0, etag), False).unlink(missing_ok=True)
+
+
 def seed_bucket(
-    s3: Any,
+    info: EmulatorInfo,
     source_dir: Path | str,
     bucket: str,
     region: str,
     progress: bool = True,
     cache_dir: Path | str | None = None,
 ) -> SeedSummary:
-    """Upload every file under ``source_dir`` (keys = relative paths) to the bucket.
+    """Make the emulator's bucket mirror ``source_dir`` (keys = relative paths).
 
-    With ``cache_dir`` (the local COPY's cache), each uploaded file is also placed under
-    its ETag there, so the COPY that follows reads it without downloading it again.
+    Only files the bucket does not hold with the same size and MD5 are written; objects not
+    in ``source_dir`` are removed. With ``cache_dir`` (the local COPY's cache), each file is
+    also placed there under its ETag, so the COPY that follows reads it without downloading.
     """
-    root = Path(source_dir).expanduser()
-    files = _source_files(root)
+    root = Path(source_dir).expanduser().resolve()
     name = bucket
-
-    def upload(path: Path) -> None:
-        key = path.relative_to(root).as_posix()
-        with path.open("rb") as body:
-            etag = s3.put_object(Bucket=name, Key=key, Body=body)["ETag"]
-        if cache_dir is not None:
-            _warm_cache(Path(cache_dir), name, key, path, etag)
-
+    files = _source_files(root)
+    keys = [f.relative_to(root).as_posix() for f in files]
+    cache = Path(cache_dir) if cache_dir is not None else None
     began = time.monotonic()
-    if cache_dir is not None:
-        sweep_temp_files(cache_dir)
-    with aws_errors(f"seed bucket {name}", "s3:PutObject"):
-        _ensure_bucket(s3, name, region)
-        pool = ThreadPoolExecutor(max_workers=SEED_WORKERS)
-        futures: list[Future] = []
-        try:
-            with progress_bar(
-                total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
-            ) as bar:
-                futures = [pool.submit(upload, f) for f in files]
-                for future in as_completed(futures):
-                    future.result()
-                    bar.update(1)
-        except BaseException:
-            # a failed upload or an interrupt: nothing queued starts; the running ones end
-            pool.shutdown(wait=True, cancel_futures=True)
-            cancelled = sum(f.cancelled() for f in futures)
-            log.info("seeding s3://%s stopped: %s queued uploads cancelled", name, cancelled)
-            raise
-        pool.shutdown(wait=True)
+    if cache is not None:
+        sweep_temp_files(cache)
+    uploaded: list[dict[str, Any]] = []
+    size = 0
+    with progress_bar(
+        total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
+    ) as bar:
+        for start in range(0, len(keys), BATCH):
+            batch = keys[start : start + BATCH]
+            payload = {"bucket": bucket, "region": region, "source": str(root), "keys": batch}
+            for item in _post(info, "put-files", payload):
+                size += item["size"]
+                if item["uploaded"]:
+                    uploaded.append(item)
+                if cache is not None:
+                    if item["previous"]:
+                        _drop_cached(cache, bucket, item["key"], item["previous"])
+                    source = root / item["key"]
+                    _warm_cache(cache, bucket, item["key"], source, item["etag"], item["path"])
+            bar.update(len(batch))
+    removed = _post(info, "prune", {"bucket": bucket, "region": region, "keep": keys})
+    if cache is not None:
+        for item in removed:
+            _drop_cached(cache, bucket, item["key"], item["etag"])
     summary = SeedSummary(
-        name, len(files), sum(f.stat().st_size for f in files), round(time.monotonic() - began, 3)
+        bucket,
+        len(files),
+        size,
+        round(time.monotonic() - began, 3),
+        len(uploaded),
+        sum(item["size"] for item in uploaded),
+        len(removed),
     )
-    log.info("seeded s3://%s: %s objects, %s bytes", name, summary.objects, summary.bytes)
+    log.info(
+        "seeded s3://%s: %s objects (%s bytes); %s written, %s already held, %s removed, %.2f s",
+        bucket,
+        summary.objects,
+        summary.bytes,
+        summary.uploaded,
+        summary.objects - summary.uploaded,
+        summary.removed,
+        summary.seconds,
+    )
     return summary

@@ -117,24 +117,34 @@ class LocalTarget(Target):
 
     @contextmanager
     def _run_scope(self, source: str | None, events: int, seed: int) -> Iterator[RunScope]:
-        with emulator.running() as info:
-            seeded = self.with_endpoint(info.endpoint_url).seed(source, events, seed)
+        with emulator.running(store=paths.bucket_store_dir()) as info:
+            seeded = self.with_endpoint(info.endpoint_url).seed(source, events, seed, info)
             yield RunScope(environment={ENDPOINT_ENV: info.endpoint_url}, seeded=seeded)
 
     def with_endpoint(self, endpoint_url: str) -> LocalTarget:
         """The same target with its AWS calls pinned to ``endpoint_url``."""
         return LocalTarget(self.settings.with_overrides(endpoint_url=endpoint_url))
 
-    def seed(self, source: str | None, events: int, seed: int) -> dict[str, Any]:
-        """Fill the emulator's bucket from ``source`` (a folder) or a generated dataset."""
+    def seed(
+        self, source: str | None, events: int, seed: int, info: emulator.EmulatorInfo | None = None
+    ) -> dict[str, Any]:
+        """Make the emulator's bucket mirror ``source`` (a folder) or a generated dataset.
+
+        ``info`` is the emulator to seed (default: the interactive one). Only objects the
+        bucket does not already hold are written; see :func:`emulator.seed_bucket`.
+        """
         folder = Path(source) if source else generated_source(events, seed)
+        info = info or emulator.status()
+        if info is None:
+            raise EmulatorError("no emulator runs to seed; run: sparkify emulator start")
         bucket = self.settings.source.bucket
-        s3 = self.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
         summary = emulator.seed_bucket(
-            s3, folder, bucket, self.settings.aws.region, cache_dir=paths.copy_cache_dir()
+            info, folder, bucket, self.settings.aws.region, cache_dir=paths.copy_cache_dir()
         )
         seeded = {"folder": str(folder), "bucket": bucket, "objects": summary.objects}
         seeded |= {"bytes": summary.bytes, "seconds": summary.seconds}
+        seeded |= {"uploaded": summary.uploaded, "uploaded_bytes": summary.uploaded_bytes}
+        seeded |= {"removed": summary.removed}
         log.info("%s", seeded_sentence(seeded))
         return seeded
 
@@ -147,10 +157,17 @@ class LocalTarget(Target):
 
 
 def seeded_sentence(seeded: dict[str, Any]) -> str:
-    """What :meth:`LocalTarget.seed` returned, as one line for the console:
-    ``seeded 2,033 objects (10.0 MB) into s3://b from FOLDER in 8.9 s``."""
+    """What :meth:`LocalTarget.seed` returned, as one line for the console: ``seeded 2,033
+    objects (10.0 MB) into s3://b from FOLDER in 8.9 s: 12 written, 0 removed, the others
+    already there``."""
     size = f"{seeded['bytes'] / 1e6:,.1f} MB"
     where = f"s3://{seeded['bucket']} from {seeded['folder']}"
+    work = (
+        f": {seeded['uploaded']:,} written, {seeded['removed']:,} removed, the others already there"
+        if "uploaded" in seeded
+        else ""
+    )
     return (
         f"seeded {seeded['objects']:,} objects ({size}) into {where} in {seeded['seconds']:.1f} s"
+        + work
     )
