@@ -208,6 +208,16 @@ def _failure_section(result: RunResult) -> str:
     )
 
 
+def _seeding_work(seeded: dict[str, object]) -> str:
+    """``; N written, M removed, in S s`` when the run recorded it (older runs did not)."""
+    if "uploaded" not in seeded:
+        return ""
+    return (
+        f"; {seeded['uploaded']:,} written (the others were already in the bucket),"
+        f" {seeded.get('removed', 0):,} removed, in {seeded.get('seconds', 0):.1f} s"
+    )
+
+
 def build_report(result: RunResult) -> str:
     """The HTML of ``report.html`` for a finished (or failed) run."""
     run = result.run
@@ -223,7 +233,8 @@ def build_report(result: RunResult) -> str:
     if result.seeded:
         seeded = (
             f"<p>Emulator bucket seeded from <code>{html.escape(result.seeded['folder'])}</code>:"
-            f" {result.seeded['objects']:,} objects, {result.seeded['bytes']:,} bytes.</p>"
+            f" {result.seeded['objects']:,} objects, {result.seeded['bytes']:,} bytes"
+            f"{_seeding_work(result.seeded)}.</p>"
         )
     return "".join(
         [

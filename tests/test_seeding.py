@@ -294,3 +294,28 @@ def test_a_full_disk_while_persisting_gives_a_clear_error_and_no_half_object(
     assert len(kept) == 4 and all((source / k).read_bytes() == d for k, d in kept.items())
     backend = store.s3_backend()
     assert sorted(backend.buckets[BUCKET].keys) == sorted(kept)  # nothing half-seeded
+
+
+def test_a_second_run_scope_on_the_same_source_writes_nothing_and_leaves_no_process(
+    local_target, run_env
+):
+    import psutil
+
+    from sparkify_helpers import paths
+
+    source = _bucket_like(run_env / "source", 25)
+    seen = []
+    for _ in range(2):
+        with local_target.run_scope(str(source), 0, 0) as scope:
+            seen.append(scope.seeded)
+            pid = emulator.status_all()[0].info.pid
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+    count = len(_files(source))
+    assert [(s["objects"], s["uploaded"], s["removed"]) for s in seen] == [
+        (count, count, 0),
+        (count, 0, 0),
+    ]
+    bucket = local_target.settings.source.bucket
+    region = local_target.settings.aws.region
+    assert _files(paths.bucket_store_dir() / region / bucket) == _files(source)
+    assert emulator.status_all() == []
