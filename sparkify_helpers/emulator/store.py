@@ -114,7 +114,8 @@ class BucketStore:
                         path.unlink(missing_ok=True)
                         continue
                     key = path.relative_to(bucket_dir).as_posix()
-                    self.backend.put_object(bucket_dir.name, key, path.read_bytes())
+                    data = path.read_bytes()
+                    self.backend.put_object(bucket_dir.name, key, data, disable_notification=True)
                     loaded += 1
         return loaded
 
@@ -131,20 +132,22 @@ class BucketStore:
         folder = self._bucket_dir(bucket, region)
         results = []
         for key in keys:
-            parts = _key_parts(key)
+            _key_parts(key)
+            path = os.path.join(source, key)  # plain strings: pathlib costs more than the read
             try:
-                data = source.joinpath(*parts).read_bytes()
+                with open(path, "rb") as handle:
+                    data = handle.read()
             except OSError as exc:
-                raise StoreError(f"cannot read {source.joinpath(*parts)}: {exc.strerror}") from exc
+                raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
             etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
             held = self.backend.get_object(bucket, key)
             previous = held.etag.strip('"') if held is not None else None
             same = held is not None and held.size == len(data) and previous == etag
-            kept = folder.joinpath(*parts) if folder is not None else None
-            if kept is not None and (not same or not kept.is_file()):
-                _write_atomic(kept, data)
+            kept = os.path.join(folder, key) if folder is not None else None
+            if kept is not None and (not same or not os.path.isfile(kept)):
+                _write_atomic(Path(kept), data)
             if not same:
-                self.backend.put_object(bucket, key, data)
+                self.backend.put_object(bucket, key, data, etag=etag, disable_notification=True)
             results.append(
                 {
                     "key": key,
@@ -152,7 +155,7 @@ class BucketStore:
                     "size": len(data),
                     "uploaded": not same,
                     "previous": None if same else previous,
-                    "path": str(kept) if kept is not None else None,
+                    "path": kept,
                 }
             )
         return results
