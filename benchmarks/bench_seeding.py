@@ -58,9 +58,9 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
-def seeding_alone(source: Path) -> dict[str, Any]:
+def seeding_alone(source: Path, repeat: int = 3) -> dict[str, Any]:
     """Seconds of PUT-per-object seeding, and of route seeding into an empty, then a loaded,
-    store (with the emulator's start, which loads the store)."""
+    store (with the emulator's start, which loads the store; the fastest of ``repeat``)."""
     import boto3
     from botocore.config import Config
 
@@ -93,23 +93,33 @@ def seeding_alone(source: Path) -> dict[str, Any]:
             out["put_per_object"] = {"seconds": round(time.monotonic() - began, 2), "load": load}
         finally:
             emulator.stop(state)
-        for label in ("first", "second"):
-            load, began = _load(), time.monotonic()
-            info = emulator.start(state, store=store)
-            started = round(time.monotonic() - began, 2)
-            try:
-                summary = emulator.seed_bucket(
-                    info, source, BUCKET, REGION, progress=False, cache_dir=cache
-                )
-            finally:
-                emulator.stop(state)
-            out[label] = {
-                "start_seconds": started,
-                "seed_seconds": summary.seconds,
-                "uploaded": summary.uploaded,
-                "load": load,
-            }
+        for _attempt in range(repeat):
+            shutil.rmtree(store, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            for label in ("first", "second"):
+                load, began = _load(), time.monotonic()
+                info = emulator.start(state, store=store)
+                started = round(time.monotonic() - began, 2)
+                try:
+                    summary = emulator.seed_bucket(
+                        info, source, BUCKET, REGION, progress=False, cache_dir=cache
+                    )
+                finally:
+                    emulator.stop(state)
+                row = {
+                    "start_seconds": started,
+                    "seed_seconds": summary.seconds,
+                    "uploaded": summary.uploaded,
+                    "load": load,
+                }
+                best = out.get(label)
+                if best is None or _total(row) < _total(best):
+                    out[label] = row  # the fastest of the attempts: the least disturbed
     return out
+
+
+def _total(row: dict[str, Any]) -> float:
+    return row["start_seconds"] + row["seed_seconds"]
 
 
 def _checkout(work: Path, ref: str) -> Path:
@@ -187,7 +197,10 @@ def render(results: dict[str, Any]) -> str:
         f"{alone['put_per_object']['seconds']} s | {alone['objects']:,} | "
         f"{alone['put_per_object']['load']} |",
     ]
-    for label, text in (("first", "empty store"), ("second", "store loaded at start")):
+    for label, text in (
+        ("first", "empty store (fastest of 3)"),
+        ("second", "store loaded at start (fastest of 3)"),
+    ):
         row = alone[label]
         lines.append(
             f"| seeding routes, {text} | {row['start_seconds']} s | {row['seed_seconds']} s | "
