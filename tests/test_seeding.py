@@ -149,8 +149,12 @@ def test_a_removed_file_leaves_the_bucket_the_store_and_the_cache(world):
     gone = source / "log_data" / "2018" / "11" / "2018-11-02-events.json"
     key, etag = "log_data/2018/11/2018-11-02-events.json", _md5(gone.read_bytes())
     gone.unlink()
+    elsewhere = tmp_path / "store" / "us-east-1" / BUCKET / "old.json"  # region changed since
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_text("{}")
     summary = seed(info)
     assert (summary.uploaded, summary.removed) == (0, 1)
+    assert not elsewhere.parent.exists()
     assert key not in _listing(info)
     assert not (tmp_path / "store" / REGION / BUCKET / key).exists()
     assert not cache_path(tmp_path / "cache", S3Object(BUCKET, key, 0, etag), False).exists()

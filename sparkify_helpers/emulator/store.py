@@ -21,6 +21,7 @@ import hashlib
 import logging
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -172,6 +173,10 @@ class BucketStore:
                 self.backend.delete_object(bucket, key)
                 removed.append({"key": key, "etag": etag})
         folder = self._bucket_dir(bucket, region)
+        if self.root is not None:  # the bucket kept under another region (a changed setting)
+            for other in self.root.glob(f"*/{bucket}"):
+                if other.is_dir() and other != folder:
+                    shutil.rmtree(other)
         if folder is not None and folder.is_dir():
             for path in [p for p in folder.rglob("*") if p.is_file()]:
                 if path.relative_to(folder).as_posix() not in wanted:
