@@ -35,6 +35,7 @@ ROOT = HERE.parent
 TINY = {"name": "tiny-15k", "events": 150_000, "songs_per_file": 1}
 BIG = {"name": "events-1m", "events": 1_000_000, "songs_per_file": None}
 REGION, BUCKET = "us-west-2", "sparkify-local"
+NOTES = HERE / "SEEDING_NOTES.md"  # hand-written profile, appended to the results
 
 
 def _load() -> str:
@@ -216,6 +217,8 @@ def render(results: dict[str, Any]) -> str:
     for label, runs in results["runs"].items():
         lines += _run_rows(label, runs)
     lines.append("")
+    if NOTES.exists():
+        lines += [NOTES.read_text().strip(), ""]
     return "\n".join(lines)
 
 
