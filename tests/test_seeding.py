@@ -306,6 +306,7 @@ def test_a_second_run_scope_on_the_same_source_writes_nothing_and_leaves_no_proc
     import psutil
 
     from sparkify_helpers import paths
+    from sparkify_helpers.targets.local import seeded_sentence
 
     source = _bucket_like(run_env / "source", 25)
     seen = []
@@ -319,6 +320,11 @@ def test_a_second_run_scope_on_the_same_source_writes_nothing_and_leaves_no_proc
         (count, count, 0),
         (count, 0, 0),
     ]
+    said = seeded_sentence(seen[1])
+    assert said.endswith(
+        f"into s3://sparkify-local from {source} in {seen[1]['seconds']:.1f} s"
+        f": 0 written, {count} already there, 0 removed"
+    )
     bucket = local_target.settings.source.bucket
     region = local_target.settings.aws.region
     assert _files(paths.bucket_store_dir() / region / bucket) == _files(source)

@@ -218,7 +218,7 @@ def seed_bucket(
         sum(item["size"] for item in uploaded),
         len(removed),
     )
-    log.info(
+    log.debug(  # the target says it in a sentence
         "seeded s3://%s: %s objects (%s bytes); %s written, %s already held, %s removed, %.2f s",
         bucket,
         summary.objects,

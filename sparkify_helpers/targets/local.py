@@ -158,15 +158,15 @@ class LocalTarget(Target):
 
 def seeded_sentence(seeded: dict[str, Any]) -> str:
     """What :meth:`LocalTarget.seed` returned, as one line for the console: ``seeded 2,033
-    objects (10.0 MB) into s3://b from FOLDER in 8.9 s: 12 written, 0 removed, the others
-    already there``."""
+    objects (10.0 MB) into s3://b from FOLDER in 8.9 s: 12 written, 2,021 already there,
+    0 removed``."""
     size = f"{seeded['bytes'] / 1e6:,.1f} MB"
     where = f"s3://{seeded['bucket']} from {seeded['folder']}"
-    work = (
-        f": {seeded['uploaded']:,} written, {seeded['removed']:,} removed, the others already there"
-        if "uploaded" in seeded
-        else ""
-    )
+    work = ""
+    if "uploaded" in seeded:
+        held = seeded["objects"] - seeded["uploaded"]
+        work = f": {seeded['uploaded']:,} written, {held:,} already there, "
+        work += f"{seeded['removed']:,} removed"
     return (
         f"seeded {seeded['objects']:,} objects ({size}) into {where} in {seeded['seconds']:.1f} s"
         + work
