@@ -196,19 +196,17 @@ def run_project(settings, repo: str, folder: str, fact: str, mirror: Path, arn: 
     return outcome
 
 
-def seed(settings, sample: Path, work: Path) -> None:
+def seed(info, settings, sample: Path, work: Path) -> None:
     """The sample under both prefix spellings, in the emulator's bucket (COPY cache warmed)."""
-    from sparkify_helpers import emulator, paths, targets
+    from sparkify_helpers import emulator, paths
 
     layout = work / "bucket"
     for part in ("log_data", "song_data"):
         shutil.copytree(sample / part, layout / part)
         shutil.copytree(sample / part, layout / part.replace("_", "-"))
     shutil.copy2(sample / "log_json_path.json", layout / "log_json_path.json")
-    target = targets.for_settings(settings)
-    s3 = target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
     emulator.seed_bucket(
-        s3, layout, BUCKET, settings.aws.region, progress=False, cache_dir=paths.copy_cache_dir()
+        info, layout, BUCKET, settings.aws.region, progress=False, cache_dir=paths.copy_cache_dir()
     )
 
 
@@ -225,7 +223,7 @@ def run_all(mirror: Path, sample: Path) -> list[Outcome]:
             settings = config.load_settings(
                 ROOT / "config" / "local.yaml", environ={config.ENDPOINT_ENV: info.endpoint_url}
             )
-            seed(settings, sample, work)
+            seed(info, settings, sample, work)
             arn = aws.ensure_role(targets.for_settings(settings))
             return [
                 run_project(settings, repo, folder, fact, mirror, arn)
