@@ -2,12 +2,14 @@
 
 DuckDB keeps no VARCHAR(n) length in its catalog, so byte limits come from the caller
 (``column_lengths``), typically the catalog of the canonical Redshift DDL
-(``catalog.read_catalog().lengths(table)``).
+(``catalog.read_catalog().lengths(table)``), and so do the CHAR columns (``fixed_width``),
+which DuckDB stores as VARCHAR.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -23,6 +25,7 @@ class TargetColumn:
     type: str
     nullable: bool
     length: int | None = None
+    fixed: bool = False  # a CHAR column: single-byte characters only (r_Character_types.md)
 
     @property
     def family(self) -> str:
@@ -65,6 +68,14 @@ class TargetColumn:
         return names.get(base, base.lower())
 
 
+_FIXED = re.compile(r"(N?CHAR|BPCHAR|CHARACTER)\b(?!\s+VARYING)", re.IGNORECASE)
+
+
+def char_columns(types: Mapping[str, str]) -> frozenset[str]:
+    """The CHAR columns of ``{column: Redshift type}`` (e.g. a catalog table's)."""
+    return frozenset(name for name, kind in types.items() if _FIXED.match(kind.strip()))
+
+
 def _split_table(table: str) -> tuple[str | None, str]:
     schema, _, name = table.rpartition(".")
     return (schema or None), name
@@ -75,6 +86,7 @@ def target_columns(
     table: str,
     columns: Sequence[str] | None,
     lengths: Mapping[str, int] | None,
+    fixed_width: Collection[str] = (),
 ) -> list[TargetColumn]:
     """The columns the COPY fills, in COPY order (the column list, else the table's order)."""
     schema, name = _split_table(table)
@@ -94,8 +106,11 @@ def target_columns(
             f'relation "{table}" does not exist: create the table before running its COPY.'
         )
     lowered = {k.lower(): v for k, v in (lengths or {}).items()}
+    fixed = {c.lower() for c in fixed_width}
     by_name = {
-        col.lower(): TargetColumn(col, dtype, bool(nullable), lowered.get(col.lower()))
+        col.lower(): TargetColumn(
+            col, dtype, bool(nullable), lowered.get(col.lower()), col.lower() in fixed
+        )
         for col, dtype, nullable in rows
     }
     wanted = [c.lower() for c in columns] if columns else list(by_name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -63,18 +63,20 @@ def execute_copy(
     cache_dir: Path,
     column_lengths: Mapping[str, int] | None = None,
     tuning: CopyTuning = DEFAULT_TUNING,
+    fixed_width: Collection[str] = (),
 ) -> CopyResult:
     """Run a Redshift COPY with Redshift's semantics; never begins or commits a transaction.
 
     ``column_lengths`` maps column name to its declared VARCHAR byte length (DuckDB forgets
-    lengths; see ``catalog.Catalog.lengths``). Raises CopyError with ``.load_errors`` on failure.
+    lengths; see ``catalog.Catalog.lengths``); ``fixed_width`` names the CHAR columns. With
+    NOLOAD the data is read, converted and checked, and nothing is inserted. Raises CopyError with ``.load_errors`` on failure.
     """
     started, starttime = time.perf_counter(), datetime.now(timezone.utc).replace(tzinfo=None)
     table = "?"
     try:
         cmd = parse_copy(statement)
         table = cmd.table
-        columns = target_columns(con, cmd.table, cmd.columns, column_lengths)
+        columns = target_columns(con, cmd.table, cmd.columns, column_lengths, fixed_width)
         json_paths = _jsonpaths(s3_client, cmd, columns)
         lister = list_manifest if cmd.manifest else list_prefix
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)

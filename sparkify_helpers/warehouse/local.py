@@ -15,6 +15,7 @@ from sparkify_helpers import copy as redshift_copy
 from sparkify_helpers import dialect, paths
 from sparkify_helpers.aws import AwsAccess
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.copy.columns import char_columns
 from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
@@ -179,13 +180,15 @@ class LocalWarehouse(Warehouse):
     def _copy(self, statement: str) -> int:
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
         catalog = read_catalog()  # DuckDB keeps no VARCHAR(n): the limits come from sql/create
+        known = table in catalog
         result = redshift_copy.execute_copy(
             self.con,
             statement,
             self._s3_client(),
             paths.copy_cache_dir(),
-            column_lengths=catalog.lengths(table) if table in catalog else None,
+            column_lengths=catalog.lengths(table) if known else None,
             tuning=self.copy_tuning,
+            fixed_width=char_columns(catalog.column_types()[table]) if known else (),
         )
         self.copy_results.append(result)
         return result.rows_loaded
