@@ -103,9 +103,7 @@ def ndjson(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-def copy(
-    con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_TUNING, fixed=()
-):
+def copy(con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_TUNING, fixed=()):
     """Run ``execute_copy`` with a cache under ``tmp_path``.
 
     Without ``lengths``, a table of ``sql/create`` gets its declared VARCHAR lengths from the

@@ -441,7 +441,9 @@ def test_load_errors_are_recorded_in_stl_load_errors(s3, con, tmp_path) -> None:
     result = copy(con, s3, tmp_path, t_copy("MAXERROR 1"))
     assert record_load_errors(con, result.load_errors) == 1
     ensure_load_errors_table(con)
-    recorded = rows(con, "SELECT query, tbl, line_number, colname, err_code FROM stl_load_errors")
+    recorded = rows(
+        con, "SELECT query, tbl, line_number, colname, err_code FROM sparkify_system.load_errors"
+    )
     assert [r[1:] for r in recorded] == [("t", 1, "id", 1207), ("t", 1, "id", 1207)]
     assert recorded[1][0] > recorded[0][0]
     assert record_load_errors(con, result.load_errors.iloc[0:0]) == 0

@@ -14,6 +14,7 @@ from sparkify_helpers.copy.load_errors import (
     ensure_load_errors_table,
     record_load_errors,
 )
+from sparkify_helpers.copy.load_log import LoadRecord, ensure_load_log, record_load
 from sparkify_helpers.copy.statement import CopyCommand, parse_copy
 
 __all__ = [
@@ -22,8 +23,11 @@ __all__ = [
     "CopyCommand",
     "CopyResult",
     "CopyTuning",
+    "LoadRecord",
     "ensure_load_errors_table",
+    "ensure_load_log",
     "execute_copy",
     "parse_copy",
+    "record_load",
     "record_load_errors",
 ]

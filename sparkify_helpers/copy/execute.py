@@ -39,6 +39,10 @@ class CopyResult:
     files_downloaded: int = 0
     batches: int = 0
     exact_batches: int = 0
+    query: int = 0
+    starttime: datetime | None = None
+    source: str = ""
+    sources: tuple[tuple[str, int], ...] = ()  # each file read: (uri, bytes)
 
 
 def _jsonpaths(s3: Any, cmd: CopyCommand, columns: list[TargetColumn]) -> list[str] | None:
@@ -69,7 +73,8 @@ def execute_copy(
 
     ``column_lengths`` maps column name to its declared VARCHAR byte length (DuckDB forgets
     lengths; see ``catalog.Catalog.lengths``); ``fixed_width`` names the CHAR columns. With
-    NOLOAD the data is read, converted and checked, and nothing is inserted. Raises CopyError with ``.load_errors`` on failure.
+    NOLOAD the data is read, converted and checked, and nothing is inserted. Raises CopyError
+    with ``.load_errors`` on failure.
     """
     started, starttime = time.perf_counter(), datetime.now(timezone.utc).replace(tzinfo=None)
     table = "?"
@@ -80,9 +85,8 @@ def execute_copy(
         json_paths = _jsonpaths(s3_client, cmd, columns)
         lister = list_manifest if cmd.manifest else list_prefix
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)
-        outcome = run_load(
-            con, cmd, columns, files, json_paths, next_query_id(con), starttime, tuning
-        )
+        query = next_query_id(con)
+        outcome = run_load(con, cmd, columns, files, json_paths, query, starttime, tuning)
     except CopyError as exc:
         if exc.load_errors is not None:
             raise
@@ -98,6 +102,10 @@ def execute_copy(
         files_downloaded=sum(f.downloaded for f in files),
         batches=outcome.batches,
         exact_batches=outcome.exact_batches,
+        query=query,
+        starttime=starttime,
+        source=cmd.source,
+        sources=tuple((f.uri, f.size) for f in files),
     )
     log.info(
         "COPY %s: %d files, %d bytes, %d rows loaded, %d rejected, %d batches (%d exact), %.2fs",
