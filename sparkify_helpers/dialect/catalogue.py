@@ -10,7 +10,6 @@ from sqlglot import exp
 from sparkify_helpers.dialect.source import SOURCE, snippet
 from sparkify_helpers.errors import TranslationError
 
-
 # Macros the local warehouse defines on each connection (warehouse/system_views.py).
 WAREHOUSE_MACROS = frozenset({"pg_last_copy_id"})
 
