@@ -12,7 +12,8 @@ from copy_helpers import mocked_s3, ndjson, put, shipped_copy
 
 from sparkify_helpers.catalog import create_dir, read_catalog
 from sparkify_helpers.errors import CopyError, WarehouseError
-from sparkify_helpers.warehouse.system_views import VIEWS, pg_type
+from sparkify_helpers.warehouse.system_views import VIEWS
+from sparkify_helpers.warehouse.table_design import pg_type
 
 COLUMNS = {
     "stl_load_errors": "userid slice tbl starttime session query filename line_number colname "
@@ -168,3 +169,50 @@ def test_the_views_are_read_only_and_exist_on_read_only_connections(loaded, loca
     with local_target.open_warehouse(read_only=True) as reader:
         assert reader.query("SELECT count(*) AS n FROM stl_load_errors")["n"].iloc[0] == 1
         assert reader.query("SELECT count(*) AS n FROM stl_load_commits")["n"].iloc[0] == 2
+
+
+def test_a_table_outside_sql_create_keeps_its_redshift_design(local_target, monkeypatch):
+    """CREATE TABLE (r_CREATE_TABLE_NEW.md) on the local warehouse: VARCHAR(n) and CHAR(n)
+    limit what COPY loads (r_Load_Error_Reference.md 1204; multi-byte-character-load-errors.md
+    1220), and svv_table_info and pg_table_def show the declared keys."""
+    with mocked_s3(monkeypatch) as s3, local_target.open_warehouse() as dw:
+        monkeypatch.setattr(local_target, "aws_client", lambda *args, **kwargs: s3)
+        dw.run_sql(
+            "CREATE TABLE venue (venueid SMALLINT NOT NULL, venuename VARCHAR(10), "
+            "venuestate CHAR(2)) DISTKEY (venueid) SORTKEY (venuename, venueid)"
+        )
+        put(
+            s3,
+            "venue/a.json",
+            ndjson(
+                {"venueid": 1, "venuename": "Arena", "venuestate": "WA"},
+                {"venueid": 2, "venuename": "A much longer name", "venuestate": "NY"},
+                {"venueid": 3, "venuename": "Hall", "venuestate": "QC\u00e9"},
+            ),
+        )
+        copy = "COPY venue FROM 's3://sparkify-test/venue/' JSON 'auto' MAXERROR 5"
+        dw.run_statements([("copy", [copy])])
+        assert dw.query("SELECT venueid, venuename FROM venue").values.tolist() == [[1, "Arena"]]
+        errors = dw.query("SELECT line_number, colname, err_code FROM stl_load_errors")
+        assert errors.values.tolist() == [[2, "venuename", 1204], [3, "venuestate", 1220]]
+        info = dw.query(
+            "SELECT diststyle, sortkey1, sortkey_num, max_varchar FROM svv_table_info "
+            "WHERE \"table\" = 'venue'"
+        )
+        assert info.values.tolist() == [["KEY(venueid)", "venuename", 2, 10]]
+        columns = dw.query(
+            'SELECT "column", type, distkey, sortkey, "notnull" FROM pg_table_def '
+            "WHERE tablename = 'venue'"
+        )
+        assert columns.values.tolist() == [
+            ["venueid", "smallint", True, 2, True],
+            ["venuename", "character varying(10)", False, 1, False],
+            ["venuestate", "character(2)", False, 0, False],
+        ]
+        dw.run_sql("DROP TABLE venue")
+        assert (
+            dw.query("SELECT count(*) AS n FROM pg_table_def WHERE tablename = 'venue'")["n"].iloc[
+                0
+            ]
+            == 0
+        )

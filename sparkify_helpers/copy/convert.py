@@ -39,6 +39,18 @@ _INT_LABELS = {
 }
 _RE2_SPACES = "(9, 10, 12, 13, 32)"
 _AUTO_FORMATS = ["%Y%m%d %H%M%S", "%y%m%d %H%M%S", "%Y.%j", "%Y%m%d"]
+# automatic-recognition.md's formats with a time zone name, tried without it (r_Datetime_types:
+# for TIMESTAMP "Time zone values in input strings are ignored"); its DD.MM.YYYY example is
+# 12.17.1997, so month-first is tried second.
+_AUTO_ZONED_FORMATS = [
+    "%d %b %H:%M:%S %Y",
+    "%m/%d/%Y %H:%M:%S.%f",
+    "%m/%d/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M:%S.%f",
+    "%d.%m.%Y %H:%M:%S",
+    "%m.%d.%Y %H:%M:%S.%f",
+    "%m.%d.%Y %H:%M:%S",
+]
 _FORMAT_TOKENS = [
     ("HH24", "%H"),
     ("HH12", "%I"),
@@ -199,15 +211,21 @@ def _with_fraction(strptime: str) -> list[str]:
 
 
 def _auto(s: str, is_date: bool) -> str:
-    """'auto' (automatic-recognition.md): what a cast reads (ISO 8601 with T and Z, fractions),
-    then YYYYMMDD HHMISS, YYMMDD HHMISS, YYYY.DDD and Julian days (J2451187). The formats with
-    a time zone name or BC are not recognised (rejected, 1205/1206; docs/redshift-fidelity.md)."""
+    """'auto' (automatic-recognition.md): what a cast reads (ISO 8601 with T and Z, fractions,
+    a UTC offset, which is ignored), then YYYYMMDD HHMISS, YYMMDD HHMISS, YYYY.DDD, Julian days
+    (J2451187) and the formats ending in a time zone name (ignored). BC dates are not recognised
+    (rejected, 1205/1206; docs/redshift-fidelity.md)."""
     formats = ", ".join(sql_string(f) for f in _AUTO_FORMATS)
+    zoned = ", ".join(sql_string(f) for f in _AUTO_ZONED_FORMATS)
+    unzoned = f"regexp_replace({s}, ' [A-Za-z]{{2,5}}$', '')"
     julian = (
         f"CASE WHEN regexp_full_match({s}, 'J[0-9]{{1,7}}') THEN TIMESTAMP '1970-01-01' "
         f"+ to_days(CAST(substr({s}, 2) AS INTEGER) - 2440588) END"
     )
-    parsed = f"coalesce(try_cast({s} AS TIMESTAMP), try_strptime({s}, [{formats}]), {julian})"
+    parsed = (
+        f"coalesce(try_cast({s} AS TIMESTAMP), try_strptime({s}, [{formats}]), {julian}, "
+        f"try_strptime({unzoned}, [{zoned}]))"
+    )
     return f"CAST({parsed} AS DATE)" if is_date else parsed
 
 

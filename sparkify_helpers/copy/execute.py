@@ -51,6 +51,9 @@ def _jsonpaths(s3: Any, cmd: CopyCommand, columns: list[TargetColumn]) -> list[s
     if uri is None:
         return None
     paths = parse_jsonpaths(read_text(s3, uri, "JSONPaths file"), uri)
+    if paths is None:
+        log.warning("%s has no \"jsonpaths\" key: COPY maps the fields as 'auto'", uri)
+        return None
     if len(paths) != len(columns):
         raise CopyError(
             "Number of jsonpaths and the number of columns should match. "

@@ -72,8 +72,12 @@ def has_index(paths: list[str] | None) -> bool:
     return any(index_checks(p) for p in paths or [])
 
 
-def parse_jsonpaths(text: str, uri: str) -> list[str]:
-    """Parse a JSONPaths file's text into DuckDB paths, one per target column, in order."""
+def parse_jsonpaths(text: str, uri: str) -> list[str] | None:
+    """Parse a JSONPaths file's text into DuckDB paths, one per target column, in order.
+
+    None for an object whose key is not "jsonpaths": "the COPY command doesn't return an
+    error, but it ignores jsonpaths_file and uses the 'auto' argument instead"
+    (copy-parameters-data-format.md)."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -81,6 +85,8 @@ def parse_jsonpaths(text: str, uri: str) -> list[str]:
             f"Invalid JSONPath format in {uri}: the file is not valid JSON ({exc}). "
             'It must look like {"jsonpaths": ["$[\'col\']", ...]}.'
         ) from exc
+    if isinstance(document, dict) and len(document) == 1 and "jsonpaths" not in document:
+        return None
     paths = document.get("jsonpaths") if isinstance(document, dict) else None
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths) or not paths:
         raise CopyError(

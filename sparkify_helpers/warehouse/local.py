@@ -15,11 +15,10 @@ from sparkify_helpers import copy as redshift_copy
 from sparkify_helpers import dialect, paths
 from sparkify_helpers.aws import AwsAccess
 from sparkify_helpers.catalog import read_catalog
-from sparkify_helpers.copy.columns import char_columns
 from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
-from sparkify_helpers.warehouse import system_views
+from sparkify_helpers.warehouse import system_views, table_design
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
     Warehouse,
@@ -191,16 +190,17 @@ class LocalWarehouse(Warehouse):
 
     def _copy(self, statement: str) -> int:
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
-        catalog = read_catalog()  # DuckDB keeps no VARCHAR(n): the limits come from sql/create
-        known = table in catalog
+        # DuckDB keeps no VARCHAR(n) nor CHAR: the widths come from the recorded CREATE TABLE
+        # (table_design), else from sql/create
+        known = table_design.widths(self.con, table, _catalog_or_none())
         result = redshift_copy.execute_copy(
             self.con,
             statement,
             self._s3_client(),
             paths.copy_cache_dir(),
-            column_lengths=catalog.lengths(table) if known else None,
+            column_lengths=known[0] if known else None,
             tuning=self.copy_tuning,
-            fixed_width=char_columns(catalog.column_types()[table]) if known else (),
+            fixed_width=known[1] if known else (),
         )
         self.copy_results.append(result)
         return result.rows_loaded
@@ -218,6 +218,8 @@ class LocalWarehouse(Warehouse):
                 rows = int(fetched[0]) if fetched else 0
             elif kind in SCHEMA_CHANGING_KINDS:
                 self._schema = None
+        if statement_kind(statement) in ("CREATE", "DROP"):
+            table_design.record_statement(self.con, statement)
         return rows
 
     def _begin(self) -> None:

@@ -22,14 +22,13 @@ docs/redshift-fidelity.md.
 
 from __future__ import annotations
 
-import re
-
 import duckdb
 
 from sparkify_helpers.catalog import Catalog
 from sparkify_helpers.copy.load_errors import LOAD_ERRORS_TABLE, SYSTEM_SCHEMA, stored
 from sparkify_helpers.copy.load_log import LOAD_COMMITS_TABLE, LOAD_HISTORY_TABLE, ensure_load_log
 from sparkify_helpers.copy.sqltext import sql_string
+from sparkify_helpers.warehouse.table_design import DESIGN_TABLE, ensure_design_table, rows_of
 
 USER_ID = 100  # the first user id Redshift gives a database user
 VIEWS = (
@@ -71,36 +70,11 @@ _PG_TYPES = [  # DuckDB type (regex) -> the type name pg_table_def shows
     (r"TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
     (r"TIME", "time without time zone"),
 ]
-_REDSHIFT_TYPES = [  # catalog (Redshift) type -> the pg_table_def name
-    (r"N?VARCHAR\((\d+)\)|CHARACTER VARYING\((\d+)\)", "character varying({n})"),
-    (r"N?CHAR\((\d+)\)|CHARACTER\((\d+)\)|BPCHAR\((\d+)\)", "character({n})"),
-    (r"(?:DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)", "numeric({n},{m})"),
-    (r"INT|INT4|INTEGER", "integer"),
-    (r"BIGINT|INT8", "bigint"),
-    (r"SMALLINT|INT2", "smallint"),
-    (r"DOUBLE PRECISION|DOUBLE|FLOAT8|FLOAT", "double precision"),
-    (r"REAL|FLOAT4", "real"),
-    (r"BOOLEAN|BOOL", "boolean"),
-    (r"DATE", "date"),
-    (r"TIMESTAMP|TIMESTAMP WITHOUT TIME ZONE", "timestamp without time zone"),
-    (r"TIMESTAMPTZ|TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
-]
 
 
 def table_id(name_sql: str) -> str:
     """SQL for the id of the table named by ``name_sql`` (stable, in Redshift's id range)."""
     return f"CAST(hash(lower({name_sql})) % 900000 + 100000 AS INTEGER)"
-
-
-def pg_type(redshift_type: str) -> str:
-    """The name pg_table_def shows for a catalog (Redshift) type, e.g. character varying(32)."""
-    text = redshift_type.strip().upper()
-    for pattern, shown in _REDSHIFT_TYPES:
-        match = re.fullmatch(pattern, text)
-        if match:
-            numbers = [g for g in match.groups() if g is not None]
-            return shown.format(n=numbers[0] if numbers else "", m=numbers[-1] if numbers else "")
-    return redshift_type.lower()
 
 
 def _empty(table: str) -> str:
@@ -122,23 +96,38 @@ def _database(con: duckdb.DuckDBPyConnection) -> str:
     return '"' + str(row[0] if row else "memory").replace('"', '""') + '"'
 
 
-def _design_values(catalog: Catalog | None) -> str:
-    """A relation of the catalog's physical design: table, column, type, distkey, sort position."""
-    rows = []
-    for table in catalog.tables if catalog is not None else ():
-        for column in table.columns:
-            position = table.sortkey.index(column.name) + 1 if column.name in table.sortkey else 0
-            rows.append(
-                f"({sql_string(table.name)}, {sql_string(column.name)}, "
-                f"{sql_string(pg_type(column.type))}, {column.name == table.distkey}, {position}, "
-                f"{sql_string(table.diststyle)}, {column.length or 'NULL'})"
-            )
-    if not rows:
-        rows = ["(NULL, NULL, NULL, false, 0, NULL, NULL)"]
-    return (
-        "(SELECT * FROM (VALUES " + ", ".join(rows) + ") AS d(tablename, colname, pgtype, "
-        "is_distkey, sortpos, diststyle, max_length) WHERE tablename IS NOT NULL)"
+def _design_values(con: duckdb.DuckDBPyConnection, catalog: Catalog | None) -> str:
+    """A relation of the tables' physical design: table, column, type, distkey, sort position,
+    diststyle, length. Recorded designs (``table_design``) first, then the catalog's tables that
+    have none."""
+    columns = "tablename, colname, pgtype, is_distkey, sortpos, diststyle, max_length"
+    rows = [
+        "(" + ", ".join(_literal(row[i]) for i in (0, 1, 3, 6, 7, 8, 4)) + ")"
+        for table in (catalog.tables if catalog is not None else ())
+        for row in rows_of(table)
+    ] or ["(NULL, NULL, NULL, false, 0, NULL, NULL)"]
+    from_catalog = (
+        f"SELECT * FROM (VALUES {', '.join(rows)}) AS d({columns}) WHERE tablename IS NOT NULL"
     )
+    if not stored(con, DESIGN_TABLE):
+        return f"({from_catalog})"
+    recorded = f"{_database(con)}.{DESIGN_TABLE}"
+    return (
+        "(SELECT table_name AS tablename, column_name AS colname, pg_type AS pgtype, is_distkey, "
+        f"sortpos, diststyle, length AS max_length FROM {recorded} "
+        f"UNION ALL SELECT * FROM ({from_catalog}) "
+        f"WHERE tablename NOT IN (SELECT table_name FROM {recorded}))"
+    )
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return sql_string(str(value))
 
 
 def _user_tables(con: duckdb.DuckDBPyConnection) -> str:
@@ -162,7 +151,7 @@ def _view_sql(con: duckdb.DuckDBPyConnection, catalog: Catalog | None) -> dict[s
     errors = _relation(con, LOAD_ERRORS_TABLE)
     history = _relation(con, LOAD_HISTORY_TABLE)
     commits = _relation(con, LOAD_COMMITS_TABLE)
-    design = _design_values(catalog)
+    design = _design_values(con, catalog)
     tables = _user_tables(con)
     dist = (
         "CASE upper(coalesce(dt.diststyle, 'AUTO')) "
@@ -254,6 +243,7 @@ def install(
     load log's storage first and move an old ``stl_load_errors`` table into it."""
     if writable:
         ensure_load_log(con)
+        ensure_design_table(con)
         _migrate_old_table(con)
     for name, sql in _view_sql(con, catalog).items():
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
