@@ -33,7 +33,7 @@ MEMORY_LIMIT_CAP = 4 << 30
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
-def _catalog_or_none():
+def catalog_or_none():
     """The catalog of ``sql/create``, or None when this checkout has none."""
     try:
         return read_catalog()
@@ -149,7 +149,7 @@ class LocalWarehouse(Warehouse):
         self.con = open_duckdb(self.path, read_only=read_only)
         try:
             apply_memory_settings(self.con)
-            system_views.install(self.con, _catalog_or_none(), writable=not read_only)
+            system_views.install(self.con, catalog_or_none(), writable=not read_only)
         except (WarehouseError, duckdb.Error) as exc:
             self.con.close()
             if isinstance(exc, duckdb.Error):
@@ -192,7 +192,7 @@ class LocalWarehouse(Warehouse):
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
         # DuckDB keeps no VARCHAR(n) nor CHAR: the widths come from the recorded CREATE TABLE
         # (table_design), else from sql/create
-        known = table_design.widths(self.con, table, _catalog_or_none())
+        known = table_design.widths(self.con, table, catalog_or_none())
         result = redshift_copy.execute_copy(
             self.con,
             statement,
