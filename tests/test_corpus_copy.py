@@ -9,19 +9,16 @@ The counts are printed and must equal the ones written in docs/redshift-fidelity
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 from copy_corpus_runner import BUCKET, Outcome, load, rows_match, run_case
 from copy_helpers import mocked_s3
-
-from sparkify_helpers.paths import project_root
+from corpus_outcomes import FIDELITY, check, counts_line
 
 CASES = load()["cases"]
 KEYS = {"id", "page", "table", "files", "copy", "rows", "rejected", "rejected_codes", "fails"}
 KEYS |= {"derived", "refuse", "known"}
-FIDELITY = project_root() / "docs" / "redshift-fidelity.md"
 
 
 @pytest.fixture(scope="module")
@@ -30,13 +27,6 @@ def outcomes() -> Iterator[dict[str, Outcome]]:
     with pytest.MonkeyPatch.context() as monkeypatch, mocked_s3(monkeypatch) as s3:
         s3.create_bucket(Bucket=BUCKET)
         yield {case["id"]: run_case(case, s3) for case in CASES}
-
-
-def category(case: dict) -> str:
-    """Where a case counts: match, clear refusal or known difference."""
-    if "known" in case:
-        return "known difference"
-    return "clear refusal" if "refuse" in case else "match"
 
 
 def test_the_corpus_is_well_formed():
@@ -52,27 +42,11 @@ def test_the_corpus_is_well_formed():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_case_ends_as_documented(case, outcomes):
-    result = outcomes[case["id"]]
-    if "refuse" in case:
-        assert result.kind == "refused", f"expected a refusal, got {result}"
-        assert case["refuse"] in result.detail
-        assert "\n" not in result.detail, "a refusal is one line"
-    elif "known" in case:
-        assert result.kind != "match", "now matches the guide: drop its `known` key and row"
-        assert result.kind == "different", result.detail
-        assert f"`{case['id']}`" in FIDELITY.read_text(encoding="utf-8"), (
-            "a known difference must be listed in docs/redshift-fidelity.md"
-        )
-    else:
-        assert result.kind == "match", f"{result.kind}: {result.detail}"
+    check(case, outcomes[case["id"]], known_kinds={"different"})
 
 
 def test_counts_are_printed_and_written_in_the_fidelity_page(capsys):
-    counts = Counter(category(c) for c in CASES)
-    line = (
-        f"COPY corpus: {len(CASES)} cases: {counts['match']} match, "
-        f"{counts['clear refusal']} clear refusal, {counts['known difference']} known difference"
-    )
+    line = counts_line("COPY corpus", CASES)
     with capsys.disabled():
         print(f"\n{line}")
     assert line in FIDELITY.read_text(encoding="utf-8")
