@@ -15,11 +15,8 @@ import re
 from pathlib import Path
 
 import duckdb
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
 
-from sparkify_helpers.catalog import Catalog, Table, table_of
+from sparkify_helpers.catalog import Catalog, Table, dropped_tables, table_of
 from sparkify_helpers.copy.columns import char_columns
 from sparkify_helpers.copy.load_errors import SYSTEM_SCHEMA, stored
 from sparkify_helpers.errors import WarehouseError
@@ -96,16 +93,11 @@ def record_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 
     Best effort: a statement the catalog's parser cannot read is not recorded (the table then
     falls back on the catalog and Redshift's defaults)."""
-    try:
-        tree = sqlglot.parse_one(statement, read="redshift")
-    except SqlglotError:
-        return
-    if isinstance(tree, exp.Drop) and tree.kind == "TABLE" and stored(con, DESIGN_TABLE):
-        names = [t.name.lower() for t in tree.args.get("tables") or [tree.this] if t is not None]
-        for name in names:  # DROP TABLE a, b
-            con.execute(f"DELETE FROM {DESIGN_TABLE} WHERE table_name = ?", [name])
-        return
-    if not (isinstance(tree, exp.Create) and tree.kind == "TABLE"):
+    dropped = dropped_tables(statement)
+    if dropped:
+        if stored(con, DESIGN_TABLE):
+            for name in dropped:  # DROP TABLE a, b
+                con.execute(f"DELETE FROM {DESIGN_TABLE} WHERE table_name = ?", [name])
         return
     try:
         table = table_of(statement, Path("<statement>"))
