@@ -27,7 +27,7 @@ import duckdb
 import sparkify_helpers
 from sparkify_helpers import sqlfiles
 from sparkify_helpers.catalog import create_dir, read_catalog
-from sparkify_helpers.copy import DEFAULT_TUNING, parse_copy
+from sparkify_helpers.copy import DEFAULT_TUNING, CopyTuning, parse_copy
 from sparkify_helpers.copy.columns import target_columns
 from sparkify_helpers.copy.fetch import CachedFile
 from sparkify_helpers.copy.jsonpaths import parse_jsonpaths
@@ -66,7 +66,7 @@ def _files(folder: Path) -> list[CachedFile]:
             for p in paths]  # fmt: skip
 
 
-def measure(data: Path, table: str) -> dict[str, float]:
+def measure(data: Path, table: str, tuning: CopyTuning = DEFAULT_TUNING) -> dict[str, float]:
     """One COPY of ``table`` from ``data`` into a fresh in-memory DuckDB: rows, wall, CPU."""
     con = duckdb.connect()
     for sql_file in sqlfiles.read_sql_folder(create_dir()):
@@ -80,7 +80,7 @@ def measure(data: Path, table: str) -> dict[str, float]:
         paths = parse_jsonpaths((data / "log_json_path.json").read_text(), cmd.jsonpaths_uri)
     files = _files(data / ("log_data" if table == "staging_events" else "song_data"))
     wall, cpu = time.perf_counter(), _cpu()
-    outcome = run_load(con, cmd, columns, files, paths, 1, datetime.now(), DEFAULT_TUNING)
+    outcome = run_load(con, cmd, columns, files, paths, 1, datetime.now(), tuning)
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     con.close()
     return {"rows": outcome.rows_loaded, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3)}
@@ -90,10 +90,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a generated dataset folder")
     parser.add_argument("--repeat", type=int, default=3, help="runs per table (best is kept)")
+    parser.add_argument(
+        "--exact", action="store_true", help="the exact path only (as for a batch with a bad line)"
+    )
     args = parser.parse_args()
-    report = {"package": str(Path(sparkify_helpers.__file__).parent)}
+    report: dict[str, object] = {
+        "package": str(Path(sparkify_helpers.__file__).parent),
+        "exact": args.exact,
+    }
     for table in TABLES:
-        runs = [measure(args.data, table) for _ in range(args.repeat)]
+        tuning = CopyTuning(fast_path=not args.exact)
+        runs = [measure(args.data, table, tuning) for _ in range(args.repeat)]
         report[table] = {
             "rows": runs[0]["rows"],
             "best_wall_s": min(r["wall_s"] for r in runs),
