@@ -216,3 +216,25 @@ def test_a_table_outside_sql_create_keeps_its_redshift_design(local_target, monk
             ]
             == 0
         )
+
+
+def test_an_older_warehouse_s_stl_load_errors_table_moves_into_the_view(local_target):
+    """Warehouses written before the views kept load errors in a table main.stl_load_errors:
+    opening one moves its rows behind the view, once."""
+    import duckdb
+
+    from sparkify_helpers.copy.load_errors import LOAD_ERRORS_TYPES
+
+    path = local_target.settings.local.warehouse_path
+    old = duckdb.connect(str(path))
+    columns = ", ".join(f"{name} {kind}" for name, kind in LOAD_ERRORS_TYPES.items())
+    old.execute(f"CREATE TABLE stl_load_errors ({columns})")
+    old.execute(
+        "INSERT INTO stl_load_errors (query, starttime, tbl, filename, line_number, err_code) "
+        "VALUES (7, '2018-11-01 00:00:00', 'staging_events', 's3://b/a.json', 3, 1216)"
+    )
+    old.close()
+    for _ in range(2):
+        with local_target.open_warehouse() as dw:
+            rows = dw.query("SELECT query, filename, line_number, err_code FROM stl_load_errors")
+            assert rows.values.tolist() == [[7, "s3://b/a.json", 3, 1216]]
