@@ -24,7 +24,7 @@ from sparkify_helpers.copy.fields import (
     value_list,
 )
 from sparkify_helpers.copy.jsonpaths import index_checks
-from sparkify_helpers.copy.records import load_records
+from sparkify_helpers.copy.records import load_records, raw_line_sql
 from sparkify_helpers.copy.sqltext import scalar, sql_string
 from sparkify_helpers.copy.statement import CopyCommand
 from sparkify_helpers.errors import CopyError
@@ -73,12 +73,13 @@ def _errors_sql(records: str, converted: str, columns: list[TargetColumn], cmd: 
     first_bad = "CASE " + " ".join(f"WHEN e_{i} IS NOT NULL THEN {i}" for i in idx) + " END"
     return f"""
 SELECT $query::BIGINT AS query, $starttime::TIMESTAMP AS starttime, $tbl AS tbl,
-    filename, line_number, NULL AS colname, NULL AS type, NULL AS col_length, raw_line,
+    filename, line_number, NULL AS colname, NULL AS type, NULL AS col_length,
+    coalesce(raw_line, {raw_line_sql("text")}),
     NULL AS raw_field_value, status_code AS err_code, status_reason AS err_reason
 FROM {records} WHERE status_code IS NOT NULL
 UNION ALL
 SELECT $query::BIGINT, $starttime::TIMESTAMP, $tbl, r.filename, r.line_number,
-    {pick(names)}, {pick(types)}, {pick(lengths)}, r.raw_line,
+    {pick(names)}, {pick(types)}, {pick(lengths)}, coalesce(r.raw_line, {raw_line_sql("r.text")}),
     left({pick([f"r_{i}" for i in idx])}, 1024),
     {pick([f"e_{i}" for i in idx])},
     {pick([convs[i].reason_sql(f"e_{i}") for i in idx])}

@@ -30,7 +30,6 @@ import bisect
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -70,16 +69,15 @@ def non_json_number(column: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Record:
-    """One JSON value (or one run of text that is not one) of a file, as COPY reads it."""
+# One record: filename, line_number, text (valid UTF-8; None when it has invalid bytes and no
+# ACCEPTINVCHARS), raw_line (only for records with invalid bytes: the others' is made in SQL,
+# for the rejected ones only, by ``raw_line_sql``), parsed, bad_hex (the first invalid byte).
+Record = tuple[str, int, "str | None", "str | None", bool, "str | None"]
 
-    filename: str
-    line_number: int
-    text: str | None  # valid UTF-8 text, None when it has invalid bytes (and no ACCEPTINVCHARS)
-    raw_line: str
-    parsed: bool
-    bad_hex: str | None
+
+def raw_line_sql(text: str) -> str:
+    """SQL for Redshift's raw_line of a record's valid text: multibyte characters as periods."""
+    return f"left(regexp_replace({text}, '[^\\x00-\\x7F]', '.', 'g'), {RAW_LINE_CHARS})"
 
 
 class _Lines:
@@ -133,27 +131,30 @@ def _size_check(piece: str, filename: str, line: int) -> None:
 
 def file_records(filename: str, data: bytes, acceptinvchars: str | None) -> list[Record]:
     """Every record of one file's bytes."""
-    text = data.decode("utf-8", "surrogateescape")
+    try:
+        text, valid = data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        text, valid = data.decode("utf-8", "surrogateescape"), False
     text = text.lstrip("\ufeff")  # as the fast path: leading byte-order marks are skipped
     lines = _Lines(text)
     replacement = (acceptinvchars or "?")[0] if acceptinvchars is not None else None
-    records = []
+    records: list[Record] = []
     for start, end, parsed, garbage in _spans(text):
         piece = text[start:end].rstrip(" \t\n\r\f")
         line = lines.of(start) if garbage else lines.of(start + len(piece) - 1)
         if parsed:
             _size_check(piece, filename, line)
-        invalid = _INVALID_BYTE.search(piece)
-        bad_hex = None
+        invalid = None if valid else _INVALID_BYTE.search(piece)
         if invalid is None:
-            readable: str | None = piece
-        elif replacement is not None:
-            readable = _INVALID_BYTE.sub(replacement, piece)
-        else:
-            readable = None
-            bad_hex = f"{ord(invalid.group()) - 0xDC00:02x}"
+            records.append((filename, line, piece, None, parsed, None))
+            continue
         raw_line = _NOT_ASCII.sub(".", piece[: RAW_LINE_CHARS * 2])[:RAW_LINE_CHARS]
-        records.append(Record(filename, line, readable, raw_line, parsed, bad_hex))
+        if replacement is not None:
+            readable = _INVALID_BYTE.sub(replacement, piece)
+            records.append((filename, line, readable, raw_line, parsed, None))
+        else:
+            bad_hex = f"{ord(invalid.group()) - 0xDC00:02x}"
+            records.append((filename, line, None, raw_line, parsed, bad_hex))
     return records
 
 
@@ -188,16 +189,9 @@ def load_records(
     """Create temp table ``table`` with every record of the batch's ``(uri, bytes)`` files and
     its read status."""
     records = [r for uri, data in files for r in file_records(uri, data, acceptinvchars)]
-    frame = pd.DataFrame(
-        {
-            "filename": pd.Series([r.filename for r in records], dtype="object"),
-            "line_number": pd.Series([r.line_number for r in records], dtype="int64"),
-            "text": pd.Series([r.text for r in records], dtype="object"),
-            "raw_line": pd.Series([r.raw_line for r in records], dtype="object"),
-            "parsed": pd.Series([r.parsed for r in records], dtype="bool"),
-            "bad_hex": pd.Series([r.bad_hex for r in records], dtype="object"),
-        }
-    )
+    names = ("filename", "line_number", "text", "raw_line", "parsed", "bad_hex")
+    frame = pd.DataFrame.from_records(records, columns=names)
+    frame = frame.astype({"line_number": "int64", "parsed": "bool"})
     view = f"{table}_input"
     con.register(view, frame)
     try:
