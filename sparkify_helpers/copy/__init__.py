@@ -2,7 +2,8 @@
 
 ``execute_copy`` parses a rendered COPY, lists and caches its S3 objects through boto3,
 and loads them with DuckDB SQL with Redshift's mapping, conversion and MAXERROR semantics;
-rejected rows come back as ``stl_load_errors`` records.
+rejected rows come back as ``stl_load_errors`` records. ``record_load_errors`` and
+``record_load`` keep what a COPY did for Redshift's load views (``warehouse.system_views``).
 """
 
 from __future__ import annotations
