@@ -19,6 +19,7 @@ import duckdb
 from sparkify_helpers.catalog import Catalog, Table, dropped_tables, table_of
 from sparkify_helpers.copy.columns import char_columns
 from sparkify_helpers.copy.load_errors import SYSTEM_SCHEMA, stored
+from sparkify_helpers.dialect.lengths import declared_lengths
 from sparkify_helpers.errors import WarehouseError
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,9 @@ def record_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
 def widths(
     con: duckdb.DuckDBPyConnection, table: str, catalog: Catalog | None
 ) -> tuple[dict[str, int], frozenset[str]] | None:
-    """``({column: byte length}, CHAR columns)`` of a live table: recorded, else the catalog's,
-    else None (unknown: no limits)."""
+    """``({column: byte length}, CHAR columns)`` of a live table: recorded; else the byte
+    limits of its length CHECKs (the translator writes them, ``dialect.lengths``); else the
+    catalog's; else None (unknown: no limits)."""
     name = table.lower().split(".")[-1]
     if stored(con, DESIGN_TABLE):
         rows = con.execute(
@@ -126,7 +128,14 @@ def widths(
         if rows:
             lengths = {c: int(n) for c, n, _ in rows if n is not None}
             return lengths, frozenset(c for c, _, f in rows if f)
-    if catalog is not None and name in catalog:
-        found = catalog.table(name)
-        return found.lengths(), char_columns({c.name: c.type for c in found.columns})
-    return None
+    checks = con.execute(
+        "SELECT expression FROM duckdb_constraints() WHERE constraint_type = 'CHECK' "
+        "AND lower(table_name) = ? AND database_name = current_database()",
+        [name],
+    ).fetchall()
+    from_checks = declared_lengths(expression for (expression,) in checks)
+    found = catalog.table(name) if catalog is not None and name in catalog else None
+    fixed = char_columns({c.name: c.type for c in found.columns}) if found else frozenset()
+    if from_checks:
+        return from_checks, fixed
+    return (found.lengths(), fixed) if found else None
