@@ -133,7 +133,7 @@ def run_case(case: dict[str, Any], s3: Any) -> Outcome:
                 return _failed(case, str(exc))
         if "fails" in case:
             return Outcome("different", f"loaded {result.rows_loaded} rows, no failure")
-        rows = con.execute(f"SELECT * FROM {case['table']}").fetchall()
+        rows = con.execute(f"SELECT {case.get('select', '*')} FROM {case['table']}").fetchall()
         if not rows_match(rows, case["rows"]):
             return Outcome("different", f"rows {[tuple(map(text_of, r)) for r in rows]!r}")
         errors = result.load_errors

@@ -18,7 +18,7 @@ from corpus_outcomes import FIDELITY, check, counts_line
 
 CASES = load()["cases"]
 KEYS = {"id", "page", "table", "files", "copy", "rows", "rejected", "rejected_codes", "fails"}
-KEYS |= {"derived", "refuse", "known"}
+KEYS |= {"derived", "refuse", "known", "select"}
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,9 @@ def execute_copy(
     try:
         cmd = parse_copy(statement)
         table = cmd.table
-        columns = target_columns(con, cmd.table, cmd.columns, column_lengths, fixed_width)
+        columns = target_columns(
+            con, cmd.table, cmd.columns, column_lengths, fixed_width, cmd.explicit_ids
+        )
         json_paths = _jsonpaths(s3_client, cmd, columns)
         lister = list_manifest if cmd.manifest else list_prefix
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)
