@@ -199,6 +199,23 @@ def _parse_folder(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Cata
     return Catalog(tuple(_resolve_references(t, tables) for t in tables.values()), folder)
 
 
+def table_of(statement: str, where: Path) -> Table | None:
+    """The table a CREATE TABLE statement creates (None for any other statement); ``where``
+    names its source in errors (WarehouseError for a CREATE the catalog cannot read)."""
+    return _table_of(statement, where)
+
+
+def dropped_tables(statement: str) -> tuple[str, ...]:
+    """The tables a DROP TABLE statement drops (lowercased; none for any other statement)."""
+    try:
+        tree = sqlglot.parse_one(statement, read="redshift")
+    except SqlglotError:
+        return ()
+    if not (isinstance(tree, exp.Drop) and tree.kind == "TABLE"):
+        return ()
+    return tuple(t.name.lower() for t in tree.args.get("tables") or [tree.this] if t is not None)
+
+
 def _table_of(statement: str, where: Path) -> Table | None:
     """The table a statement creates, or None for any other statement."""
     try:

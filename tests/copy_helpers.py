@@ -103,7 +103,7 @@ def ndjson(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-def copy(con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_TUNING):
+def copy(con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_TUNING, fixed=()):
     """Run ``execute_copy`` with a cache under ``tmp_path``.
 
     Without ``lengths``, a table of ``sql/create`` gets its declared VARCHAR lengths from the
@@ -117,5 +117,11 @@ def copy(con, s3, tmp_path: Path, statement: str, lengths=None, tuning=DEFAULT_T
         catalog = read_catalog()
         lengths = catalog.lengths(table) if table in catalog else None
     return execute_copy(
-        con, statement, s3, tmp_path / "cache", column_lengths=lengths, tuning=tuning
+        con,
+        statement,
+        s3,
+        tmp_path / "cache",
+        column_lengths=lengths,
+        tuning=tuning,
+        fixed_width=fixed,
     )

@@ -286,6 +286,9 @@ def test_adhoc_connection_is_read_only_and_coexists_with_ask(wb):
                 con.exec_driver_sql("DELETE FROM songplays")
             assert len(wb.ask("top_songs").frame) == 2
             assert con.exec_driver_sql("SELECT COUNT(*) FROM songplays").fetchone() == (5,)
+            # Redshift's system views answer on it too (r_SVV_TABLE_INFO.md)
+            info = "SELECT tbl_rows FROM svv_table_info WHERE \"table\" = 'songplays'"
+            assert con.exec_driver_sql(info).fetchone() == (5,)
     finally:
         engine.dispose()
 

@@ -71,24 +71,39 @@ class Rejected(Exception):
 
 
 def records(body: bytes) -> list[tuple[int, bytes]]:
-    """``(first line number, text)`` of each record of a file.
+    """``(line number, text)`` of each record of a file, by the guide's rules.
 
-    A record starts at a line led by '{' or '[' and takes the following lines that are not
-    (lines before the first such line form a record too); blank lines are skipped. Leading
-    byte-order marks are skipped (Redshift's guide does not say; the emulation's choice).
+    copy-parameters-data-format.md, "JSON data file": objects or arrays "can't be separated by
+    commas or any other characters except white space"; non-white-space characters before or
+    between them are an error "for each instance" (here: a run of them up to the next line led
+    by '{' or '['; the guide does not say where the next instance starts); "The LINE_NUMBER
+    column records the last line of the JSON object that caused the error" (a run of other
+    characters: its first line). Leading byte-order marks are skipped (the guide does not say).
     """
-    lines = body.split(b"\n")
-    while lines and lines[0].startswith(b"\xef\xbb\xbf"):
-        lines[0] = lines[0][3:]
-    found: list[tuple[int, list[bytes]]] = []
-    for number, line in enumerate(lines, start=1):
-        if BLANK.fullmatch(line.decode("utf-8", "replace")):
-            continue
-        if line[:1] in (b"{", b"[") or not found:
-            found.append((number, [line]))
-        else:
-            found[-1][1].append(line)
-    return [(number, b"\n".join(parts)) for number, parts in found]
+    text = body.decode("utf-8", "surrogateescape").lstrip("\ufeff")
+    found, pos = [], 0
+    decoder = json.JSONDecoder()
+    while True:
+        while pos < len(text) and text[pos] in " \t\n\r\f":
+            pos += 1
+        if pos == len(text):
+            break
+        end = None
+        if text[pos] in "{[":
+            try:
+                end = decoder.raw_decode(text, pos)[1]
+            except ValueError:
+                end = None
+        if end is None:  # up to the next line led by '{' or '['
+            starts = [m.start() + 1 for m in re.finditer(r"\n[{\[]", text[pos:])]
+            end = pos + starts[0] if starts else len(text)
+        piece = text[pos:end].rstrip(" \t\n\r\f")
+        last = text.count("\n", 0, pos + len(piece) - 1) + 1
+        first = text.count("\n", 0, pos) + 1
+        number = last if text[pos] in "{[" else first
+        found.append((number, piece.encode("utf-8", "surrogateescape")))
+        pos = end
+    return found
 
 
 def first_key_wins(pairs: list[tuple[str, object]]) -> dict:

@@ -105,8 +105,15 @@ def test_invalid_jsonpath_expressions_are_rejected(expression: str) -> None:
 
 
 def test_jsonpaths_document_must_hold_a_jsonpaths_array() -> None:
-    assert parse_jsonpaths('{"jsonpaths": ["$.a", "$[\'b\']"]}', "s3://b/p") == ['$."a"', '$."b"']
+    assert parse_jsonpaths('{"jsonpaths": ["$.a", "$.b[0]"]}', "s3://b/p") == ['$."a"', '$."b"[0]']
+    # copy-parameters-data-format.md: "you can't mix notations"
+    with pytest.raises(CopyError, match="mixes bracket notation"):
+        parse_jsonpaths('{"jsonpaths": ["$.a", "$[\'b\']"]}', "s3://b/p")
+    # copy-parameters-data-format.md: another key than "jsonpaths" means 'auto'
+    assert parse_jsonpaths('{"paths": ["$.a"]}', "s3://b/p") is None
     with pytest.raises(CopyError, match="Invalid JSONPath format in s3://b/p"):
-        parse_jsonpaths('{"paths": ["$.a"]}', "s3://b/p")
+        parse_jsonpaths('{"jsonpaths": "$.a"}', "s3://b/p")
+    with pytest.raises(CopyError, match="Invalid JSONPath format in s3://b/p"):
+        parse_jsonpaths('[{"jsonpaths": ["$.a"]}]', "s3://b/p")
     with pytest.raises(CopyError, match="not valid JSON"):
         parse_jsonpaths('{"jsonpaths": [', "s3://b/p")

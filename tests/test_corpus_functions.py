@@ -9,30 +9,20 @@ The counts are printed and must equal the ones written in docs/redshift-fidelity
 from __future__ import annotations
 
 import re
-from collections import Counter
 from functools import cache
 
 import pytest
+from corpus_outcomes import FIDELITY, check, counts_line
 from corpus_runner import Outcome, load, run_case, same
-
-from sparkify_helpers.paths import project_root
 
 CASES = load()["cases"]
 KEYS = {"id", "page", "sql", "value", "rows", "error", "ordered", "tolerance", "tables"}
 KEYS |= {"derived", "refuse", "known", "note"}
-FIDELITY = project_root() / "docs" / "redshift-fidelity.md"
 
 
 @cache
 def outcome(case_id: str) -> Outcome:
     return run_case(next(c for c in CASES if c["id"] == case_id))
-
-
-def category(case: dict) -> str:
-    """Where a case counts: match, clear refusal or known difference."""
-    if "known" in case:
-        return "known difference"
-    return "clear refusal" if "refuse" in case else "match"
 
 
 def test_the_corpus_is_well_formed():
@@ -48,19 +38,7 @@ def test_the_corpus_is_well_formed():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_case_ends_as_documented(case):
-    result = outcome(case["id"])
-    if "refuse" in case:
-        assert result.kind == "refused", f"expected a refusal, got {result}"
-        assert case["refuse"] in result.detail
-        assert "\n" not in result.detail, "a refusal is one line"
-    elif "known" in case:
-        assert result.kind != "match", "now matches the guide: drop its `known` key and row"
-        assert result.kind != "refused", result.detail
-        assert f"`{case['id']}`" in FIDELITY.read_text(encoding="utf-8"), (
-            "a known difference must be listed in docs/redshift-fidelity.md"
-        )
-    else:
-        assert result.kind == "match", f"{result.kind}: {result.detail}"
+    check(case, outcome(case["id"]), known_kinds={"different", "error"})
 
 
 def test_no_case_is_a_silently_different_answer():
@@ -73,11 +51,7 @@ def test_no_case_is_a_silently_different_answer():
 
 
 def test_counts_are_printed_and_written_in_the_fidelity_page(capsys):
-    counts = Counter(category(c) for c in CASES)
-    line = (
-        f"Corpus: {len(CASES)} cases: {counts['match']} match, "
-        f"{counts['clear refusal']} clear refusal, {counts['known difference']} known difference"
-    )
+    line = counts_line("Corpus", CASES)
     with capsys.disabled():
         print(f"\n{line}")
     assert line in FIDELITY.read_text(encoding="utf-8")

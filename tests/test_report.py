@@ -50,7 +50,8 @@ def test_load_errors_is_an_empty_frame_with_columns_before_any_copy(dw, tmp_path
     frame = dw.load_errors()
     assert frame.empty and "err_code" in frame.columns
     path = report.write_load_errors(frame, RunFolder.open(tmp_path))
-    assert path.read_text().startswith("query,starttime,tbl,filename,line_number")
+    # the columns of Redshift's stl_load_errors (r_STL_LOAD_ERRORS.md), as on the cluster
+    assert path.read_text().startswith("userid,slice,tbl,starttime,session,query,filename")
 
 
 def _checks(tmp_path, severity: str):

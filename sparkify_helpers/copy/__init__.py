@@ -2,7 +2,8 @@
 
 ``execute_copy`` parses a rendered COPY, lists and caches its S3 objects through boto3,
 and loads them with DuckDB SQL with Redshift's mapping, conversion and MAXERROR semantics;
-rejected rows come back as ``stl_load_errors`` records.
+rejected rows come back as ``stl_load_errors`` records. ``record_load_errors`` and
+``record_load`` keep what a COPY did for Redshift's load views (``warehouse.system_views``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sparkify_helpers.copy.load_errors import (
     ensure_load_errors_table,
     record_load_errors,
 )
+from sparkify_helpers.copy.load_log import LoadRecord, ensure_load_log, record_load
 from sparkify_helpers.copy.statement import CopyCommand, parse_copy
 
 __all__ = [
@@ -22,8 +24,11 @@ __all__ = [
     "CopyCommand",
     "CopyResult",
     "CopyTuning",
+    "LoadRecord",
     "ensure_load_errors_table",
+    "ensure_load_log",
     "execute_copy",
     "parse_copy",
+    "record_load",
     "record_load_errors",
 ]

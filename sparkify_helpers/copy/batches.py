@@ -4,7 +4,8 @@ A batch is consecutive files up to ``max_bytes`` in total (a larger file is a ba
 own), so a load never holds more than one batch's contents, lines and temp tables at once.
 ``BatchInput`` offers a batch to SQL in two shapes:
 
-- ``blobs``: one ``(path, content)`` row per file, for the exact reader (``records``);
+- ``blobs``: one ``(path, content)`` row per file, for the pre-check; ``contents()``: each
+  file's URI and bytes, for the exact reader (``records``);
 - ``lines()``: one ``line`` row per line, for the fast path (``fast``), or None when a file is
   not valid UTF-8 or holds a CR, NUL or 0x01 byte (those batches go to the exact reader).
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,13 +124,16 @@ class BatchInput:
     def __init__(self, con: duckdb.DuckDBPyConnection, batch: Batch, small_file_bytes: int) -> None:
         self.con = con
         files = batch.files
+        self.files = files
         self.paths = [str(f.path) for f in files]
         self.uris = [f.uri for f in files]
         self.in_memory = batch.size < small_file_bytes * len(files)
         self._view: str | None = None
+        self._contents: list[bytes] | None = None
         if self.in_memory:
             self._view = f"__copy_files_{uuid.uuid4().hex[:12]}"
-            frame = pd.DataFrame({"path": self.paths, "content": [_read(f) for f in files]})
+            self._contents = [_read(f) for f in files]
+            frame = pd.DataFrame({"path": self.paths, "content": self._contents})
             con.register(self._view, frame)
             self.blobs = (
                 f"(SELECT path::VARCHAR AS path, content::BLOB AS content FROM {self._view})"
@@ -139,10 +143,11 @@ class BatchInput:
             self.blobs = "(SELECT filename AS path, content FROM read_blob($paths))"
             self.read_params = {"paths": self.paths}
 
-    @property
-    def records_params(self) -> dict[str, Any]:
-        """Parameters of the exact reader's query (``records.records_sql``)."""
-        return {"paths": self.paths, "uris": self.uris}
+    def contents(self) -> Iterator[tuple[str, bytes]]:
+        """Each file's URI and bytes, in order (a file listed twice comes twice)."""
+        for index, file in enumerate(self.files):
+            data = self._contents[index] if self._contents is not None else _read(file)
+            yield file.uri, data
 
     def lines(self) -> str | None:
         """A relation of the batch's lines (column ``line``), or None if a file is unusual."""

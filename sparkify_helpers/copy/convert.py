@@ -38,6 +38,19 @@ _INT_LABELS = {
     "HUGEINT": "Long",
 }
 _RE2_SPACES = "(9, 10, 12, 13, 32)"
+_AUTO_FORMATS = ["%Y%m%d %H%M%S", "%y%m%d %H%M%S", "%Y.%j", "%Y%m%d"]
+# automatic-recognition.md's formats with a time zone name, tried without it (r_Datetime_types:
+# for TIMESTAMP "Time zone values in input strings are ignored"); its DD.MM.YYYY example is
+# 12.17.1997, so month-first is tried second.
+_AUTO_ZONED_FORMATS = [
+    "%d %b %H:%M:%S %Y",
+    "%m/%d/%Y %H:%M:%S.%f",
+    "%m/%d/%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M:%S.%f",
+    "%d.%m.%Y %H:%M:%S",
+    "%m.%d.%Y %H:%M:%S.%f",
+    "%m.%d.%Y %H:%M:%S",
+]
 _FORMAT_TOKENS = [
     ("HH24", "%H"),
     ("HH12", "%I"),
@@ -97,6 +110,8 @@ def _text(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
         # RE2's \s is [\t\n\f\r ]: only a text starting with one of those can be blank.
         nulls.append(rf"(ascii({raw}) IN {_RE2_SPACES} AND regexp_full_match({raw}, '\s+'))")
     value = f"CASE WHEN {' OR '.join(nulls)} THEN NULL ELSE {raw} END" if nulls else raw
+    if col.fixed:
+        return _char(col, value, raw)
     if col.length is None:
         return Conversion(value, "NULL", "NULL")
     if cmd.truncatecolumns:
@@ -110,6 +125,45 @@ def _text(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
         f"CASE WHEN strlen(__VAL__) > {col.length} THEN 1204 END",
         "'String length exceeds DDL length'",
     )
+
+
+def _char(col: TargetColumn, value: str, raw: str) -> Conversion:
+    """CHAR(n): single-byte characters only (multi-byte-character-load-errors.md: 1220,
+    "Multibyte character not supported for CHAR (Hint: Try using VARCHAR). Invalid char: ..."),
+    then at most n bytes (1204)."""
+    multibyte = f"regexp_extract({raw}, '[^\\x00-\\x7F]')"
+    length = f"WHEN strlen(__VAL__) > {col.length} THEN 1204 " if col.length else ""
+    return Conversion(
+        value,
+        f"CASE WHEN {multibyte} <> '' THEN 1220 {length}END",
+        "CASE WHEN __CODE__ = 1220 THEN 'Multibyte character not supported for CHAR "
+        "(Hint: Try using VARCHAR). Invalid char: ' || "
+        f"lower(hex(encode({multibyte}))) ELSE 'String length exceeds DDL length' END",
+    )
+
+
+def _decimal(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
+    """DECIMAL(p, s): COPY truncates to the scale, ROUNDEC rounds (copy-parameters-data-
+    conversion.md: "20.259 ... into a DECIMAL(8,2) column, COPY truncates the value to 20.25 by
+    default. If ROUNDEC is specified, COPY rounds the value to 20.26")."""
+    reason = _invalid_digit(raw, "Decimal", r"^[+-]?[0-9]*\.?[0-9]*")
+    conv = _cast(col, raw, 1207, reason, untrimmed=True)
+    found = re.search(r",\s*(\d+)\)", col.type)
+    scale = int(found.group(1)) if found else 0
+    if cmd.roundec:
+        return conv
+    s = f"trim({raw})"
+    # the fraction cut to the scale before the cast (which would round); exponents: via DOUBLE
+    digits = "[0-9]" + "{" + str(scale) + "}"
+    cut = f"regexp_replace({s}, '^([+-]?[0-9]*\\.{digits})[0-9]+$', '\\1')"
+    wide = f"try_cast({s} AS DOUBLE)"
+    truncated = f"trunc({wide} * 1e{scale}) / 1e{scale}"
+    value = (
+        f"CASE WHEN {s} = '' THEN NULL "
+        f"WHEN regexp_full_match({s}, '[+-]?[0-9]*\\.?[0-9]*') THEN try_cast({cut} AS {col.type}) "
+        f"WHEN isfinite({wide}) THEN try_cast({truncated} AS {col.type}) END"
+    )
+    return Conversion(value, conv.error, conv.reason)
 
 
 def _missing_or(raw: str, code: str) -> str:
@@ -150,6 +204,31 @@ def _cast(col: TargetColumn, raw: str, code: int, reason: str, untrimmed: bool) 
     return Conversion(value, _missing_or(raw, str(code)), reason)
 
 
+def _with_fraction(strptime: str) -> list[str]:
+    """The format, and with fractional seconds after ``SS`` (r_DATEFORMAT_and_TIMEFORMAT_strings:
+    "The seconds (SS) field also supports fractional seconds up to a microsecond")."""
+    return [strptime, strptime.replace("%S", "%S.%f")] if "%S" in strptime else [strptime]
+
+
+def _auto(s: str, is_date: bool) -> str:
+    """'auto' (automatic-recognition.md): what a cast reads (ISO 8601 with T and Z, fractions,
+    a UTC offset, which is ignored), then YYYYMMDD HHMISS, YYMMDD HHMISS, YYYY.DDD, Julian days
+    (J2451187) and the formats ending in a time zone name (ignored). BC dates are not recognised
+    (rejected, 1205/1206; docs/redshift-fidelity.md)."""
+    formats = ", ".join(sql_string(f) for f in _AUTO_FORMATS)
+    zoned = ", ".join(sql_string(f) for f in _AUTO_ZONED_FORMATS)
+    unzoned = f"regexp_replace({s}, ' [A-Za-z]{{2,5}}$', '')"
+    julian = (
+        f"CASE WHEN regexp_full_match({s}, 'J[0-9]{{1,7}}') THEN TIMESTAMP '1970-01-01' "
+        f"+ to_days(CAST(substr({s}, 2) AS INTEGER) - 2440588) END"
+    )
+    parsed = (
+        f"coalesce(try_cast({s} AS TIMESTAMP), try_strptime({s}, [{formats}]), {julian}, "
+        f"try_strptime({unzoned}, [{zoned}]))"
+    )
+    return f"CAST({parsed} AS DATE)" if is_date else parsed
+
+
 def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Conversion:
     s = f"trim({raw})"
     mode = (fmt or "auto").lower()
@@ -171,9 +250,10 @@ def _temporal(col: TargetColumn, raw: str, fmt: str | None, is_date: bool) -> Co
             f"WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
         )
     elif mode == "auto":
-        parsed = f"try_cast({s} AS {'DATE' if is_date else 'TIMESTAMP'})"
+        parsed = _auto(s, is_date)
     else:
-        parsed = f"try_strptime({s}, {sql_string(strptime_format(fmt or ''))})"
+        formats = _with_fraction(strptime_format(fmt or ""))
+        parsed = f"try_strptime({s}, [{', '.join(sql_string(f) for f in formats)}])"
     if value is None:
         value = f"CASE WHEN {s} = '' THEN NULL ELSE CAST({parsed} AS {col.type}) END"
     code, what = (1205, "date") if is_date else (1206, "timestamp")
@@ -192,10 +272,11 @@ def conversion(col: TargetColumn, cmd: CopyCommand, raw: str) -> Conversion:
         conv = _text(col, cmd, raw)
     elif family == "integer":
         conv = _integer(col, raw)
-    elif family in ("float", "decimal"):
-        label = "Double" if family == "float" else "Decimal"
-        reason = _invalid_digit(raw, label, r"^[+-]?[0-9]*\.?[0-9]*")
+    elif family == "float":
+        reason = _invalid_digit(raw, "Double", r"^[+-]?[0-9]*\.?[0-9]*")
         conv = _cast(col, raw, 1207, reason, untrimmed=True)
+    elif family == "decimal":
+        conv = _decimal(col, cmd, raw)
     elif family == "boolean":
         reason = "'Invalid boolean format: expected true/false, t/f or 1/0'"
         conv = _cast(col, raw, 1210, reason, untrimmed=True)

@@ -23,9 +23,11 @@ from sparkify_helpers.copy.fields import (
     ignorecase_fields,
     value_list,
 )
-from sparkify_helpers.copy.records import load_records
+from sparkify_helpers.copy.jsonpaths import index_checks
+from sparkify_helpers.copy.records import load_records, raw_line_sql
 from sparkify_helpers.copy.sqltext import scalar, sql_string
 from sparkify_helpers.copy.statement import CopyCommand
+from sparkify_helpers.errors import CopyError
 
 
 def _fields_sql(
@@ -71,18 +73,40 @@ def _errors_sql(records: str, converted: str, columns: list[TargetColumn], cmd: 
     first_bad = "CASE " + " ".join(f"WHEN e_{i} IS NOT NULL THEN {i}" for i in idx) + " END"
     return f"""
 SELECT $query::BIGINT AS query, $starttime::TIMESTAMP AS starttime, $tbl AS tbl,
-    filename, line_number, NULL AS colname, NULL AS type, NULL AS col_length, raw_line,
+    filename, line_number, NULL AS colname, NULL AS type, NULL AS col_length,
+    coalesce(raw_line, {raw_line_sql("text")}),
     NULL AS raw_field_value, status_code AS err_code, status_reason AS err_reason
 FROM {records} WHERE status_code IS NOT NULL
 UNION ALL
 SELECT $query::BIGINT, $starttime::TIMESTAMP, $tbl, r.filename, r.line_number,
-    {pick(names)}, {pick(types)}, {pick(lengths)}, r.raw_line,
+    {pick(names)}, {pick(types)}, {pick(lengths)}, coalesce(r.raw_line, {raw_line_sql("r.text")}),
     left({pick([f"r_{i}" for i in idx])}, 1024),
     {pick([f"e_{i}" for i in idx])},
     {pick([convs[i].reason_sql(f"e_{i}") for i in idx])}
 FROM (SELECT *, {first_bad} AS k FROM {converted}) c JOIN {records} r USING (rec_id)
 WHERE k IS NOT NULL
 """
+
+
+def _check_indexes(con: duckdb.DuckDBPyConnection, records: str, paths: list[str] | None) -> None:
+    """Fail the COPY when a JSONPaths array index has no element in a readable record
+    (copy-parameters-data-format.md: "COPY fails with the following error: Invalid JSONPath
+    format: Not an array or index out of range.")."""
+    for path in paths or []:
+        for prefix, index in index_checks(path):
+            kind = f"json_type(text, {sql_string(prefix)})"
+            found = con.execute(
+                f"SELECT filename, line_number FROM {records} WHERE status_code IS NULL "
+                f"AND {kind} IS NOT NULL AND ({kind} <> 'ARRAY' "
+                f"OR json_array_length(text, {sql_string(prefix)}) <= {index}) "
+                "ORDER BY filename, line_number LIMIT 1"
+            ).fetchone()
+            if found is not None:
+                raise CopyError(
+                    "Invalid JSONPath format: Not an array or index out of range. "
+                    f"{path} at line {found[1]} of {found[0]}: remove the array element from "
+                    "the JSONPaths file or fix the arrays in the data."
+                )
 
 
 def load_batch(
@@ -101,13 +125,9 @@ def load_batch(
     records, converted = f"__copy_records_{suffix}", f"__copy_converted_{suffix}"
     try:
         load_records(
-            con,
-            records,
-            batch.blobs,
-            batch.records_params,
-            cmd.acceptinvchars,
-            json_objects_only=json_paths is None,
+            con, records, batch.contents(), cmd.acceptinvchars, json_objects_only=json_paths is None
         )
+        _check_indexes(con, records, json_paths)
         con.execute(
             f"CREATE TEMP TABLE {converted} AS {_converted_sql(records, columns, cmd, json_paths)}"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +39,10 @@ class CopyResult:
     files_downloaded: int = 0
     batches: int = 0
     exact_batches: int = 0
+    query: int = 0
+    starttime: datetime | None = None
+    source: str = ""
+    sources: tuple[tuple[str, int], ...] = ()  # each file read: (uri, bytes)
 
 
 def _jsonpaths(s3: Any, cmd: CopyCommand, columns: list[TargetColumn]) -> list[str] | None:
@@ -47,6 +51,9 @@ def _jsonpaths(s3: Any, cmd: CopyCommand, columns: list[TargetColumn]) -> list[s
     if uri is None:
         return None
     paths = parse_jsonpaths(read_text(s3, uri, "JSONPaths file"), uri)
+    if paths is None:
+        log.warning("%s has no \"jsonpaths\" key: COPY maps the fields as 'auto'", uri)
+        return None
     if len(paths) != len(columns):
         raise CopyError(
             "Number of jsonpaths and the number of columns should match. "
@@ -63,24 +70,28 @@ def execute_copy(
     cache_dir: Path,
     column_lengths: Mapping[str, int] | None = None,
     tuning: CopyTuning = DEFAULT_TUNING,
+    fixed_width: Collection[str] = (),
 ) -> CopyResult:
     """Run a Redshift COPY with Redshift's semantics; never begins or commits a transaction.
 
     ``column_lengths`` maps column name to its declared VARCHAR byte length (DuckDB forgets
-    lengths; see ``catalog.Catalog.lengths``). Raises CopyError with ``.load_errors`` on failure.
+    lengths; see ``catalog.Catalog.lengths``); ``fixed_width`` names the CHAR columns. With
+    NOLOAD the data is read, converted and checked, and nothing is inserted. Raises CopyError
+    with ``.load_errors`` on failure.
     """
     started, starttime = time.perf_counter(), datetime.now(timezone.utc).replace(tzinfo=None)
     table = "?"
     try:
         cmd = parse_copy(statement)
         table = cmd.table
-        columns = target_columns(con, cmd.table, cmd.columns, column_lengths)
+        columns = target_columns(
+            con, cmd.table, cmd.columns, column_lengths, fixed_width, cmd.explicit_ids
+        )
         json_paths = _jsonpaths(s3_client, cmd, columns)
         lister = list_manifest if cmd.manifest else list_prefix
         files = fetch(s3_client, lister(s3_client, cmd.source), Path(cache_dir), cmd.gzip)
-        outcome = run_load(
-            con, cmd, columns, files, json_paths, next_query_id(con), starttime, tuning
-        )
+        query = next_query_id(con)
+        outcome = run_load(con, cmd, columns, files, json_paths, query, starttime, tuning)
     except CopyError as exc:
         if exc.load_errors is not None:
             raise
@@ -96,6 +107,10 @@ def execute_copy(
         files_downloaded=sum(f.downloaded for f in files),
         batches=outcome.batches,
         exact_batches=outcome.exact_batches,
+        query=query,
+        starttime=starttime,
+        source=cmd.source,
+        sources=tuple((f.uri, f.size) for f in files),
     )
     log.info(
         "COPY %s: %d files, %d bytes, %d rows loaded, %d rejected, %d batches (%d exact), %.2fs",

@@ -5,12 +5,14 @@ the exact reader's extra work (numbering lines, gluing multi-line records, keepi
 record's text for stl_load_errors) is wasted, and its one-row-per-file split runs on a single
 thread. The fast path converts the batch's lines (see ``BatchInput.lines``) in one parallel
 query into a temp table of typed values plus a ``rejected`` flag. A line is flagged when it is
-neither blank nor a '{'-led JSON object that parses, or when any column fails to convert.
+neither blank nor a '{'-led JSON object that parses, when it is over 4 MB (the exact reader
+fails the COPY for it), or when any column fails to convert.
 
 If no line is flagged, the exact reader would find the same records (every record is one
 line) with the same fields and values (the SQL is shared, see ``fields``), and no error, so
 the rows are inserted. Otherwise nothing is inserted and the caller reads the batch exactly.
-'auto ignorecase' always takes the exact path.
+'auto ignorecase' and JSONPaths with an array index (checked for range by the exact path)
+always take the exact path.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from sparkify_helpers.copy.fields import (
     fixed_paths,
     value_list,
 )
-from sparkify_helpers.copy.records import non_json_number
+from sparkify_helpers.copy.jsonpaths import has_index
+from sparkify_helpers.copy.records import MAX_OBJECT_BYTES, non_json_number
 from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.copy.statement import CopyCommand
 
@@ -44,12 +47,14 @@ def fast_sql(
     """
     extracted = (
         f"SELECT line, CASE WHEN starts_with(line, '{{') "
-        f"THEN try(json_extract_string(line, {fixed_paths(columns, paths)})) END AS f "
-        f"FROM {lines} "
+        f"THEN try(json_extract_string(line, {fixed_paths(columns, paths)})) END AS f, "
+        f"strlen(line) > {MAX_OBJECT_BYTES} AS oversize FROM {lines} "
         r"WHERE line <> '' AND (starts_with(line, '{') OR NOT regexp_full_match(line, '\s*'))"
     )
-    unreadable = f"f IS NULL OR {non_json_number('line')}"  # NaN: exact path rejects it
-    fields = f"SELECT {field_list(columns)}, {unreadable} AS unreadable FROM ({extracted})"
+    fields = (
+        f"SELECT {field_list(columns)}, f IS NULL OR oversize OR {non_json_number('line')} "
+        f"AS unreadable FROM ({extracted})"  # NaN: the exact path rejects it
+    )
     return (
         f"SELECT {value_list(columns)}, unreadable OR {any_error(columns)} AS rejected "
         f"FROM ({converted_sql(fields, columns, cmd)})"
@@ -66,7 +71,7 @@ def load_batch(
 ) -> int | None:
     """Insert the batch's rows with ``insert_into`` if every line loads; else insert nothing
     and return None (the batch then needs the exact path)."""
-    if cmd.ignorecase or not columns:
+    if cmd.ignorecase or not columns or has_index(json_paths):
         return None
     lines = batch.lines()
     if lines is None:

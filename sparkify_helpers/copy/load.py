@@ -57,6 +57,7 @@ def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _load_batches(
     con: duckdb.DuckDBPyConnection,
+    target: str,
     cmd: CopyCommand,
     columns: list[TargetColumn],
     files: list[CachedFile],
@@ -65,8 +66,8 @@ def _load_batches(
     error_params: dict,
     tuning: CopyTuning,
 ) -> tuple[int, int, int]:
-    """Load every batch, fast path first; return rows inserted, batches, exact batches."""
-    target = ".".join(sql_ident(p) for p in cmd.table.split("."))
+    """Load every batch into ``target``, fast path first; return rows inserted, batches,
+    exact batches."""
     names = ", ".join(sql_ident(c.name) for c in columns)
     insert_into = f"INSERT INTO {target} ({names})"
     inserted = exact_batches = 0
@@ -113,9 +114,16 @@ def run_load(
         before = None if own else scalar(con, f"SELECT max(rowid) FROM {target}")
         columns_sql = ", ".join(f"{n} {t}" for n, t in LOAD_ERRORS_TYPES.items())
         con.execute(f"CREATE TEMP TABLE {errors_table} ({columns_sql})")
+        into = target
+        if cmd.noload:  # NOLOAD: read and check everything, insert into a throw-away copy
+            into = f"__copy_noload_{errors_table[-12:]}"
+            con.execute(f"CREATE TEMP TABLE {into} AS SELECT * FROM {target} LIMIT 0")
         inserted, batches, exact_batches = _load_batches(
-            con, cmd, columns, files, json_paths, errors_table, error_params, tuning
+            con, into, cmd, columns, files, json_paths, errors_table, error_params, tuning
         )
+        if cmd.noload:
+            con.execute(f"DROP TABLE {into}")
+            inserted = 0
         errors = con.execute(f"SELECT * FROM {errors_table} ORDER BY filename, line_number").df()[
             list(LOAD_ERRORS_COLUMNS)
         ]
@@ -143,6 +151,7 @@ def _abandon(
     the highest ``rowid`` seen before it) are deleted and the errors table dropped.
     """
     with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP TABLE IF EXISTS __copy_noload_{errors_table[-12:]}")
         if own:
             con.execute("ROLLBACK")
             return

@@ -1,4 +1,9 @@
-"""Rejected COPY rows as Redshift's ``stl_load_errors``: columns, table, and failure message."""
+"""Rejected COPY rows as Redshift's ``stl_load_errors`` records: columns, storage, message.
+
+The local warehouse keeps them in ``sparkify_system.load_errors`` (``tbl`` holds the table's
+name there); the ``stl_load_errors`` and ``sys_load_error_detail`` views that analysts query,
+with Redshift's columns, are built on it by ``warehouse.system_views``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,8 @@ LOAD_ERRORS_TYPES: dict[str, str] = {
     "err_reason": "VARCHAR",
 }
 LOAD_ERRORS_COLUMNS: tuple[str, ...] = tuple(LOAD_ERRORS_TYPES)
-LOAD_ERRORS_TABLE = "stl_load_errors"
+SYSTEM_SCHEMA = "sparkify_system"
+LOAD_ERRORS_TABLE = f"{SYSTEM_SCHEMA}.load_errors"
 
 _counter_lock = threading.Lock()
 _last_query = 0
@@ -36,13 +42,14 @@ def empty_load_errors() -> pd.DataFrame:
 
 
 def ensure_load_errors_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``stl_load_errors`` when it does not exist yet."""
+    """Create the load-errors storage when it does not exist yet."""
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in LOAD_ERRORS_TYPES.items())
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {SYSTEM_SCHEMA}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_ERRORS_TABLE} ({columns})")
 
 
 def record_load_errors(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:
-    """Append a load-errors frame to ``stl_load_errors``; return the number of rows added."""
+    """Append a load-errors frame to the storage; return the number of rows added."""
     ensure_load_errors_table(con)
     if frame is None or frame.empty:
         return 0
@@ -56,20 +63,28 @@ def record_load_errors(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> i
     return len(frame)
 
 
-def next_query_id(con: duckdb.DuckDBPyConnection) -> int:
-    """A query id above any in ``stl_load_errors`` and any handed out in this process."""
-    global _last_query
-    recorded = scalar(
-        con,
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
-        "AND database_name = current_database()",
-        [LOAD_ERRORS_TABLE],
+def stored(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a ``sparkify_system`` table exists in the current database."""
+    return bool(
+        scalar(
+            con,
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ? "
+            "AND database_name = current_database()",
+            [SYSTEM_SCHEMA, table.split(".")[-1]],
+        )
     )
+
+
+def next_query_id(con: duckdb.DuckDBPyConnection) -> int:
+    """A query id above any recorded (load errors, load history) and any handed out here."""
+    global _last_query
     highest = 0
-    if recorded:
-        highest = scalar(con, f"SELECT coalesce(max(query), 0) FROM {LOAD_ERRORS_TABLE}")
+    for table in (LOAD_ERRORS_TABLE, f"{SYSTEM_SCHEMA}.load_history"):
+        if stored(con, table):
+            found = scalar(con, f"SELECT coalesce(max(query), 0) FROM {table}")
+            highest = max(highest, int(found))
     with _counter_lock:
-        _last_query = max(_last_query + 1, int(highest) + 1)
+        _last_query = max(_last_query + 1, highest + 1)
         return _last_query
 
 

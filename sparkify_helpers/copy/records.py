@@ -1,32 +1,49 @@
-"""Read a batch of cached COPY files into JSON records in one DuckDB pass, with line numbers.
+"""Split a batch of cached COPY files into JSON records, as Redshift's COPY does, with line numbers.
 
 This is the exact reader: it handles every input, and the fast path (``fast``) falls back to
-it for any batch it is not sure about. The files' bytes come from a relation of
-``(path, content)`` rows (see ``batches``) and are split into lines. A record starts at a
-line whose first character is ``{`` or ``[`` and takes the following lines that do not (so
-newline-delimited files give one record per line and pretty-printed objects span lines). A
-line with invalid UTF-8 is read byte by byte through DuckDB's escaped BLOB text: its record
-is rejected (code 1220), or with ACCEPTINVCHARS each invalid byte becomes the replacement
-character. Records on one line after another (``{...}{...}``) are not split and are rejected
-as invalid JSON, and so is a record holding a bare ``NaN`` or ``Infinity`` (DuckDB's reader
-accepts them; JSON and Redshift do not, see :func:`non_json_number`).
+it for any batch it is not sure about. The rules are the Developer Guide's
+(``copy-parameters-data-format.md``, "JSON data file"):
+
+- a file is a set of JSON objects or arrays "separated by white space": several on one line,
+  one spanning many lines, or ``}{`` with nothing between them all load;
+- "non-white-space characters before locating a usable JSON structure, or between valid JSON
+  objects or arrays" are an error for each instance: a run of them, up to the next line that
+  starts with ``{`` or ``[``, is one rejected record (1216), reported at its first line;
+- an object that does not parse is one rejected record ending before the next line that starts
+  with ``{`` or ``[`` (so one broken line does not swallow the file; the guide does not say
+  where Redshift resumes, see docs/redshift-fidelity.md);
+- "The LINE_NUMBER column records the last line of the JSON object that caused the error";
+- "The maximum size of a single JSON object or array ... is 4 MB ... the COPY command fails".
+
+Bytes that are not UTF-8 are kept as they are read (``surrogateescape``): their record is
+rejected with 1220, or with ACCEPTINVCHARS each invalid byte becomes the replacement character.
+``raw_line`` shows each multibyte character and each invalid byte as a period
+(``r_STL_LOAD_ERRORS.md``: "Multibyte characters in the load data are replaced with a
+period"). A record holding a bare ``NaN`` or ``Infinity`` is rejected too (1216; DuckDB's
+reader accepts them, JSON and Redshift do not, see :func:`non_json_number`). Python's ``json``
+finds where each value ends (in C); DuckDB then checks and reads it.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
+import re
+from collections.abc import Iterable
+
 import duckdb
+import pandas as pd
 
 from sparkify_helpers.copy.sqltext import sql_string
+from sparkify_helpers.errors import CopyError
 
-# Valid multi-byte UTF-8 sequences in DuckDB's escaped BLOB text (bytes >= 0x80 print as
-# \xHH); each is re-marked as \yHH so the bytes left as \xHH are the invalid ones.
-_VALID_SEQUENCES = [
-    (r"\\x(F[0-4])\\x([89AB][0-9A-F])\\x([89AB][0-9A-F])\\x([89AB][0-9A-F])", 4),
-    (r"\\x(E[0-9A-F])\\x([89AB][0-9A-F])\\x([89AB][0-9A-F])", 3),
-    (r"\\x(C[2-9A-F]|D[0-9A-F])\\x([89AB][0-9A-F])", 2),
-]
-_HIGH_BYTE = r"\\x[89A-F][0-9A-F]"
-_HIGH_BYTE_HEX = r"\\x([89A-F][0-9A-F])"
+MAX_OBJECT_BYTES = 4 << 20
+RAW_LINE_CHARS = 1024
+_WHITESPACE = re.compile(r"[ \t\n\r\f]*")  # RE2's \s, as the fast path's blank lines
+_RECORD_START = re.compile(r"(?:^|(?<=\n))[{\[]")
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_DECODER = json.JSONDecoder()
 # A bare NaN / Infinity / inf value (any case, signed), and a JSON string literal.
 _NON_NUMBER = r"[\[:,]\s*[-+]?(?i:nan|inf)"
 _STRING = r'"(?:[^"\\]|\\.)*"'
@@ -52,90 +69,93 @@ def non_json_number(column: str) -> str:
     )
 
 
-def _marked(column: str) -> str:
-    """SQL marking valid multi-byte sequences of an escaped line as ``\\yHH``."""
-    expr = column
-    for pattern, groups in _VALID_SEQUENCES:
-        replacement = "".join(rf"\\y\{i}" for i in range(1, groups + 1))
-        expr = f"regexp_replace({expr}, {sql_string(pattern)}, {sql_string(replacement)}, 'g')"
-    return expr
+# One record: filename, line_number, text (valid UTF-8; None when it has invalid bytes and no
+# ACCEPTINVCHARS), raw_line (only for records with invalid bytes: the others' is made in SQL,
+# for the rejected ones only, by ``raw_line_sql``), parsed, bad_hex (the first invalid byte).
+Record = tuple[str, int, "str | None", "str | None", bool, "str | None"]
 
 
-def _replaced(acceptinvchars: str | None) -> str:
-    """SQL text of an invalid line with each invalid byte replaced, or NULL without the option."""
-    if acceptinvchars is None:
-        return "NULL::VARCHAR"
-    byte = "".join(f"\\\\x{b:02X}" for b in (acceptinvchars or "?")[0].encode("utf-8"))
-    fixed = f"regexp_replace(marked, {sql_string(_HIGH_BYTE)}, {sql_string(byte)}, 'g')"
-    return rf"try(decode(replace({fixed}, '\y', '\x')::BLOB))"
+def raw_line_sql(text: str) -> str:
+    """SQL for Redshift's raw_line of a record's valid text: multibyte characters as periods."""
+    return f"left(regexp_replace({text}, '[^\\x00-\\x7F]', '.', 'g'), {RAW_LINE_CHARS})"
 
 
-def records_sql(acceptinvchars: str | None, blobs: str) -> str:
-    """A query over ``blobs`` (rows of ``path, content``) and parameters (paths, uris) giving
-    one row per record.
+class _Lines:
+    """Line numbers (1-based) of positions in a text."""
 
-    Single-line records (the common case) skip the aggregation that multi-line ones need.
-    ``dotted`` (the line with invalid bytes shown as '.') is NULL for valid UTF-8 lines.
-    """
-    return f"""
-WITH files AS (  -- distinct: a file listed twice (a manifest may) is read twice by blobs
-    SELECT DISTINCT path, uri FROM (SELECT unnest($paths) AS path, unnest($uris) AS uri)
-),
-blobs AS (
-    SELECT path, try(decode(content)) AS txt,
-        CASE WHEN try(decode(content)) IS NULL THEN content::VARCHAR END AS esc
-    FROM {blobs}
-),
-good AS (
-    SELECT path, unnest(s) AS line, generate_subscripts(s, 1) AS line_number
-    FROM (
-        SELECT path, string_split(ltrim(txt, chr(65279)), chr(10)) AS s
-        FROM blobs WHERE txt IS NOT NULL
-    )
-),
-escaped AS (
-    SELECT path, unnest(s) AS esc, generate_subscripts(s, 1) AS line_number
-    FROM (
-        SELECT path, string_split(regexp_replace(esc, '^\\\\xEF\\\\xBB\\\\xBF', ''), '\\x0A') AS s
-        FROM blobs WHERE txt IS NULL
-    )
-),
-bad AS (
-    SELECT path, line_number, coalesce(ok, {_replaced(acceptinvchars)}) AS line,
-        CASE WHEN ok IS NULL
-            THEN decode(regexp_replace(esc, {sql_string(_HIGH_BYTE)}, '.', 'g')::BLOB) END
-            AS dotted,
-        lower(regexp_extract(marked, {sql_string(_HIGH_BYTE_HEX)}, 1)) AS bad_hex
-    FROM (SELECT *, try(decode(esc::BLOB)) AS ok, {_marked("esc")} AS marked FROM escaped)
-),
-lines AS (
-    SELECT path, line_number, line, NULL::VARCHAR AS dotted, NULL::VARCHAR AS bad_hex FROM good
-    UNION ALL
-    SELECT path, line_number, line, dotted, CASE WHEN line IS NULL THEN bad_hex END FROM bad
-),
-marked AS (
-    SELECT *,
-        sum(is_start::INTEGER) OVER w AS chunk,
-        is_start AND lead(is_start, 1, true) OVER w AS single
-    FROM (
-        SELECT *, left(coalesce(line, dotted), 1) IN ('{{', '[') AS is_start
-        FROM lines WHERE NOT regexp_full_match(coalesce(line, dotted), '\\s*')
-    )
-    WINDOW w AS (PARTITION BY path ORDER BY line_number)
-),
-records AS (
-    SELECT path, line_number, line AS text, left(coalesce(dotted, line), 1024) AS raw_line,
-        bad_hex IS NOT NULL AS bad_utf8, bad_hex
-    FROM marked WHERE single
-    UNION ALL
-    SELECT path, min(line_number), string_agg(line, chr(10) ORDER BY line_number),
-        left(string_agg(coalesce(dotted, line), chr(10) ORDER BY line_number), 1024),
-        bool_or(bad_hex IS NOT NULL), min(bad_hex)
-    FROM marked WHERE NOT single GROUP BY path, chunk
-)
-SELECT f.uri AS filename, r.line_number, r.text, r.raw_line, r.bad_utf8, r.bad_hex
-FROM records r JOIN files f USING (path)
-"""
+    def __init__(self, text: str) -> None:
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def of(self, position: int) -> int:
+        return bisect.bisect_left(self.newlines, position) + 1
+
+
+def _next_start(text: str, position: int) -> int:
+    """The first line start at or after ``position`` whose first character is ``{`` or ``[``."""
+    match = _RECORD_START.search(text, position)
+    return match.start() if match else len(text)
+
+
+def _spans(text: str) -> Iterable[tuple[int, int, bool, bool]]:
+    """``(start, end, parsed, garbage)`` of every record of a file's text."""
+    pos, size = 0, len(text)
+    while True:
+        pos = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= size:
+            return
+        if text[pos] not in "{[":
+            end = _next_start(text, pos + 1)
+            yield pos, end, False, True
+            pos = end
+            continue
+        try:
+            _, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            end = _next_start(text, pos + 1)
+            yield pos, end, False, False
+        else:
+            yield pos, end, True, False
+        pos = end
+
+
+def _size_check(piece: str, filename: str, line: int) -> None:
+    """Fail the COPY for an object over 4 MB (copy-parameters-data-format.md)."""
+    if len(piece) * 4 > MAX_OBJECT_BYTES and len(piece.encode("utf-8", "surrogateescape")) > (
+        MAX_OBJECT_BYTES
+    ):
+        raise CopyError(
+            f"The JSON object ending at line {line} of {filename} is larger than 4 MB, the "
+            "maximum size of a single JSON object or array. Split it into smaller objects."
+        )
+
+
+def file_records(filename: str, data: bytes, acceptinvchars: str | None) -> list[Record]:
+    """Every record of one file's bytes."""
+    try:
+        text, valid = data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        text, valid = data.decode("utf-8", "surrogateescape"), False
+    text = text.lstrip("\ufeff")  # as the fast path: leading byte-order marks are skipped
+    lines = _Lines(text)
+    replacement = (acceptinvchars or "?")[0] if acceptinvchars is not None else None
+    records: list[Record] = []
+    for start, end, parsed, garbage in _spans(text):
+        piece = text[start:end].rstrip(" \t\n\r\f")
+        line = lines.of(start) if garbage else lines.of(start + len(piece) - 1)
+        if parsed:
+            _size_check(piece, filename, line)
+        invalid = None if valid else _INVALID_BYTE.search(piece)
+        if invalid is None:
+            records.append((filename, line, piece, None, parsed, None))
+            continue
+        raw_line = _NOT_ASCII.sub(".", piece[: RAW_LINE_CHARS * 2])[:RAW_LINE_CHARS]
+        if replacement is not None:
+            readable = _INVALID_BYTE.sub(replacement, piece)
+            records.append((filename, line, readable, raw_line, parsed, None))
+        else:
+            bad_hex = f"{ord(invalid.group()) - 0xDC00:02x}"
+            records.append((filename, line, None, raw_line, parsed, bad_hex))
+    return records
 
 
 def status_sql(source: str, json_objects_only: bool) -> str:
@@ -144,32 +164,41 @@ def status_sql(source: str, json_objects_only: bool) -> str:
     shape = "a JSON object" if json_objects_only else "a JSON object or array"
     return f"""
 SELECT row_number() OVER () AS rec_id, filename, line_number, text, raw_line,
-    CASE WHEN bad_utf8 THEN 1220
-         WHEN kind IS NULL THEN 1216
-         WHEN kind NOT IN {kinds} THEN 1216
-         WHEN {non_json_number("text")} THEN 1216 END AS status_code,
-    CASE WHEN bad_utf8 THEN 'String contains invalid or unsupported UTF8 codepoints. '
+    CASE WHEN bad_hex IS NOT NULL THEN 1220
+         WHEN {non_json_number("text")} THEN 1216
+         WHEN NOT parsed OR kind IS NULL THEN 1216
+         WHEN kind NOT IN {kinds} THEN 1216 END AS status_code,
+    CASE WHEN bad_hex IS NOT NULL THEN 'String contains invalid or unsupported UTF8 codepoints. '
             || 'Bad UTF8 hex sequence: ' || bad_hex || ' (error 3)'
-         WHEN kind IS NULL THEN 'Invalid JSON object: the record is not valid JSON'
-         WHEN kind NOT IN {kinds} THEN 'Invalid JSON object: expected {shape}'
          WHEN {non_json_number("text")}
             THEN 'Invalid JSON object: NaN and Infinity are not JSON values'
+         WHEN NOT parsed OR kind IS NULL THEN 'Invalid JSON object: the record is not valid JSON'
+         WHEN kind NOT IN {kinds} THEN 'Invalid JSON object: expected {shape}'
          END AS status_reason
-FROM (SELECT *, try(json_type(text)) AS kind FROM ({source}))
+FROM (SELECT *, CASE WHEN parsed THEN try(json_type(text)) END AS kind FROM {source})
 """
 
 
 def load_records(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    blobs: str,
-    params: dict[str, list[str]],
+    files: Iterable[tuple[str, bytes]],
     acceptinvchars: str | None,
     json_objects_only: bool,
 ) -> None:
-    """Create temp table ``table`` with every record of the batch and its read status.
-
-    ``blobs`` is the batch's ``(path, content)`` relation; ``params`` its paths and uris.
-    """
-    query = status_sql(records_sql(acceptinvchars, blobs), json_objects_only)
-    con.execute(f"CREATE TEMP TABLE {table} AS {query}", params)
+    """Create temp table ``table`` with every record of the batch's ``(uri, bytes)`` files and
+    its read status."""
+    records = [r for uri, data in files for r in file_records(uri, data, acceptinvchars)]
+    names = ("filename", "line_number", "text", "raw_line", "parsed", "bad_hex")
+    frame = pd.DataFrame.from_records(records, columns=names)
+    frame = frame.astype({"line_number": "int64", "parsed": "bool"})
+    view = f"{table}_input"
+    con.register(view, frame)
+    try:
+        source = (
+            f"(SELECT filename::VARCHAR AS filename, line_number, text::VARCHAR AS text, "
+            f"raw_line::VARCHAR AS raw_line, parsed, bad_hex::VARCHAR AS bad_hex FROM {view})"
+        )
+        con.execute(f"CREATE TEMP TABLE {table} AS {status_sql(source, json_objects_only)}")
+    finally:
+        con.unregister(view)

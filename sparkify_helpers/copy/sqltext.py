@@ -21,7 +21,8 @@ def sql_ident(name: str) -> str:
 
 def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> tuple[Any, ...]:
     """The single row of an aggregate query (one that always returns a row)."""
-    row = con.execute(sql, params).fetchone()
+    rows = con.execute(sql, params).fetchall()  # fetched to the end: no result left open
+    row = rows[0] if rows else None
     if row is None:
         raise WarehouseError(f"Internal error: expected one row from {sql[:80]!r}, got none.")
     return row

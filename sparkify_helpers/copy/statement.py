@@ -32,6 +32,9 @@ _FLAGS = {
     "EMPTYASNULL": "emptyasnull",
     "GZIP": "gzip",
     "MANIFEST": "manifest",
+    "ROUNDEC": "roundec",
+    "NOLOAD": "noload",
+    "EXPLICIT_IDS": "explicit_ids",
 }
 _ON_OFF = {"ON", "OFF", "TRUE", "FALSE", "PRESET"}
 _JSON_MODES = {"auto", "auto ignorecase"}
@@ -57,6 +60,9 @@ class CopyCommand:
     manifest: bool = False
     maxerror: int = 0
     acceptinvchars: str | None = None
+    roundec: bool = False
+    noload: bool = False
+    explicit_ids: bool = False
 
     @property
     def jsonpaths_uri(self) -> str | None:
@@ -235,5 +241,5 @@ def _parse_option(p: _Parser, token: _Token, options: dict[str, object]) -> None
             f"COPY option {token.text!r} is not supported by the local COPY emulation. "
             "Supported: IAM_ROLE, CREDENTIALS, REGION, FORMAT AS JSON, TIMEFORMAT, DATEFORMAT, "
             "TRUNCATECOLUMNS, BLANKSASNULL, EMPTYASNULL, GZIP, MANIFEST, MAXERROR, "
-            "ACCEPTINVCHARS, COMPUPDATE, STATUPDATE."
+            "ACCEPTINVCHARS, ROUNDEC, NOLOAD, EXPLICIT_IDS, COMPUPDATE, STATUPDATE."
         )

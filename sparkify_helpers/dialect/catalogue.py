@@ -10,13 +10,16 @@ from sqlglot import exp
 from sparkify_helpers.dialect.source import SOURCE, snippet
 from sparkify_helpers.errors import TranslationError
 
+# Macros the local warehouse defines on each connection (warehouse/system_views.py).
+WAREHOUSE_MACROS = frozenset({"pg_last_copy_id"})
+
 
 @cache
 def duckdb_functions() -> frozenset[str]:
-    """The names of DuckDB's built-in functions and macros, lower-cased."""
+    """The names of DuckDB's built-in functions and macros, and the warehouse's, lower-cased."""
     with duckdb.connect() as con:
         rows = con.execute("SELECT DISTINCT function_name FROM duckdb_functions()").fetchall()
-    return frozenset(name.lower() for (name,) in rows)
+    return frozenset(name.lower() for (name,) in rows) | WAREHOUSE_MACROS
 
 
 def refuse_unknown_functions(tree: exp.Expr) -> None:

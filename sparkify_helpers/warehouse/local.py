@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -18,6 +18,7 @@ from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.copy.sqltext import scalar
 from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
+from sparkify_helpers.warehouse import system_views, table_design
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
     Warehouse,
@@ -30,6 +31,14 @@ SCHEMA_CHANGING_KINDS = frozenset({"CREATE", "DROP", "ALTER"})
 MEMORY_LIMIT_ENV = "SPARKIFY_DUCKDB_MEMORY_LIMIT"
 MEMORY_LIMIT_CAP = 4 << 30
 _LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
+
+
+def catalog_or_none():
+    """The catalog of ``sql/create``, or None when this checkout has none."""
+    try:
+        return read_catalog()
+    except WarehouseError:
+        return None
 
 
 def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -140,8 +149,11 @@ class LocalWarehouse(Warehouse):
         self.con = open_duckdb(self.path, read_only=read_only)
         try:
             apply_memory_settings(self.con)
-        except WarehouseError:
+            system_views.install(self.con, catalog_or_none(), writable=not read_only)
+        except (WarehouseError, duckdb.Error) as exc:
             self.con.close()
+            if isinstance(exc, duckdb.Error):
+                raise WarehouseError(f"Cannot set up Redshift's system views: {exc}") from exc
             raise
         self.copy_results: list = []
         self._s3 = None
@@ -178,14 +190,17 @@ class LocalWarehouse(Warehouse):
 
     def _copy(self, statement: str) -> int:
         table = redshift_copy.parse_copy(statement).table.lower().split(".")[-1]
-        catalog = read_catalog()  # DuckDB keeps no VARCHAR(n): the limits come from sql/create
+        # DuckDB keeps no VARCHAR(n) nor CHAR: the widths come from the recorded CREATE TABLE
+        # (table_design), else from sql/create
+        known = table_design.widths(self.con, table, catalog_or_none())
         result = redshift_copy.execute_copy(
             self.con,
             statement,
             self._s3_client(),
             paths.copy_cache_dir(),
-            column_lengths=catalog.lengths(table) if table in catalog else None,
+            column_lengths=known[0] if known else None,
             tuning=self.copy_tuning,
+            fixed_width=known[1] if known else (),
         )
         self.copy_results.append(result)
         return result.rows_loaded
@@ -203,6 +218,8 @@ class LocalWarehouse(Warehouse):
                 rows = int(fetched[0]) if fetched else 0
             elif kind in SCHEMA_CHANGING_KINDS:
                 self._schema = None
+        if statement_kind(statement) in ("CREATE", "DROP"):
+            table_design.record_statement(self.con, statement)
         return rows
 
     def _begin(self) -> None:
@@ -221,7 +238,9 @@ class LocalWarehouse(Warehouse):
         self, exc: BaseException, where: tuple[str, int, str], started: datetime
     ) -> Exception | None:
         if isinstance(exc, CopyError):
+            self._record_loads()
             self._record_load_errors(exc.load_errors)
+            self._record_aborted(exc.load_errors)
             return None
         if isinstance(exc, duckdb.Error):
             source, index, _ = where
@@ -230,8 +249,48 @@ class LocalWarehouse(Warehouse):
         return None
 
     def _after_commit(self) -> None:
+        self._record_loads()
         for copy_result in self.copy_results:
             self._record_load_errors(copy_result.load_errors)
+
+    def _record_loads(self) -> None:
+        """Each COPY of the transaction into the load log (stl_load_commits, sys_load_history)."""
+        for result in self.copy_results:
+            redshift_copy.record_load(
+                self.con,
+                redshift_copy.LoadRecord(
+                    query=result.query,
+                    session=os.getpid(),
+                    table=result.table,
+                    status="completed",
+                    starttime=result.starttime or datetime.now(timezone.utc).replace(tzinfo=None),
+                    data_source=result.source,
+                    files=result.sources,
+                    loaded_rows=result.rows_loaded,
+                    error_count=result.rows_rejected,
+                ),
+            )
+
+    def _record_aborted(self, frame) -> None:
+        """A COPY that failed on its rows, into sys_load_history as aborted."""
+        if frame is None or not len(frame):
+            return
+        first = frame.iloc[0]
+        files = sorted(set(frame["filename"]))
+        redshift_copy.record_load(
+            self.con,
+            redshift_copy.LoadRecord(
+                query=int(first["query"]),
+                session=os.getpid(),
+                table=str(first["tbl"]),
+                status="aborted",
+                starttime=first["starttime"],
+                data_source=files[0] if len(files) == 1 else "",
+                files=[],
+                loaded_rows=0,
+                error_count=len(frame),
+            ),
+        )
 
     def _record_load_errors(self, frame) -> None:
         redshift_copy.ensure_load_errors_table(self.con)
@@ -243,12 +302,6 @@ class LocalWarehouse(Warehouse):
             raise WarehouseError(
                 f"{self.path} is open read-only; connect with read_only=False to change it."
             )
-
-    def load_errors(self, since=None) -> pd.DataFrame:
-        """As on Redshift; an empty frame before any COPY created ``stl_load_errors``."""
-        if not self.table_exists("stl_load_errors"):
-            return pd.DataFrame(columns=list(redshift_copy.LOAD_ERRORS_COLUMNS))
-        return super().load_errors(since)
 
     # -- queries --------------------------------------------------------------
     def query(self, sql: str) -> pd.DataFrame:

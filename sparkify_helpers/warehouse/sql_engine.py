@@ -33,7 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sparkify_helpers import dialect
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.errors import TranslationError
-from sparkify_helpers.warehouse.local import open_duckdb
+from sparkify_helpers.warehouse import system_views
+from sparkify_helpers.warehouse.local import catalog_or_none, open_duckdb
 
 READS = frozenset({"SELECT", "WITH", "EXPLAIN", "VALUES", "("})
 LISTINGS = frozenset({"SHOW", "DESCRIBE", "DESC"})
@@ -125,7 +126,9 @@ def local_engine(path: Path) -> sqlalchemy.Engine:
     first: list[duckdb.DuckDBPyConnection] = [opened]
 
     def connect() -> ConnectionWrapper:
-        return _TranslatedConnection(first.pop() if first else open_duckdb(path, read_only=True))
+        con = first.pop() if first else open_duckdb(path, read_only=True)
+        system_views.install(con, catalog_or_none(), writable=False)  # svv_table_info, ...
+        return _TranslatedConnection(con)
 
     engine = sqlalchemy.create_engine(
         "duckdb:///:memory:", creator=connect, poolclass=sqlalchemy.pool.SingletonThreadPool
