@@ -214,6 +214,32 @@ def test_epoch_idiom_with_integer_division_drops_milliseconds(local: Local) -> N
         assert local.run(sql) == [(datetime(2018, 11, 1, 21, 1, 46),)], sql
 
 
+def test_a_column_is_typed_through_its_table_alias(local: Local) -> None:
+    # se.ts is staging_events.ts (BIGINT) through the alias, so se.ts/1000 is integer
+    # division (r_numeric_computations201.md: INT8 / INT4 is INT8) and drops milliseconds
+    local.run("CREATE TABLE staging_events (ts BIGINT, song VARCHAR(256))")
+    local.run("CREATE TABLE staging_songs (title VARCHAR(256))")
+    local.run(f"INSERT INTO staging_events VALUES ({TS}, 'x'), ({TS + 1999}, 'y')")
+    got = local.run(
+        "SELECT (TIMESTAMP 'epoch' + se.ts/1000*INTERVAL '1 second') AS start_time "
+        "FROM staging_events se LEFT JOIN staging_songs ss ON se.song = ss.title "
+        "ORDER BY 1"
+    )
+    assert got == [(datetime(2018, 11, 1, 21, 1, 46),), (datetime(2018, 11, 1, 21, 1, 48),)]
+
+
+def test_a_character_operand_of_a_division_is_refused_by_name() -> None:
+    # the guide's result types cover numeric operands only (r_numeric_computations201.md):
+    # whether varchar / 1000 truncates is not told, so the translator asks for a cast
+    schema = {"staging_events": {"ts": "VARCHAR"}}
+    with pytest.raises(TranslationError) as caught:
+        dialect.translate("SELECT se.ts / 1000 FROM staging_events se", schema)
+    message = str(caught.value)
+    assert "'se.ts' is VARCHAR" in message
+    assert "CAST(se.ts AS BIGINT)" in message
+    assert "\n" not in message
+
+
 def test_interval_times_fraction_and_compound_literal(local: Local) -> None:
     # r_interval_literals.md: an interval can be multiplied by a fraction; several parts
     got = local.run("SELECT 2.5 * INTERVAL '1 minute', INTERVAL '1 day 2 hours' * 2")
@@ -262,8 +288,23 @@ def test_default_lengths(local: Local) -> None:
     assert "character(1)" in local.fails("INSERT INTO v (c) VALUES ('MF')")
 
 
-def test_other_errors_are_not_mistaken_for_lengths() -> None:
-    assert dialect.redshift_error("Constraint Error: NOT NULL constraint failed: t.a") is None
+def test_not_null_is_enforced_with_redshifts_words(local: Local) -> None:
+    # r_CREATE_TABLE_NEW.md: NOT NULL "isn't allowed to contain null values"; Redshift says
+    # "Cannot insert a NULL value into column ..." (what dbt-redshift's constraint tests expect)
+    local.run("CREATE TABLE plays (song_id VARCHAR NOT NULL, title VARCHAR)")
+    local.run("CREATE TABLE songs (song_id VARCHAR, title VARCHAR)")
+    local.run("INSERT INTO plays VALUES ('S1', 'a')")
+    # a LEFT JOIN that matches nothing leaves song_id NULL: the insert fails, nothing lands
+    got = local.fails(
+        "INSERT INTO plays SELECT s.song_id, p.title FROM plays p "
+        "LEFT JOIN songs s ON p.title = s.title"
+    )
+    assert got == "Cannot insert a NULL value into column song_id"
+    assert local.run("SELECT count(*) FROM plays") == [(1,)]
+
+
+def test_other_errors_are_not_mistaken_for_redshift_ones() -> None:
+    assert dialect.redshift_error("Catalog Error: Table with name t does not exist!") is None
 
 
 def test_declared_lengths_read_back_from_the_live_table(local: Local) -> None:

@@ -51,13 +51,14 @@ from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.dialect.arithmetic import rewrite_integer_arithmetic
 from sparkify_helpers.dialect.ddl import drop_string_lengths, rewrite_create
 from sparkify_helpers.dialect.intervals import rewrite_interval_arithmetic
-from sparkify_helpers.dialect.lengths import numeric_defaults, redshift_error
+from sparkify_helpers.dialect.lengths import numeric_defaults
 from sparkify_helpers.dialect.live_ddl import (
     create_like,
     like_parent,
     rebuild_table,
     rebuilt_table,
 )
+from sparkify_helpers.dialect.messages import redshift_error
 from sparkify_helpers.dialect.rewrites import (
     refuse,
     refuse_unknown_functions,

@@ -3,7 +3,9 @@ and division by zero is an error (r_numeric_computations201.md: "divide-by-zero 
 return errors"; DuckDB returns NULL or infinity).
 
 Operand types come from a qualified, annotated copy of the statement (:mod:`.typed`).
-``DATEDIFF`` counts as an integer: it returns BIGINT (r_DATEDIFF_function.md).
+``DATEDIFF`` counts as an integer: it returns BIGINT (r_DATEDIFF_function.md). A character
+operand is refused with its name and type: the guide gives result types for numeric operands
+only (r_numeric_computations201.md), so whether ``varchar / 1000`` truncates is not told.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ DIVISION_BY_ZERO = "division by zero"
 
 
 def _kind(node: exp.Expr) -> str:
-    """'int', 'other' (a known non-integer number or NULL) or 'unknown' for an operand."""
+    """'int', 'other' (a known non-integer number or NULL), 'text' or 'unknown'."""
     if isinstance(node, _INTEGER_FUNCTIONS):
         return "int"
     dtype = node.type
@@ -33,23 +35,39 @@ def _kind(node: exp.Expr) -> str:
         return "int"
     if dtype.is_type(*_KNOWN_NON_INTEGER):
         return "other"
+    if dtype.is_type(*exp.DataType.TEXT_TYPES):
+        return "text"
     return "unknown"
 
 
-def _operand_kinds(copy: exp.Expr) -> dict[int, tuple[str, ...]]:
-    """Per tag: the kinds of the operands of that ``/`` or ``AVG`` on the annotated copy."""
-    kinds: dict[int, tuple[str, ...]] = {}
+Kinds = tuple[tuple[str, str], ...]  # per operand: its kind and its type's SQL
+
+
+def _operand_kinds(copy: exp.Expr) -> dict[int, Kinds]:
+    """Per tag: the operands' kinds and types of that ``/`` or ``AVG`` on the annotated copy."""
+    kinds: dict[int, Kinds] = {}
     for node in copy.find_all(exp.Div, exp.Avg):
         tag = node.meta.get(_TAG)
         if tag is None:
             continue
         operands = (node.left, node.right) if isinstance(node, exp.Div) else (node.this,)
-        kinds[tag] = tuple(_kind(o) for o in operands)
+        kinds[tag] = tuple((_kind(o), o.type.sql(SOURCE) if o.type else "") for o in operands)
     return kinds
 
 
-def _unknown(node: exp.Expr) -> TranslationError:
+def _unknown(node: exp.Expr, found: Kinds) -> TranslationError:
     """The error for an operation whose Redshift result type cannot be decided."""
+    operands = (node.left, node.right) if isinstance(node, exp.Div) else (node.this,)
+    for operand, (kind, type_sql) in zip(operands, found, strict=False):
+        if kind == "text":
+            bare = operand.sql(SOURCE)
+            return TranslationError(
+                f"Cannot tell whether {snippet(node.sql(SOURCE))} is integer arithmetic: "
+                f"{snippet(bare)} is {type_sql}, and the guide gives result types for numeric "
+                "operands only (r_numeric_computations201.md). Cast it, e.g. "
+                f"CAST({bare} AS BIGINT) "
+                f"or CAST({bare} AS DOUBLE PRECISION)."
+            )
     return TranslationError(
         f"Cannot tell whether {snippet(node.sql(SOURCE))} is integer arithmetic (Redshift "
         "truncates integer / and AVG): an operand's type is unknown. Cast an operand, e.g. "
@@ -81,16 +99,17 @@ def rewrite_integer_arithmetic(tree: exp.Expr, schema: Mapping[str, Mapping[str,
         node.meta[_TAG] = number
     kinds = _operand_kinds(annotated_copy(tree, schema))
     for number, node in reversed(list(enumerate(targets))):
-        found = kinds.get(number, ("unknown",))
+        found = kinds.get(number, (("unknown", ""),))
+        names = tuple(kind for kind, _ in found)
         if isinstance(node, exp.Div):
-            if found == ("int", "int"):
+            if names == ("int", "int"):
                 division: exp.Expr = exp.IntDiv(this=node.left.copy(), expression=node.right.copy())
-            elif "other" in found:
+            elif "other" in names:
                 division = node.copy()
             else:
-                raise _unknown(node)
+                raise _unknown(node, found)
             node.replace(exp.paren(_checked(division, node.right), copy=False))
-        elif found == ("int",):
+        elif names == ("int",):
             _truncated_avg(node)
-        elif found != ("other",):
-            raise _unknown(node)
+        elif names != ("other",):
+            raise _unknown(node, found)

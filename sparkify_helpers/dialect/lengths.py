@@ -4,7 +4,7 @@
   into a column of these types results in an error, unless the extra characters are all
   spaces" (r_Character_types.md, "Storage and ranges"). DuckDB ignores the length, so each
   such column of a CREATE TABLE gets a CHECK on its byte length without trailing blanks,
-  and the CHECK's failure reads as Redshift's error (:func:`redshift_error`). Without a
+  and the CHECK's failure reads as Redshift's error (:func:`length_error`). Without a
   length, VARCHAR, TEXT and NVARCHAR are VARCHAR(256), CHAR is CHAR(1), BPCHAR CHAR(256);
   ``MAX`` is 65535 bytes for VARCHAR and 4096 for CHAR (same page).
 - ``NUMERIC`` / ``DECIMAL`` without precision and scale are (18, 0): "The default precision,
@@ -86,7 +86,7 @@ def numeric_defaults(tree: exp.Expr) -> None:
             dtype.replace(exp.DataType.build(f"DECIMAL({precision}, {scale})"))
 
 
-def redshift_error(message: str) -> str | None:
+def length_error(message: str) -> str | None:
     """Redshift's text for a DuckDB failure of a length CHECK; None for any other message."""
     match = _CHECK_FAILED.search(message)
     if not match:

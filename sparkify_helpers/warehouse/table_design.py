@@ -109,9 +109,9 @@ def record_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
         return
     ensure_design_table(con)
     con.execute(f"DELETE FROM {DESIGN_TABLE} WHERE table_name = ?", [table.name])
-    con.executemany(
-        f"INSERT INTO {DESIGN_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows_of(table)
-    )
+    rows = rows_of(table)
+    if rows:  # CREATE TABLE c (LIKE p) names no columns; DuckDB refuses an empty executemany
+        con.executemany(f"INSERT INTO {DESIGN_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def widths(
