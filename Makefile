@@ -9,14 +9,14 @@ ARGS   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lab lint format bench clean
+.PHONY: help install run test test-fast lab lint format bench bench-incremental clean
 
 ## Show this list of targets.
 help:
 	@awk '/^## / { doc = (doc ? doc " " : "") substr($$0, 4); next } \
 	     /^[a-zA-Z][a-zA-Z0-9_-]*:/ && doc { split($$0, t, ":"); printf "  %-10s %s\n", t[1], doc } \
 	     { doc = "" }' $(MAKEFILE_LIST)
-	@echo "Variables: ARGS (run, bench), PYTEST_ARGS (test, test-fast), SOURCE and LAB_ARGS (lab), PYTHON."
+	@echo "Variables: ARGS (run, bench), INCREMENTAL_ARGS (bench, bench-incremental), PYTEST_ARGS (test, test-fast), SOURCE and LAB_ARGS (lab), PYTHON."
 
 # pip's output goes to .venv/install.log: shown whole when the install fails, and only its
 # ERROR lines (such as dependency conflicts) when it succeeds.
@@ -69,9 +69,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb tests/fixtures/notebooks/*.ipynb
 
-## Run the scale benchmark (ARGS are passed to benchmarks/bench_load.py).
+## Run the scale benchmark (ARGS are passed to benchmarks/bench_load.py), then the incremental one.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py $(ARGS)
+	$(BIN)/python benchmarks/bench_incremental.py $(INCREMENTAL_ARGS)
+
+## One more day vs the day alone vs a full reload (INCREMENTAL_ARGS, e.g. --events 10000000).
+bench-incremental: $(STAMP)
+	$(BIN)/python benchmarks/bench_incremental.py $(INCREMENTAL_ARGS)
 
 ## Remove local state and caches (.sparkify, runs, test and lint caches); .venv stays.
 clean:

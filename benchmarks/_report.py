@@ -65,7 +65,7 @@ def _stage_table(size: dict[str, Any]) -> list[str]:
             "stage": "**whole load** (COPYs + transforms + checks)",
             "seconds": load,
             "rows": sum(
-                s["rows"] for s in size["local"]["stages"] if s["stage"].startswith("COPY")
+                s["rows"] for s in size["local"]["stages"] if s["stage"].startswith("COPY staging")
             ),
             "peak_rss": size["local"]["peak_rss"],
         }

@@ -17,8 +17,9 @@ import duckdb
 from _memory import TreeSampler
 
 SEED = "seed the emulator"
+LIST = "list the source against the ledger"
 CHECKS = "data checks"
-LOAD_STAGES_PREFIX = ("COPY ", "transform ", CHECKS)
+LOAD_STAGES_PREFIX = ("COPY ", "merge ", "insert ", "replace ", LIST, CHECKS)
 FLOOR_LOGS = "floor: read_json log_data"
 FLOOR_SONGS = "floor: read_json song_data"
 
@@ -103,7 +104,13 @@ def _copy_rows(results) -> int:
 
 
 def _changed_rows(results) -> int:
-    return sum(r.rows or 0 for r in results if r.kind == "INSERT")
+    """Rows of the star table a step changes: its first MERGE, else what it INSERTed."""
+    merges = [r.rows or 0 for r in results if r.kind == "MERGE"]
+    return merges[0] if merges else sum(r.rows or 0 for r in results if r.kind == "INSERT")
+
+
+def _staged_files(plan) -> int:
+    return len(plan.staged())
 
 
 def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
@@ -111,7 +118,7 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
 
     ``SPARKIFY_WAREHOUSE`` and ``SPARKIFY_STATE_DIR`` must already point into ``work_dir``.
     """
-    from sparkify_helpers import aws, config, emulator, load, paths, quality
+    from sparkify_helpers import aws, config, emulator, ledger, load, paths, quality
     from sparkify_helpers import report as load_report
     from sparkify_helpers.targets import LocalTarget
 
@@ -138,9 +145,15 @@ def run_local(data_dir: Path, work_dir: Path) -> dict[str, Any]:
         with target.open_warehouse() as dw:
             dw.run_folder(sql / "create")
             dw.run_file(sql / load.EMPTY_STAGING)
+            s3 = target.aws_client("s3")
+            plan = rec.run(LIST, lambda: ledger.plan_load(dw, "bench", s3=s3), _staged_files)
+            ledger.write_manifests(s3, plan)
             for step in load.STEPS:
                 if step.phase == load.STAGE:
-                    rec.run(step.name, functools.partial(dw.run_file, step.path), _copy_rows)
+                    if step == load.COPY_FILES:  # the list of staged files, for the ledger
+                        ledger.write_load_files(s3, dw, plan, dw.load_errors())
+                    run = functools.partial(dw.run_files, [step.path], plan.parameters())
+                    rec.run(step.name, run, _copy_rows)
                     rec.stages[-1]["detail"] = timer.take()
                 elif step.phase == load.TRANSFORM:  # the publish record is not timed
                     rec.run(step.name, functools.partial(dw.run_file, step.path), _changed_rows)

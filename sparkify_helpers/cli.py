@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rebuild every table, published in one transaction (default: load only new files)",
     )
+    run.add_argument(
+        "--date", metavar="YYYY-MM-DD", help="re-load this day's log files, replacing its plays"
+    )
+    run.add_argument("--since", metavar="YYYY-MM-DD", help="with --until: re-load these days")
+    run.add_argument("--until", metavar="YYYY-MM-DD", help="the last day --since re-loads")
     run.add_argument("--run-id", help="name of the run folder (default: UTC timestamp)")
     run.add_argument("--events", type=int, help=f"events to generate without --source {EVENTS}")
     run.add_argument("--seed", type=int, help=f"seed of the generated dataset {SEED}")
@@ -115,6 +120,7 @@ def _run(args) -> int:
         preflight.warehouse_file(args.warehouse)
     preflight.positive("--events", args.events)
     preflight.kernel(args.kernel)
+    preflight.backfill(args.date, args.since, args.until, full_refresh=args.full_refresh)
 
     options = runner.RunOptions(
         config=args.config,
@@ -123,6 +129,9 @@ def _run(args) -> int:
         warehouse=args.warehouse,
         teardown=args.teardown,
         full_refresh=args.full_refresh,
+        date=args.date or "",
+        since=args.since or "",
+        until=args.until or "",
         run_id=args.run_id,
         kernel_name=args.kernel,
     )

@@ -8,9 +8,11 @@ handful of calls, and a failed step leaves its evidence (``load_errors.csv``,
 
 Staging is emptied and COPYed in transactions of its own (analysts do not query it, and
 Redshift's TRUNCATE commits implicitly, Developer Guide ``r_TRUNCATE.md``). :func:`publish`
-then opens ONE transaction that runs the transforms (DELETE + INSERT), runs every data
-check, records the load in ``sparkify_publishes`` and commits only when no error-severity
-check failed. Until that commit, readers see the previous load; any failure, interrupt or
+then opens ONE transaction that runs the transforms (MERGE into the star schema, keyed by
+the event; see ``sql/insert``), runs every data check, records the staged files in the load
+ledger and the load in ``sparkify_publishes`` and commits only when no error-severity check
+failed. What is staged is chosen by :mod:`sparkify_helpers.ledger`: the source files new or
+changed since the last published load, the days of a backfill, or all on a full refresh. Until that commit, readers see the previous load; any failure, interrupt or
 kill before it leaves the star schema exactly as it was.
 
 A full refresh (:mod:`sparkify_helpers.refresh`) builds the new star tables beside the old
@@ -30,6 +32,7 @@ session's transaction), and ``02_create_tables`` drops any ``__new`` table a run
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +41,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sparkify_helpers import paths, quality, refresh, report
+from sparkify_helpers import ledger, paths, quality, refresh, report
 from sparkify_helpers.catalog import create_dir, read_catalog
+from sparkify_helpers.copy.load_errors import empty_load_errors
 from sparkify_helpers.errors import DataCheckError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder, write_cause
 from sparkify_helpers.warehouse import Warehouse
@@ -48,6 +52,7 @@ from sparkify_helpers.warehouse.base import results_frame
 log = logging.getLogger(__name__)
 
 EMPTY_STAGING = "copy/00_empty_staging.sql"  # its own transaction, like TRUNCATE on Redshift
+EMPTY_LOAD_FILES = "copy/05_empty_load_files.sql"
 DROP_STAGING = "refresh/00_drop_staging.sql"  # full refresh, in 02_create_tables
 REFRESH_SOURCE = "full refresh"  # the statements of refresh.py, in logs and reports
 CONTROL_TABLE = "create/40_sparkify_publishes.sql"
@@ -71,14 +76,20 @@ class LoadStep:
         return paths.sql_dir() / self.file
 
 
+COPY_EVENTS = LoadStep("COPY staging_events", STAGE, "copy/10_staging_events.sql")
+COPY_SONGS = LoadStep("COPY staging_songs", STAGE, "copy/20_staging_songs.sql")
+COPY_FILES = LoadStep("COPY the staged file list", STAGE, "copy/30_load_files.sql")
 STEPS: tuple[LoadStep, ...] = (
-    LoadStep("COPY staging_events", STAGE, "copy/10_staging_events.sql"),
-    LoadStep("COPY staging_songs", STAGE, "copy/20_staging_songs.sql"),
-    LoadStep("transform users", TRANSFORM, "insert/10_users.sql"),
-    LoadStep("transform artists", TRANSFORM, "insert/20_artists.sql"),
-    LoadStep("transform songs", TRANSFORM, "insert/30_songs.sql"),
-    LoadStep("transform time", TRANSFORM, "insert/40_time.sql"),
-    LoadStep("transform songplays", TRANSFORM, "insert/50_songplays.sql"),
+    COPY_EVENTS,
+    COPY_SONGS,
+    COPY_FILES,
+    LoadStep("merge users", TRANSFORM, "insert/10_users.sql"),
+    LoadStep("merge artists", TRANSFORM, "insert/20_artists.sql"),
+    LoadStep("merge songs", TRANSFORM, "insert/30_songs.sql"),
+    LoadStep("insert missing time", TRANSFORM, "insert/40_time.sql"),
+    LoadStep("merge songplays", TRANSFORM, "insert/50_songplays.sql"),
+    LoadStep("replace re-loaded days", TRANSFORM, "insert/60_replace_reloaded_days.sql"),
+    LoadStep("record the ledger", PUBLISH, "publish/80_record_ledger.sql"),
     LoadStep("record the publish", PUBLISH, "publish/90_record_publish.sql"),
 )
 
@@ -97,30 +108,87 @@ def steps_frame() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class StagingLoad:
-    """What the staging COPY did: each statement, and the rows it rejected."""
+    """What the staging COPY did: each statement, the rows it rejected, what it staged."""
 
     statements: pd.DataFrame
     rejected: pd.DataFrame
+    plan: ledger.LoadPlan | None = None
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when the source held nothing the ledger did not: nothing to publish."""
+        return self.plan is not None and self.plan.nothing_new
+
+    @property
+    def rows_staged(self) -> int:
+        """Rows the COPYs of staging_events and staging_songs loaded."""
+        frame = self.statements
+        copies = frame[(frame["kind"] == "COPY") & frame["file"].isin(_STAGING_COPY_FILES)]
+        return int(copies["rows"].fillna(0).sum())
 
 
-def copy_staging(warehouse: Warehouse, run: RunFolder) -> StagingLoad:
-    """Empty the staging tables, then COPY them from S3 in one transaction.
+_STAGING_COPY_FILES = (COPY_EVENTS.file, COPY_SONGS.file)
 
-    Emptying runs on its own first (Redshift's TRUNCATE commits anyway, so both
-    targets behave alike). Every row this COPY rejected lands in the run's
-    ``load_errors.csv``, also when the COPY fails (the error is raised after).
+
+def plan_run(
+    warehouse: Warehouse,
+    run: RunFolder,
+    run_id: str = "",
+    *,
+    full_refresh: bool = False,
+    date: str = "",
+    since: str = "",
+    until: str = "",
+) -> ledger.LoadPlan:
+    """What ``03_load`` stages for its parameters: what is new since the last published load;
+    with ``date`` or ``since``/``until`` those days' log files; with ``full_refresh`` all."""
+    days = ledger.days_of(date, since, until)
+    return ledger.plan_load(warehouse, run_id or run.run_id, days=days, full_refresh=full_refresh)
+
+
+def copy_staging(
+    warehouse: Warehouse,
+    run: RunFolder,
+    plan: ledger.LoadPlan | None = None,
+    *,
+    full_refresh: bool = False,
+    days: ledger.Days | None = None,
+) -> StagingLoad:
+    """Stage what ``plan`` chose; by default what is new since the last published load, or
+    ``days``' log files (a backfill), or everything (``full_refresh``).
+
+    Emptying runs on its own first (Redshift's TRUNCATE commits anyway, so both targets
+    behave alike); the manifests of the chosen objects are written under the staging
+    prefix, and each COPY with objects to read runs with MANIFEST. Nothing to stage: no
+    COPY runs. Every row this COPY rejected lands in the run's ``load_errors.csv``, also
+    when the COPY fails (the error is raised after). The list of staged objects is then
+    COPYed into ``sparkify_load_files`` for the ledger.
     """
-    results = warehouse.run_file(paths.sql_dir() / EMPTY_STAGING)
+    if plan is None:
+        plan = ledger.plan_load(warehouse, run.run_id, days=days, full_refresh=full_refresh)
+    s3 = warehouse.access.aws_client("s3")
+    results = warehouse.run_files(
+        [paths.sql_dir() / EMPTY_STAGING, paths.sql_dir() / EMPTY_LOAD_FILES]
+    )
+    if plan.nothing_new:
+        log.info("%s Nothing is staged or published.", plan.describe())
+        return StagingLoad(results_frame(results), empty_load_errors(), plan)
+    ledger.write_manifests(s3, plan)
+    copies = [step for step, kind in ((COPY_EVENTS, ledger.LOG), (COPY_SONGS, ledger.SONG))
+              if plan.staged(kind)]  # fmt: skip
     started = datetime.now(timezone.utc)
+    rejected = empty_load_errors()
     try:
-        results += warehouse.run_files([step.path for step in steps(STAGE)])
+        results += warehouse.run_files([step.path for step in copies], plan.parameters())
     except WarehouseError as exc:  # the star schema was not touched: say what it holds
         _say_what_is_kept(exc, held_load(last_publish(warehouse)))
         raise
     finally:
         rejected = warehouse.load_errors(since=started)
         _keep_evidence(run.load_errors, lambda: report.write_load_errors(rejected, run), warehouse)
-    return StagingLoad(results_frame(results), rejected)
+    ledger.write_load_files(s3, warehouse, plan, rejected)
+    results += warehouse.run_files([COPY_FILES.path], plan.parameters())
+    return StagingLoad(results_frame(results), rejected, plan)
 
 
 def _keep_evidence(path: Path, write: Callable[[], object], warehouse: Warehouse) -> None:
@@ -187,6 +255,29 @@ class Publish:
 
     statements: pd.DataFrame
     checks: quality.QualityReport
+    skipped: bool = False  # nothing new was staged: nothing was published
+
+    def merged(self) -> pd.DataFrame:
+        """The statements that changed the star schema: file, kind (MERGE, INSERT, DELETE), rows."""
+        frame = self.statements
+        changed = frame[frame["kind"].isin(["MERGE", "INSERT", "DELETE", "UPDATE"])]
+        return changed[~changed["file"].str.startswith("checks/")].reset_index(drop=True)
+
+    @property
+    def plays_merged(self) -> int:
+        """Plays this publish merged into songplays (new, re-loaded or re-matched)."""
+        frame = self.statements
+        merged = frame[(frame["kind"] == "MERGE") & (frame["file"] == SONGPLAYS_MERGE_FILE)]
+        return int(merged["rows"].fillna(0).iloc[0]) if not merged.empty else 0
+
+
+SONGPLAYS_MERGE_FILE = "insert/50_songplays.sql"
+
+
+def _nothing_published() -> Publish:
+    """What :func:`publish` returns when there was nothing new: no statements, no checks."""
+    checks = quality.QualityReport(pd.DataFrame(columns=list(quality.QUALITY_COLUMNS)), {})
+    return Publish(results_frame([]), checks, skipped=True)
 
 
 def last_publish(warehouse: Warehouse) -> tuple[str, datetime] | None:
@@ -219,7 +310,12 @@ def publish_parameters(run_id: str, *, full_refresh: bool = False) -> dict[str, 
 
 
 def publish(
-    warehouse: Warehouse, run: RunFolder, run_id: str = "", *, full_refresh: bool = False
+    warehouse: Warehouse,
+    run: RunFolder,
+    run_id: str = "",
+    *,
+    full_refresh: bool = False,
+    staged: StagingLoad | None = None,
 ) -> Publish:
     """Transform, check and publish in ONE transaction; commit only if every error check passed.
 
@@ -227,9 +323,13 @@ def publish(
     checked there, and swapped in before the commit (see the module's docstring). A failed
     check (``DataCheckError``), a failed statement or an interrupt rolls everything back;
     the error names the load the warehouse still holds.
-    ``quality.csv`` is written either way.
+    ``quality.csv`` is written either way. When ``staged`` staged nothing new, nothing is
+    published (the result says ``skipped``).
     """
     run_id = run_id or run.run_id
+    if staged is not None and staged.nothing_new and not full_refresh:
+        log.info("nothing new was staged: run %s publishes nothing", run_id)
+        return _nothing_published()
     previous = last_publish(warehouse)
     note = held_load(previous)
     params = publish_parameters(run_id, full_refresh=full_refresh)
@@ -258,11 +358,58 @@ def publish(
     return Publish(results_frame(results), checks)
 
 
-def write_reports(warehouse: Warehouse, run: RunFolder) -> tuple[pd.DataFrame, report.MatchRate]:
-    """Write ``row_counts.csv`` and ``etl_*.results``; return the counts and match rate."""
-    counts = report.row_counts(warehouse)
+PUBLISHED_COUNTS_QUERY = (
+    "SELECT songplays_rows, users_rows, songs_rows, artists_rows, time_rows "
+    "FROM sparkify_publishes ORDER BY published_at DESC LIMIT 2"
+)
+
+
+def counts_before(warehouse: Warehouse, *, published: bool = True) -> dict[str, int]:
+    """Star-table rows at the publish before this run's (``published``) or at the latest one
+    (this run published nothing); empty before any publish (every row is new)."""
+    if not warehouse.table_exists(read_catalog().table("sparkify_publishes").name):
+        return {}
+    frame = warehouse.query(PUBLISHED_COUNTS_QUERY)
+    index = 1 if published else 0
+    if len(frame) <= index:
+        return {t.name: 0 for t in read_catalog().star}
+    row = frame.iloc[index]
+    return {column.removesuffix("_rows"): int(row[column]) for column in frame.columns}
+
+
+def load_summary(staged: StagingLoad, published: Publish) -> dict[str, object]:
+    """What ``run.json`` carries under ``load``: files and rows staged, rows rejected, plays
+    merged, and whether this run published (nothing new: it did not)."""
+    plan = staged.plan
+    summary: dict[str, object] = {
+        "published": not published.skipped,
+        "files_staged": len(plan.staged()) if plan else None,
+        "rows_staged": staged.rows_staged,
+        "rows_rejected": len(staged.rejected),
+        "plays_merged": published.plays_merged,
+    }
+    if plan is not None:
+        summary["files_skipped"] = len(plan.files) - len(plan.staged())
+        summary["days"] = str(plan.days) if plan.days else None
+        summary["note"] = plan.describe()
+    return summary
+
+
+def write_reports(
+    warehouse: Warehouse,
+    run: RunFolder,
+    staged: StagingLoad | None = None,
+    published: Publish | None = None,
+) -> tuple[pd.DataFrame, report.MatchRate]:
+    """Write ``row_counts.csv`` (with this run's delta) and ``etl_*.results``, and, given what
+    this run staged and published, ``load.json``; return the counts and match rate."""
+    before = counts_before(warehouse, published=published is None or not published.skipped)
+    counts = report.with_delta(report.row_counts(warehouse), before)
     rate = report.match_rate(warehouse)
+    summary = load_summary(staged, published) if staged and published else None
     report.write_row_counts(counts, run)
-    report.write_results_file(counts, run, rate)
+    report.write_results_file(counts, run, rate, summary)
+    if summary is not None:
+        run.write_text(run.load_summary, json.dumps(summary, indent=2))
     log.info("songplays match rate: %s", rate)
     return counts, rate

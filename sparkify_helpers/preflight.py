@@ -55,6 +55,17 @@ def kernel(name: str | None) -> None:
         )
 
 
+def backfill(date: str | None, since: str | None, until: str | None, *, full_refresh: bool) -> None:
+    """Refuse a malformed ``--date`` / ``--since`` / ``--until``, or one with ``--full-refresh``."""
+    from sparkify_helpers.ledger import days_of
+
+    days = days_of(date or "", since or "", until or "")
+    if days is not None and full_refresh:
+        raise ConfigError(
+            "--full-refresh rebuilds every day: give it, or --date/--since/--until, not both."
+        )
+
+
 def closest(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'run'?)`` for the nearest choice, or "" when none is near."""
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

@@ -1,5 +1,8 @@
 """Full refresh: the star tables are built beside the old ones and swapped in at the end.
 
+With them, the merge's records of the star (:data:`REBUILT_WITH_STAR`: the plays' event
+keys, users' latest events, the catalogue rows plays match on), which the transforms read.
+
 Every statement comes from the catalog (the one reader of ``sql/create``): the new tables are
 the star tables' own CREATE statements with every star name ``t`` read as ``t__new``
 (:data:`NEW_SUFFIX`), their references included, so after the swap the fact table references
@@ -15,20 +18,28 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sparkify_helpers.catalog import Catalog, read_catalog
+from sparkify_helpers.catalog import Catalog, Table, read_catalog
 
 NEW_SUFFIX = "__new"
+# The merge's records of the star (sql/insert reads and writes them with it): rebuilt beside
+# it and swapped with it, so a full refresh starts them from nothing too.
+REBUILT_WITH_STAR = ("sparkify_play_keys", "sparkify_user_latest", "sparkify_catalogue")
+
+
+def rebuilt(catalog: Catalog | None = None) -> list[Table]:
+    """The tables a full refresh builds beside the old ones: the star, then the merge's records."""
+    catalog = catalog or read_catalog()
+    return [*catalog.star, *(catalog.table(n) for n in REBUILT_WITH_STAR if n in catalog)]
 
 
 def new_names(catalog: Catalog | None = None) -> dict[str, str]:
-    """``{star table: its new table}``, e.g. ``{"users": "users__new", ...}``."""
-    catalog = catalog or read_catalog()
-    return {t.name: t.name + NEW_SUFFIX for t in catalog.star}
+    """``{rebuilt table: its new table}``, e.g. ``{"users": "users__new", ...}``."""
+    return {t.name: t.name + NEW_SUFFIX for t in rebuilt(catalog)}
 
 
 def _star_dependents_first(catalog: Catalog) -> list[str]:
-    """The star tables, each before the tables it references (as DROP needs on Redshift)."""
-    star = {t.name for t in catalog.star}
+    """The rebuilt tables, each before the tables it references (as DROP needs on Redshift)."""
+    star = {t.name for t in rebuilt(catalog)}
     return [name for name in catalog.dependents_first() if name in star]
 
 
@@ -50,7 +61,7 @@ def build_beside(catalog: Catalog | None = None) -> list[str]:
     """Drop leftovers, then create every new table from its ``sql/create`` statement."""
     catalog = catalog or read_catalog()
     names = new_names(catalog)
-    return [*drop_leftovers(catalog), *(t.create_statement(names) for t in catalog.star)]
+    return [*drop_leftovers(catalog), *(t.create_statement(names) for t in rebuilt(catalog))]
 
 
 def swap(catalog: Catalog | None = None) -> list[str]:

@@ -21,6 +21,7 @@ RUN_JSON = "run.json"
 ROW_COUNTS = "row_counts.csv"
 QUALITY = "quality.csv"
 LOAD_ERRORS = "load_errors.csv"
+LOAD_SUMMARY = "load.json"
 CHARTS = "charts"
 STAR_SCHEMA = "star_schema.png"
 REPORT = "report.html"
@@ -108,6 +109,11 @@ class RunFolder:
     def load_errors(self) -> Path:
         """Every row COPY rejected."""
         return self.path / LOAD_ERRORS
+
+    @property
+    def load_summary(self) -> Path:
+        """What this run's load staged and merged (``run.json`` carries it under ``load``)."""
+        return self.path / LOAD_SUMMARY
 
     @property
     def charts_dir(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from sparkify_helpers import run_story
+from sparkify_helpers import report, run_story
 from sparkify_helpers.analytics import QUESTIONS, sentence_path
 from sparkify_helpers.run_folder import RESULTS_GLOB, RunFolder, write_atomically
 from sparkify_helpers.run_record import RunResult
@@ -171,7 +172,20 @@ def _row_counts(run: RunFolder) -> pd.DataFrame | None:
     counts = _read_csv(run.row_counts)
     if counts is not None and "rows" in counts:
         counts["rows"] = counts["rows"].map("{:,}".format)
+    if counts is not None and "delta" in counts:
+        counts = counts.rename(columns={"delta": "this run"})
+        counts["this run"] = counts["this run"].map("{:+,}".format)
     return counts
+
+
+def _load_note(run: RunFolder) -> str:
+    """One paragraph: what this run's load staged and merged (from ``load.json``)."""
+    try:
+        summary = json.loads(run.load_summary.read_text())
+    except (OSError, ValueError):
+        return ""
+    lines = report.load_lines(summary)
+    return f"<p>{html.escape(lines[0])}</p>" if lines else ""
 
 
 def _results_note(run: RunFolder) -> str:
@@ -251,6 +265,7 @@ def build_report(result: RunResult) -> str:
             _notebooks_section(result),
             "<h2>Row counts</h2>",
             _table(_row_counts(run), "No row counts (the load did not finish)."),
+            _load_note(run),
             _results_note(run),
             _quality_section(run),
             _load_errors_section(result),

@@ -47,6 +47,8 @@ __all__ = [
 
 WORKBOOK = ("01_provision", "02_create_tables", "03_load", "04_marketing_analytics")
 TEARDOWN = "05_teardown"
+LOAD = "03_load"
+EXTRA_PARAMETERS = {TEARDOWN: ("teardown",), LOAD: ("date", "since", "until")}
 BASE_PARAMETERS = ("config", "run_id", "out_dir", "source", "warehouse", "full_refresh")
 DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 42
@@ -65,6 +67,9 @@ class RunOptions:
     warehouse: Path | None = None
     teardown: bool = False
     full_refresh: bool = False  # rebuild every table (02 and 03 get ``full_refresh=True``)
+    date: str = ""  # --date: re-load this day's log files (03_load gets ``date``)
+    since: str = ""  # --since/--until: re-load these days (03_load gets ``since``, ``until``)
+    until: str = ""
     run_id: str | None = None
     events: int = DEFAULT_EVENTS
     seed: int = DEFAULT_SEED
@@ -78,11 +83,15 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{(now or datetime.now(timezone.utc)):%Y%m%d-%H%M%S}"
 
 
-def notebook_parameters(name: str, base: dict) -> dict:
-    """The papermill parameters the runner passes to one notebook."""
+def notebook_parameters(name: str, base: dict, options: RunOptions | None = None) -> dict:
+    """The papermill parameters the runner passes to one notebook: the base ones, the
+    teardown flag for 05, the days to re-load for 03."""
     params = dict(base)
     if name == TEARDOWN:
         params["teardown"] = True
+    if name == LOAD:
+        chosen = options or RunOptions()
+        params.update(date=chosen.date, since=chosen.since, until=chosen.until)
     return params
 
 
@@ -114,7 +123,9 @@ def run_workbook(options: RunOptions) -> RunResult:
             config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh,
         )  # fmt: skip
         base = dict(zip(BASE_PARAMETERS, values, strict=True))
-        result = RunResult(run_id, run_dir, base, started_at)
+        days = {"date": options.date, "since": options.since, "until": options.until}
+        recorded = {**base, **{k: v for k, v in days.items() if v}}  # a backfill: its days
+        result = RunResult(run_id, run_dir, recorded, started_at)
         try:
             # the notebooks read the run's start time from run.json
             if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
@@ -137,7 +148,7 @@ def _run_notebooks(
             for name in _notebook_names(options):
                 nb = NotebookRun(name, result.run.notebook(name))
                 result.notebooks.append(nb)
-                _execute(nb, notebook_parameters(name, base), options)
+                _execute(nb, notebook_parameters(name, base, options), options)
                 if nb.status != "ok":
                     break
 
@@ -341,8 +352,17 @@ def _write_run_json(result: RunResult) -> None:
         "parameters": result.parameters,
         "seeded": result.seeded,
         "notebooks": notebooks,
+        "load": _load_summary(result),
     }
     result.run.write_text(result.run.run_json, json.dumps(payload, indent=2))
+
+
+def _load_summary(result: RunResult) -> dict | None:
+    """What 03_load staged and merged (its ``load.json``); None when it did not get that far."""
+    try:
+        return json.loads(result.run.load_summary.read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _point(out: Path, name: str, run_id: str) -> None:

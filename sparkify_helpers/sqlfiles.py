@@ -195,7 +195,8 @@ def rename_tables(statement: str, names: Mapping[str, str]) -> str:
         raise WarehouseError(
             f"A CTE is named like the table {sorted(ctes)[0]}; rename the CTE in the SQL file."
         )
-    edits = []
+    edits: list[tuple[int, int, str]] = []
+    qualified_by_name: set[str] = set()
     for table in tree.find_all(exp.Table):
         old = table.name.lower()
         if old not in names or table.args.get("db") or not isinstance(table.this, exp.Identifier):
@@ -207,7 +208,27 @@ def rename_tables(statement: str, names: Mapping[str, str]) -> str:
         new = f'"{names[old]}"' if table.this.quoted else names[old]
         if isinstance(table.parent, (exp.From, exp.Join)) and not table.alias:
             new = f"{new} AS {written}"
+        elif not table.alias:  # a MERGE's target: no alias in Redshift's syntax (r_MERGE.md)
+            qualified_by_name.add(old)
         edits.append((start, stop + 1, new))
+    edits += _requalify(tree, statement, names, qualified_by_name)
     for start, end, new in sorted(edits, reverse=True):
         statement = statement[:start] + new + statement[end:]
     return statement
+
+
+def _requalify(
+    tree: exp.Expr, statement: str, names: Mapping[str, str], targets: set[str]
+) -> list[tuple[int, int, str]]:
+    """Edits that rename the qualifier of columns written ``target.column`` when ``target``
+    is a renamed MERGE target (``ON users.user_id = n.user_id``), which has no alias to keep."""
+    edits = []
+    for column in tree.find_all(exp.Column):
+        qualifier = column.args.get("table")
+        if not isinstance(qualifier, exp.Identifier) or qualifier.name.lower() not in targets:
+            continue
+        start, stop = int(qualifier.meta.get("start", -1)), int(qualifier.meta.get("end", -2))
+        if start < 0 or statement[start : stop + 1].strip('"').lower() != qualifier.name.lower():
+            raise WarehouseError(f"Cannot find the qualifier {qualifier.name} in: {statement[:80]}")
+        edits.append((start, stop + 1, names[qualifier.name.lower()]))
+    return edits

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,9 @@ COPY_PARAMETERS = {
     "log_data": f"s3://{BUCKET}/log_data",
     "log_jsonpath": f"s3://{BUCKET}/log_json_path.json",
     "song_data": f"s3://{BUCKET}/song_data",
+    "log_manifest": f"s3://{BUCKET}/manifests/log.manifest",
+    "song_manifest": f"s3://{BUCKET}/manifests/song.manifest",
+    "load_files": f"s3://{BUCKET}/manifests/load_files.json",
 }
 
 
@@ -72,13 +76,16 @@ def staging_connection() -> duckdb.DuckDBPyConnection:
 def shipped_copy(table: str, **parameters: str) -> str:
     """The project's COPY into ``table`` from ``sql/copy``, rendered with test parameters.
 
-    ``parameters`` override ``COPY_PARAMETERS`` (e.g. ``log_data`` for one file).
+    ``parameters`` override ``COPY_PARAMETERS`` (e.g. ``log_data`` for one file). The load
+    COPYs FROM a manifest (``MANIFEST``); this is the same statement reading the prefix
+    ``log_data`` / ``song_data`` instead, every other option as shipped.
     """
     values = {**COPY_PARAMETERS, **parameters}
+    values["log_manifest"], values["song_manifest"] = values["log_data"], values["song_data"]
     for sql_file in sqlfiles.read_sql_folder(sql_dir() / "copy"):
         for statement in sql_file.statements:
             if is_copy(statement):
-                rendered = sqlfiles.render(statement, values)
+                rendered = re.sub(r"\nMANIFEST\b", "", sqlfiles.render(statement, values))
                 if parse_copy(rendered).table == table:
                     return rendered
     raise AssertionError(f"sql/copy has no COPY into {table}")

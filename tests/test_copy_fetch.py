@@ -17,7 +17,14 @@ from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from copy_helpers import BUCKET, mocked_s3, put
 
 from sparkify_helpers.copy import fetch as fetch_module
-from sparkify_helpers.copy.fetch import S3Object, fetch, list_manifest, list_prefix, read_text
+from sparkify_helpers.copy.fetch import (
+    HEAD_LIMIT,
+    S3Object,
+    fetch,
+    list_manifest,
+    list_prefix,
+    read_text,
+)
 from sparkify_helpers.errors import CopyError
 
 
@@ -106,6 +113,23 @@ def test_manifest_with_missing_mandatory_file_raises(s3) -> None:
     a = put(s3, "m/a.json", "{}")
     uri = _manifest(s3, [(a, True), (f"s3://{BUCKET}/m/gone.json", True)])
     with pytest.raises(CopyError, match="mandatory file s3://sparkify-test/m/gone.json"):
+        list_manifest(s3, uri)
+
+
+@pytest.mark.parametrize("entries", [3, HEAD_LIMIT + 50], ids=["head each", "one listing"])
+def test_a_long_manifest_is_checked_by_listing_with_the_same_outcome(s3, entries) -> None:
+    # loading-data-files-using-manifest.md: every listed file loads, in the manifest's order;
+    # a missing "mandatory" entry fails, a missing optional one is skipped. Past HEAD_LIMIT
+    # entries the emulation lists their prefix instead of one HEAD each: same answer.
+    urls = [put(s3, f"long/{n:04d}.json", "{}" * (n % 3 + 1)) for n in reversed(range(entries))]
+    put(s3, "long-not-listed/x.json", "{}")
+    gone = f"s3://{BUCKET}/long/gone.json"
+    uri = _manifest(s3, [*((u, True) for u in urls), (gone, False)])
+    listed = list_manifest(s3, uri)
+    assert [o.uri for o in listed] == urls
+    assert [o.size for o in listed] == [2 * (n % 3 + 1) for n in reversed(range(entries))]
+    uri = _manifest(s3, [*((u, True) for u in urls), (gone, True)])
+    with pytest.raises(CopyError, match="mandatory file s3://sparkify-test/long/gone.json"):
         list_manifest(s3, uri)
 
 

@@ -370,6 +370,9 @@ def test_gzip_files_load(s3, con, tmp_path) -> None:
 
 
 def test_manifest_loads_listed_files_and_fails_on_missing_mandatory(s3, con, tmp_path) -> None:
+    # r_COPY.md (MANIFEST: FROM names a manifest listing the files to load) and
+    # loading-data-files-using-manifest.md: only the listed files load, and a "mandatory"
+    # entry that does not exist fails the COPY. The incremental load relies on both.
     a = put(s3, "d/a.json", ndjson({"id": 1}))
     put(s3, "d/b.json", ndjson({"id": 2}))
     manifest = {"entries": [{"url": a, "mandatory": True}]}

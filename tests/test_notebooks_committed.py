@@ -59,9 +59,10 @@ def test_notebook_opens_with_what_it_does_needs_and_shows(path):
 
 
 @pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
-def test_parameters_are_the_six_the_runner_passes(path):
+def test_parameters_are_the_six_the_runner_passes_and_their_extras(path):
     declared = set(papermill.inspect_notebook(str(path)))
-    extra = {"teardown"} if path.stem == runner.TEARDOWN else set()
+    # 05 also takes teardown; 03 the days a backfill re-loads (date, since, until)
+    extra = set(runner.EXTRA_PARAMETERS.get(path.stem, ()))
     assert declared == BASE_PARAMETERS | extra
     passed = set(runner.notebook_parameters(path.stem, dict.fromkeys(runner.BASE_PARAMETERS, "")))
     assert passed == declared

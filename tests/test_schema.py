@@ -17,6 +17,15 @@ def test_design_frame_has_one_row_per_table_with_its_physical_design():
         "time",
         "songplays",
         "sparkify_publishes",
+        "sparkify_load_ledger",
+        "sparkify_load_files",
+        "sparkify_play_keys",
+        "sparkify_user_latest",
+        "sparkify_catalogue",
+        "sparkify_merge_users",
+        "sparkify_merge_artists",
+        "sparkify_merge_songs",
+        "sparkify_merge_plays",
     ]
     assert frame.loc["users", "diststyle"] == "ALL"
     assert frame.loc["songplays"].to_dict() == {

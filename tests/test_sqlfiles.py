@@ -18,9 +18,10 @@ from sparkify_helpers.sqlfiles import (
 )
 
 COPY_PARAMS = {
-    "log_data": "s3://udacity-dend/log_data",
+    "log_manifest": "s3://my-bucket/sparkify/run-1/log.manifest",
     "log_jsonpath": "s3://udacity-dend/log_json_path.json",
-    "song_data": "s3://udacity-dend/song_data",
+    "song_manifest": "s3://my-bucket/sparkify/run-1/song.manifest",
+    "load_files": "s3://my-bucket/sparkify/run-1/load_files.json",
     "role_arn": "arn:aws:iam::123456789012:role/sparkify-s3-read",
     "region": "us-west-2",
 }
@@ -166,7 +167,7 @@ def test_only_copy_publish_and_the_row_drop_check_have_placeholders_and_they_ren
     assert used == set(COPY_PARAMS)
     rendered = render(read_sql_file(sql_dir() / "copy" / "10_staging_events.sql").text, COPY_PARAMS)
     copy = sqlglot.parse_one(split_statements(rendered)[0], read="redshift")
-    assert copy.args["files"][0].name == COPY_PARAMS["log_data"]
+    assert copy.args["files"][0].name == COPY_PARAMS["log_manifest"]
 
 
 def test_the_load_steps_are_exactly_the_copy_insert_and_publish_files_in_order():
@@ -176,10 +177,11 @@ def test_the_load_steps_are_exactly_the_copy_insert_and_publish_files_in_order()
         f"{folder}/{path.name}"
         for folder in ("copy", "insert", "publish")
         for path in sorted((sql_dir() / folder).glob("*.sql"))
-        if f"{folder}/{path.name}" != load.EMPTY_STAGING
+        if f"{folder}/{path.name}" not in (load.EMPTY_STAGING, load.EMPTY_LOAD_FILES)
     ]
     assert [step.file for step in load.STEPS] == on_disk
-    assert [step.phase for step in load.STEPS] == ["stage"] * 2 + ["transform"] * 5 + ["publish"]
+    phases = ["stage"] * 3 + ["transform"] * 6 + ["publish"] * 2
+    assert [step.phase for step in load.STEPS] == phases
     assert all(step.path.is_file() for step in load.STEPS)
     frame = load.steps_frame()
     assert frame["step"].tolist()[:2] == ["COPY staging_events", "COPY staging_songs"]

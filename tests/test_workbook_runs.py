@@ -127,3 +127,55 @@ def test_whole_workbook_then_teardown(run_env, source):
 
     shown = json.dumps(json.loads((run_dir / f"{runner.TEARDOWN}.ipynb").read_text())["cells"])
     assert "cluster sparkify-local" in shown and "IAM role" in shown
+    files = len(raw_data.log_files(source)) + len(raw_data.song_files(source))
+    assert run_json["load"] | {"note": None} == {
+        "published": True,
+        "files_staged": files,
+        "rows_staged": counts["staging_events"] + counts["staging_songs"],
+        "rows_rejected": 0,
+        "plays_merged": counts["songplays"],
+        "files_skipped": 0,
+        "days": None,
+        "note": None,
+    }
+
+    # the same input again: nothing new, nothing published, exit as normal (0)
+    again = _load_again(run_env, source, "again")
+    assert again.ok and run_json_of(again)["load"]["published"] is False
+    assert run_json_of(again)["load"]["files_staged"] == 0
+    deltas = pd.read_csv(again.run_dir / "row_counts.csv").set_index("table")["delta"]
+    assert all(deltas[t] == 0 for t in ("songplays", "users", "songs", "artists", "time"))
+    assert "Nothing new to load" in (again.run_dir / "report.html").read_text()
+
+    # a backfill of one day re-loads its file: the same plays (ids kept), nothing else
+    day = raw_data.log_files(source)[len(raw_data.log_files(source)) // 2]
+    backfill = _load_again(run_env, source, "backfill", date=day.name[:10])
+    load = run_json_of(backfill)["load"]
+    assert (load["published"], load["files_staged"], load["days"]) == (True, 1, day.name[:10])
+    assert load["plays_merged"] == sum(e["page"] == "NextSong" for e in raw_data.json_lines(day))
+    assert run_json_of(backfill)["parameters"]["date"] == day.name[:10]
+    after = pd.read_csv(backfill.run_dir / "row_counts.csv").set_index("table")
+    assert after.loc["songplays", "rows"] == counts["songplays"]
+    assert after.loc["songplays", "delta"] == 0
+
+
+def run_json_of(result) -> dict:
+    return json.loads((result.run_dir / "run.json").read_text())
+
+
+def _load_again(run_env: Path, source: Path, run_id: str, **days: str):
+    """01..03 again on the same warehouse and source (04 is not what this checks)."""
+    result = runner.run_workbook(
+        runner.RunOptions(
+            source=str(source),
+            out=run_env / "runs",
+            warehouse=run_env / "wh.duckdb",
+            run_id=run_id,
+            notebooks=runner.WORKBOOK[:3],
+            **days,
+        )
+    )
+    assert [(nb.name, nb.status, nb.error) for nb in result.notebooks] == [
+        (name, "ok", None) for name in runner.WORKBOOK[:3]
+    ]
+    return result

@@ -182,6 +182,18 @@ class LoadSettings(_Frozen):
     # a star table losing more than this share of its rows since the last published load
     # is reported (check 60_row_count_fell_since_last_publish, severity warn)
     max_row_drop_share: float = Field(0.5, ge=0.0, le=1.0)
+    # where the load writes its COPY manifests and file lists (s3://bucket/prefix you can
+    # write); empty: a folder of the emulator's bucket on the local target, required on Redshift
+    staging_prefix: str | None = None
+
+    @field_validator("staging_prefix")
+    @classmethod
+    def _staging(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        if not _S3_RE.match(v):
+            raise ValueError(f"must be an s3://bucket/prefix URI (got {v!r})")
+        return v.rstrip("/")
 
 
 class AwsKeyPair(_Frozen):

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 MAX_WORKERS = 32
 PROGRESS_THRESHOLD = 50
+LIST_PAGE_SIZE = 100_000  # MaxKeys asked of list_objects_v2 (S3 caps it at 1,000)
+HEAD_LIMIT = 200  # manifest entries checked with one HEAD each; above, one listing instead
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -115,12 +117,21 @@ def _s3_call(s3: Any, uri: str, what: str) -> Iterator[None]:
         raise _unreachable(s3, exc, uri) from exc
 
 
+def _pages(s3: Any, bucket: str, prefix: str) -> Iterator[dict]:
+    """``list_objects_v2`` pages of a prefix. S3 returns at most 1,000 keys a page whatever
+    is asked; the emulator honours a larger page, which saves it most of its per-request cost
+    (10,000 keys: 5.4 s in 1,000-key pages, 3.1 s in one)."""
+    paginator = s3.get_paginator("list_objects_v2")
+    config = {"PageSize": LIST_PAGE_SIZE}
+    return paginator.paginate(Bucket=bucket, Prefix=prefix, PaginationConfig=config)
+
+
 def list_prefix(s3: Any, uri: str) -> list[S3Object]:
     """Every object whose key starts with the URI's prefix, skipping zero-byte folder keys."""
     bucket, prefix = split_uri(uri)
     objects: list[S3Object] = []
     with _s3_call(s3, uri, "S3 prefix"):
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in _pages(s3, bucket, prefix):
             objects.extend(
                 S3Object(bucket, item["Key"], int(item["Size"]), plain_etag(item["ETag"]))
                 for item in page.get("Contents", [])
@@ -156,6 +167,31 @@ def _head(s3: Any, uri: str) -> S3Object | None:
     return S3Object(bucket, key, int(head["ContentLength"]), plain_etag(head["ETag"]))
 
 
+def _heads(s3: Any, urls: list[str]) -> list[S3Object | None]:
+    """Size and ETag of each URL (None: missing). Few entries: one HEAD each, concurrently;
+    many: one paginated listing of their common prefix per bucket (1,000 keys a request),
+    so a manifest of 20,000 files costs 20 requests, not 20,000."""
+    if len(urls) <= HEAD_LIMIT:
+        return _map_concurrently(lambda url: _head(s3, url), urls)
+    found: dict[str, S3Object] = {}
+    by_bucket: dict[str, list[str]] = {}
+    for url in urls:
+        bucket, key = split_uri(url)
+        by_bucket.setdefault(bucket, []).append(key)
+    for bucket, keys in by_bucket.items():
+        prefix = os.path.commonprefix(keys)
+        wanted = set(keys)
+        with _s3_call(s3, f"s3://{bucket}/{prefix}", "manifest entries"):
+            for page in _pages(s3, bucket, prefix):
+                for item in page.get("Contents", []):
+                    if item["Key"] in wanted:
+                        obj = S3Object(
+                            bucket, item["Key"], int(item["Size"]), plain_etag(item["ETag"])
+                        )
+                        found[obj.uri] = obj
+    return [found.get(url) for url in urls]
+
+
 def list_manifest(s3: Any, uri: str) -> list[S3Object]:
     """The objects a manifest names; a missing mandatory entry raises CopyError."""
     try:
@@ -166,7 +202,7 @@ def list_manifest(s3: Any, uri: str) -> list[S3Object]:
             f"Manifest file {uri} is not in correct json format: it must be "
             '{"entries": [{"url": "s3://bucket/key", "mandatory": true}, ...]}.'
         ) from exc
-    heads = _map_concurrently(lambda pair: _head(s3, pair[0]), urls)
+    heads = _heads(s3, [url for url, _ in urls])
     objects = []
     for (url, mandatory), head in zip(urls, heads, strict=True):
         if head is None and mandatory:

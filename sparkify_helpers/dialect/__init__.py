@@ -33,6 +33,9 @@ What changes, and why the meaning is kept:
   TranslationError. ``DATEADD``, ``DATEDIFF``, ``DATE_TRUNC``,
   ``NVL``, ``LEN``, ``CONVERT_TIMEZONE``, ``TIMESTAMP 'epoch'``, ``EXTRACT(dow)`` (0 = Sunday
   in both) translate through sqlglot and are covered by tests; NULL ordering is made explicit.
+- ``MERGE`` (:mod:`.merge`): DuckDB's ``MERGE INTO`` takes Redshift's form; the column-less
+  ``INSERT VALUES (...)`` sqlglot would write invalidly is rewritten, and what Redshift's
+  MERGE refuses (a subquery source, WITH, conditional WHEN) is refused (``r_MERGE.md``).
 - ``VACUUM`` and ``ANALYZE`` are maintenance with no local meaning: no statements, one log
   line. ``COPY`` is not translated (the COPY emulation runs it; test with :func:`is_copy`).
   Anything sqlglot only parses as an opaque command (``UNLOAD``, ``INTERLEAVED SORTKEY``,
@@ -58,6 +61,7 @@ from sparkify_helpers.dialect.live_ddl import (
     rebuild_table,
     rebuilt_table,
 )
+from sparkify_helpers.dialect.merge import refuse_merge, rewrite_merge
 from sparkify_helpers.dialect.messages import redshift_error
 from sparkify_helpers.dialect.rewrites import (
     refuse,
@@ -219,6 +223,8 @@ def translate(
                 "it on the warehouse (run_sql), not through translate() alone."
             )
         return rebuild_table(tree, table_ddl(rebuilt))  # type: ignore[arg-type]
+    refuse_merge(tree)
+    rewrite_merge(tree)
     before = rewrite_create(tree) if isinstance(tree, exp.Create) else []
     rewrite_literals(tree)
     _rewrite_time_functions(tree)

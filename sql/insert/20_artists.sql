@@ -1,11 +1,11 @@
--- description: Artists: one deterministic row per artist id from the song catalogue.
+-- description: Artists: MERGE one deterministic row per artist id of this load's catalogue (upsert by id).
 --
 -- An artist seen with several names or places keeps the row that has a location, then
 -- coordinates, then the lowest name (then location, latitude, longitude). A blank
--- location is stored as NULL.
-DELETE FROM artists;
+-- location is stored as NULL. An artist already loaded takes the row of the newer load.
+DELETE FROM sparkify_merge_artists;
 
-INSERT INTO artists (artist_id, name, location, latitude, longitude)
+INSERT INTO sparkify_merge_artists (artist_id, name, location, latitude, longitude)
 SELECT artist_id, name, location, latitude, longitude
 FROM (
     SELECT
@@ -25,3 +25,10 @@ FROM (
     WHERE artist_id IS NOT NULL
 ) AS ranked
 WHERE preference = 1;
+
+MERGE INTO artists
+USING sparkify_merge_artists AS n ON artists.artist_id = n.artist_id
+WHEN MATCHED THEN UPDATE SET
+    name = n.name, location = n.location, latitude = n.latitude, longitude = n.longitude
+WHEN NOT MATCHED THEN INSERT (artist_id, name, location, latitude, longitude)
+VALUES (n.artist_id, n.name, n.location, n.latitude, n.longitude);

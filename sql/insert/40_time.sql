@@ -1,9 +1,7 @@
--- description: Time: one row per distinct NextSong timestamp, with its calendar parts.
+-- description: Time: insert a row for each NextSong timestamp of this load that is not there yet.
 --
 -- Milliseconds are kept (start_time is the exact event ts), so it joins songplays exactly.
 -- week is the ISO week; weekday is EXTRACT(DOW): 0 = Sunday ... 6 = Saturday.
-DELETE FROM time;
-
 INSERT INTO time (start_time, hour, day, week, month, year, weekday)
 SELECT
     start_time,
@@ -18,4 +16,8 @@ FROM (
     FROM staging_events
     WHERE page = 'NextSong'
       AND ts IS NOT NULL
-) AS play_times;
+) AS play_times
+WHERE NOT EXISTS (
+    SELECT 1 FROM time AS t
+    WHERE t.start_time = play_times.start_time
+);
