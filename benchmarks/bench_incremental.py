@@ -1,4 +1,4 @@
-"""Incremental load benchmark: one more day on top of a history, vs that day alone, vs a full reload.
+"""Incremental load benchmark: one more day on a history, vs that day alone, vs a full reload.
 
     python benchmarks/bench_incremental.py [--events 1000000] [--days 30] [--out FILE]
 
@@ -28,7 +28,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -218,7 +217,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "",
         f"{results['days']} daily log files; the day loaded is `{results['day_file']}`.",
         "",
-        "| load | seconds | files listed | files staged | rows staged | plays merged | songplays after |",
+        "| load | seconds | files listed | files staged | rows staged | plays merged "
+        "| songplays after |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for label, r in (
@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     results = run(args)
     (args.work / f"incremental-{args.events}.json").write_text(json.dumps(results, indent=2))
-    text = markdown(results, "python " + " ".join(["benchmarks/bench_incremental.py", *sys.argv[1:]]))
+    command = " ".join(["python benchmarks/bench_incremental.py", *sys.argv[1:]])
+    text = markdown(results, command)
     if args.out:
         with args.out.open("a") as out:
             out.write("\n" + text)

@@ -12,8 +12,9 @@ then opens ONE transaction that runs the transforms (MERGE into the star schema,
 the event; see ``sql/insert``), runs every data check, records the staged files in the load
 ledger and the load in ``sparkify_publishes`` and commits only when no error-severity check
 failed. What is staged is chosen by :mod:`sparkify_helpers.ledger`: the source files new or
-changed since the last published load, the days of a backfill, or all on a full refresh. Until that commit, readers see the previous load; any failure, interrupt or
-kill before it leaves the star schema exactly as it was.
+changed since the last published load, the days of a backfill, or all on a full refresh.
+Until that commit, readers see the previous load; any failure, interrupt or kill before it
+leaves the star schema exactly as it was.
 
 A full refresh (:mod:`sparkify_helpers.refresh`) builds the new star tables beside the old
 ones in that same transaction: it drops any leftover ``<table>__new``, creates the
