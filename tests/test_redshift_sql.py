@@ -66,11 +66,12 @@ def test_a_full_refresh_sends_only_sql_that_parses_as_redshift(seeded_sample, tm
         run = RunFolder.open(tmp_path / "r-1")
         for full_refresh in (False, True):
             load.create_tables(dw, full_refresh=full_refresh)
-            load.copy_staging(dw, run)
-            load.publish(dw, run, "r-1", full_refresh=full_refresh)
+            staged = load.copy_staging(dw, run, full_refresh=full_refresh)
+            load.publish(dw, run, "r-1", full_refresh=full_refresh, staged=staged)
     generated = [s for s in sent if "__new" in s]
     assert any(s.startswith("ALTER TABLE songplays__new RENAME TO songplays") for s in sent)
-    assert any("INSERT INTO songplays__new" in s for s in generated)
+    assert any("MERGE INTO songplays__new" in s for s in generated)
+    assert any("ON songplays__new.songplay_id = n.songplay_id" in s for s in generated)
     assert any("FROM songplays__new AS songplays" in s for s in generated)  # a check
     for statement in dict.fromkeys(sent):  # each distinct statement once
         parses_as_redshift(statement)
