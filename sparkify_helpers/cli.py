@@ -71,10 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         help="rebuild every table, published in one transaction (default: load only new files)",
     )
     run.add_argument(
-        "--date", metavar="YYYY-MM-DD", help="re-load this day's log files, replacing its plays"
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="re-load this day's log files, replacing its plays (default: what is new)",
     )
-    run.add_argument("--since", metavar="YYYY-MM-DD", help="with --until: re-load these days")
-    run.add_argument("--until", metavar="YYYY-MM-DD", help="the last day --since re-loads")
+    run.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="with --until: re-load these days (default: none)"
+    )
+    run.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="the last day --since re-loads (default: none)"
+    )
     run.add_argument("--run-id", help="name of the run folder (default: UTC timestamp)")
     run.add_argument("--events", type=int, help=f"events to generate without --source {EVENTS}")
     run.add_argument("--seed", type=int, help=f"seed of the generated dataset {SEED}")

@@ -103,3 +103,18 @@ def test_every_command_has_a_description_and_every_option_help_with_its_default(
     shown = capsys.readouterr().out
     assert "Write a synthetic dataset in the public bucket layout." in shown
     assert "random seed (default 42)" in shown
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--date", "15/11/2018"], "--date '15/11/2018' is not a day: write it as YYYY-MM-DD."),
+        (["--since", "2018-11-10"], "--since and --until go together"),
+        (["--since", "2018-11-15", "--until", "2018-11-10"], "--until 2018-11-10 is before"),
+        (["--date", "2018-11-15", "--full-refresh"], "--full-refresh rebuilds every day"),
+    ],
+)
+def test_a_bad_backfill_is_one_line_and_exit_2_before_anything_runs(
+    argv, says, capsys, no_emulator
+):
+    assert says in _one_line_exit_2(capsys, ["run", *argv])
