@@ -102,7 +102,7 @@ def _view(data: Path, into: Path, logs: list[Path], songs: bool) -> Path:
 class Scenario:
     """A bucket and a warehouse of one scenario, on the shared private emulator."""
 
-    def __init__(self, name: str, endpoint: str, scratch: Path) -> None:
+    def __init__(self, name: str, info: Any, scratch: Path) -> None:
         from sparkify_helpers import aws, config
         from sparkify_helpers.targets import LocalTarget
 
@@ -115,7 +115,8 @@ class Scenario:
             song_data=f"{prefix}/song_data",
             warehouse_path=scratch / f"{name}.duckdb",
         )
-        self.target = LocalTarget(settings).with_endpoint(endpoint)
+        self.info = info
+        self.target = LocalTarget(settings).with_endpoint(info.endpoint_url)
         aws.ensure_role(self.target)
         self.runs = 0
 
@@ -128,10 +129,9 @@ class Scenario:
         from sparkify_helpers import emulator, paths
 
         began = time.perf_counter()
-        s3 = self.target.aws_client("s3", max_pool_connections=emulator.SEED_WORKERS)
         region = self.target.settings.aws.region
         emulator.seed_bucket(
-            s3, folder, self.bucket, region, progress=False, cache_dir=paths.copy_cache_dir()
+            self.info, folder, self.bucket, region, progress=False, cache_dir=paths.copy_cache_dir()
         )
         return time.perf_counter() - began
 
@@ -186,14 +186,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     _install(profile)
     results: dict[str, Any] = {"events": args.events, "days": len(logs), "day_file": last.name}
     with emulator.running(scratch / "emulator") as info:
-        history = Scenario("history", info.endpoint_url, scratch)
+        history = Scenario("history", info, scratch)
         history.seed(_view(data, scratch / "v-history", logs[:-1], songs=True))
         results["history_load"] = history.load(profile)
         history.put(data, last)
         results["one_more_day"] = history.load(profile)
         results["unchanged"] = history.load(profile)
 
-        alone = Scenario("alone", info.endpoint_url, scratch)
+        alone = Scenario("alone", info, scratch)
         alone.seed(_view(data, scratch / "v-songs", [], songs=True))
         results["catalogue_only"] = alone.load(profile)
         alone.put(data, last)
