@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 from _memory import TreeSampler
+from _phases import PhaseTimer
 
 SEED = "seed the emulator"
 LIST = "list the source against the ledger"
@@ -61,42 +62,29 @@ class _Recorder:
         return value
 
 
-class _CopyTimer:
+class _CopyTimer(PhaseTimer):
     """Times the phases of the COPY emulation (S3 listing, fetch, fast path, exact path) by
     wrapping ``sparkify_helpers.copy`` functions in this worker process only."""
-
-    def __init__(self) -> None:
-        self.phases: dict[str, float] = {}
 
     def install(self) -> None:
         from sparkify_helpers.copy import exact, execute, fast
 
-        execute.list_prefix = self._wrap("list", execute.list_prefix)
-        execute.list_manifest = self._wrap("list", execute.list_manifest)
-        execute.fetch = self._wrap("fetch", execute.fetch)
-        execute.run_load = self._wrap("load", execute.run_load)
-        fast.load_batch = self._wrap("fast path", fast.load_batch)
-        exact.load_batch = self._wrap("exact path", exact.load_batch)
-
-    def _wrap(self, phase: str, func: Callable) -> Callable:
-        @functools.wraps(func)
-        def timed(*args, **kwargs):
-            began = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - began
-
-        return timed
+        self.wrap(execute, "list_prefix", "list")
+        self.wrap(execute, "list_manifest", "list")
+        self.wrap(execute, "fetch", "fetch")
+        self.wrap(execute, "run_load", "load")
+        self.wrap(fast, "load_batch", "fast path")
+        self.wrap(exact, "load_batch", "exact path")
 
     def take(self) -> dict[str, float]:
         """The phases timed since the last call; ``other`` = load minus both paths (reading
         small files into memory, the errors table, MAXERROR)."""
-        phases, self.phases = self.phases, {}
+        phases = super().take()
         if "load" in phases:
             total = phases.pop("load")
-            phases["other"] = total - phases.get("fast path", 0.0) - phases.get("exact path", 0.0)
-        return {k: round(v, 3) for k, v in phases.items()}
+            other = total - phases.get("fast path", 0.0) - phases.get("exact path", 0.0)
+            phases["other"] = round(other, 3)
+        return phases
 
 
 def _copy_rows(results) -> int:

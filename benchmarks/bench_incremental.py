@@ -20,7 +20,6 @@ Writes a Markdown section to ``--out`` (default: printed). Figures are from one 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import platform
@@ -32,32 +31,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from _phases import PhaseTimer
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_WORK = HERE / "work"
 
 
-class Profile:
+class Profile(PhaseTimer):
     """Seconds per phase of one load, by wrapping the package's functions in this process."""
-
-    def __init__(self) -> None:
-        self.phases: dict[str, float] = {}
-
-    def wrap(self, owner: Any, name: str, phase: str) -> None:
-        func = getattr(owner, name)
-
-        @functools.wraps(func)
-        def timed(*args, **kwargs):
-            began = time.perf_counter()
-            try:
-                return func(*args, **kwargs)
-            finally:
-                self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - began
-
-        setattr(owner, name, timed)
-
-    def take(self) -> dict[str, float]:
-        phases, self.phases = self.phases, {}
-        return {k: round(v, 3) for k, v in phases.items()}
 
 
 def _install(profile: Profile) -> None:
