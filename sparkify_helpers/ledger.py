@@ -34,7 +34,6 @@ LOG, SONG = "log", "song"
 NEW, CHANGED, BACKFILL, REFRESH = "new", "changed", "backfill", "full refresh"
 UNCHANGED, OUTSIDE = "unchanged", "outside the days asked"
 STAGED_STATUSES = (NEW, CHANGED, BACKFILL, REFRESH)
-LOCAL_STAGING_FOLDER = "sparkify-staging"
 READ_ONLY_BUCKETS = ("udacity-dend",)
 _DAY = re.compile(r"(\d{4}-\d{2}-\d{2})")
 LEDGER_QUERY = (
@@ -102,20 +101,19 @@ def file_day(key: str) -> date | None:
         return None
 
 
-def staging_prefix(settings: Settings) -> str:
+def staging_prefix(settings: Settings, default: str | None = None) -> str:
     """Where the load writes its manifests and file lists (``load.staging_prefix``).
 
-    The local target defaults to a folder of the emulator's bucket; on Redshift the setting
-    is required, and the public (read-only) bucket is refused.
+    ``default`` is the target's own place when the setting is empty (the local target: a
+    folder of the emulator's bucket, :meth:`Target.default_staging_prefix`); without either
+    the setting is required (Redshift), and the public (read-only) bucket is refused.
     """
-    prefix = settings.load.staging_prefix
+    prefix = settings.load.staging_prefix or default
     if prefix is None:
-        if settings.target != "local":
-            raise ConfigError(
-                "load.staging_prefix is not set: the load writes its COPY manifests to S3. Set "
-                "it to a prefix you can write, e.g. staging_prefix: s3://my-bucket/sparkify/."
-            )
-        prefix = f"s3://{settings.source.bucket}/{LOCAL_STAGING_FOLDER}"
+        raise ConfigError(
+            "load.staging_prefix is not set: the load writes its COPY manifests to S3. Set "
+            "it to a prefix you can write, e.g. staging_prefix: s3://my-bucket/sparkify/."
+        )
     bucket, _ = split_uri(prefix)
     if bucket in READ_ONLY_BUCKETS:
         raise ConfigError(
@@ -233,7 +231,7 @@ def plan_load(
 ) -> LoadPlan:
     """List the source, compare it with the ledger, and decide what this run stages."""
     settings = warehouse.settings
-    prefix = staging_prefix(settings)
+    prefix = staging_prefix(settings, warehouse.access.default_staging_prefix())
     s3 = s3 if s3 is not None else warehouse.access.aws_client("s3")
     known = {} if full_refresh else ledger_etags(warehouse)
     how = {"full_refresh": full_refresh, "days": days}

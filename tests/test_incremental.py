@@ -253,7 +253,8 @@ def test_staging_prefix_must_be_writable_and_days_must_be_days():
     with pytest.raises(ConfigError, match="load.staging_prefix is not set"):
         ledger.staging_prefix(redshift.with_overrides(staging_prefix=None))
     local = config.load_settings(paths.config_dir() / "local.yaml")
-    assert ledger.staging_prefix(local) == "s3://sparkify-local/sparkify-staging"
+    local_default = targets.for_settings(local).default_staging_prefix()
+    assert ledger.staging_prefix(local, local_default) == "s3://sparkify-local/sparkify-staging"
     assert str(ledger.days_of(since="2018-11-03", until="2018-11-05")) == "2018-11-03..2018-11-05"
     for bad, message in [
         ({"day": "15/11/2018"}, "is not a day"),

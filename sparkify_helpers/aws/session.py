@@ -38,6 +38,10 @@ class AwsAccess(Protocol):
         """A boto3 client for ``service`` with the target's endpoint and credentials."""
         ...
 
+    def default_staging_prefix(self) -> str | None:
+        """Where the load writes manifests when ``load.staging_prefix`` is empty, if anywhere."""
+        ...
+
 
 def new_session(region: str, **kwargs: Any) -> boto3.Session:
     """A fresh boto3 session (fresh credential lookup) sharing the cached service models."""

@@ -64,6 +64,11 @@ class Target(ABC):
     def sql_connection(self, *, headless: bool = False) -> Any:
         """What ``%sql`` takes for ad hoc, read-only questions; None when the cells skip."""
 
+    def default_staging_prefix(self) -> str | None:
+        """Where the load writes its manifests when ``load.staging_prefix`` is empty: nowhere
+        by default (the setting is required); the local target has a folder of its bucket."""
+        return None
+
     @abstractmethod
     def check_source(self, source: str | None) -> str | None:
         """``--source`` checked and normalised for this target (ConfigError when unusable)."""

@@ -27,6 +27,8 @@ from sparkify_helpers.warehouse.sql_engine import local_engine
 
 log = logging.getLogger(__name__)
 
+LOCAL_STAGING_FOLDER = "sparkify-staging"  # the load's manifests, in the emulator's bucket
+
 # The emulator accepts any credentials; these are never sent to AWS.
 EMULATOR_KEYS = AwsKeyPair(
     access_key_id=SecretStr("testing"), secret_access_key=SecretStr("testing")
@@ -59,6 +61,10 @@ class LocalTarget(Target):
             "is created in a real AWS account and nothing costs money. The warehouse is the "
             f"DuckDB file `{self.settings.local.warehouse_path}`."
         )
+
+    def default_staging_prefix(self) -> str:
+        """A folder of the emulator's bucket (seeding mirrors ``--source`` and prunes it)."""
+        return f"s3://{self.settings.source.bucket}/{LOCAL_STAGING_FOLDER}"
 
     def endpoint_url(self) -> str:
         """The configured endpoint, else the running emulator's (EmulatorError when none)."""

@@ -155,7 +155,8 @@ class LocalWarehouse(Warehouse):
             if isinstance(exc, duckdb.Error):
                 raise WarehouseError(f"Cannot set up Redshift's system views: {exc}") from exc
             raise
-        self.copy_results: list = []
+        self.copy_results: list = []  # the open transaction's COPYs (for the load log)
+        self.copies: list = []  # every COPY this connection ran, in order
         self._s3 = None
         self._schema: dict[str, dict[str, str]] | None = None
 
@@ -203,6 +204,7 @@ class LocalWarehouse(Warehouse):
             fixed_width=known[1] if known else (),
         )
         self.copy_results.append(result)
+        self.copies.append(result)
         return result.rows_loaded
 
     # -- statements ---------------------------------------------------------
