@@ -193,7 +193,7 @@ def _emulator(args) -> int:
     if args.action == "start":
         info = emulator.start()
         if not args.no_data:
-            _seed_for_lab(args, info.endpoint_url)
+            _seed_for_lab(args, info)
         print(f"export SPARKIFY_AWS_ENDPOINT_URL={info.endpoint_url}")
     elif args.action == "stop":
         stopped = emulator.stop_all()
@@ -222,16 +222,17 @@ def _describe_emulator(entry) -> str:
     return f"{info.endpoint_url} (pid {info.pid}, {whose}{answers})"
 
 
-def _seed_for_lab(args, endpoint_url: str) -> None:
+def _seed_for_lab(args, info) -> None:
     """Fill the emulator's bucket so notebooks 01-04 run by hand as under ``sparkify run``."""
     from sparkify_helpers import config, runner
     from sparkify_helpers.targets import LocalTarget
 
-    lab = LocalTarget(config.load_settings(args.config)).with_endpoint(endpoint_url)
+    lab = LocalTarget(config.load_settings(args.config))
     lab.seed(  # logs what it seeded
         lab.check_source(args.source),
         args.events if args.events is not None else runner.DEFAULT_EVENTS,
         args.seed if args.seed is not None else runner.DEFAULT_SEED,
+        info,
     )
 
 

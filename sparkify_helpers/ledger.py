@@ -209,10 +209,18 @@ def ledger_etags(warehouse: Warehouse) -> dict[str, str]:
     return dict(zip(frame["source_key"].astype(str), frame["etag"].astype(str), strict=True))
 
 
-def _status(obj: S3Object, kind: str, day: date | None, known: dict[str, str], plan: dict) -> str:
-    if plan["full_refresh"]:
+def _status(
+    obj: S3Object,
+    kind: str,
+    day: date | None,
+    known: dict[str, str],
+    *,
+    full_refresh: bool,
+    days: Days | None,
+) -> str:
+    """What this run does with one listed object (stage it, or why not)."""
+    if full_refresh:
         return REFRESH
-    days: Days | None = plan["days"]
     if kind == LOG and days is not None:
         return BACKFILL if day in days else OUTSIDE
     etag = known.get(obj.uri)
@@ -234,7 +242,6 @@ def plan_load(
     prefix = staging_prefix(settings, warehouse.access.default_staging_prefix())
     s3 = s3 if s3 is not None else warehouse.access.aws_client("s3")
     known = {} if full_refresh else ledger_etags(warehouse)
-    how = {"full_refresh": full_refresh, "days": days}
     files, empty = [], []
     for kind, uri in ((LOG, settings.source.log_data), (SONG, settings.source.song_data)):
         try:
@@ -246,7 +253,8 @@ def plan_load(
             continue
         for obj in listed:
             day = file_day(obj.key) if kind == LOG else None
-            files.append(SourceFile(obj, kind, day, _status(obj, kind, day, known, how)))
+            status = _status(obj, kind, day, known, full_refresh=full_refresh, days=days)
+            files.append(SourceFile(obj, kind, day, status))
     if len(empty) == 2:
         raise empty[0]
     plan = LoadPlan(run_id, tuple(files), prefix, days, full_refresh)

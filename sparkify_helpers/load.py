@@ -231,7 +231,7 @@ def create_tables(warehouse: Warehouse, *, full_refresh: bool = False) -> pd.Dat
 
 
 def transform(warehouse: Warehouse) -> pd.DataFrame:
-    """Rebuild the star schema from staging (all five transforms, one transaction).
+    """Merge staging into the star schema (every transform step, one transaction).
 
     Inside :func:`publish`'s transaction they join it; on their own they commit at once.
     """

@@ -238,3 +238,21 @@ def test_an_older_warehouse_s_stl_load_errors_table_moves_into_the_view(local_ta
         with local_target.open_warehouse() as dw:
             rows = dw.query("SELECT query, filename, line_number, err_code FROM stl_load_errors")
             assert rows.values.tolist() == [[7, "s3://b/a.json", 3, 1216]]
+
+
+def test_create_if_not_exists_on_an_existing_table_keeps_its_recorded_design():
+    """A CREATE TABLE IF NOT EXISTS that finds the table does nothing (Developer Guide,
+    r_CREATE_TABLE_NEW.md, IF NOT EXISTS), so the recorded VARCHAR width stays the live one."""
+    import duckdb
+
+    from sparkify_helpers.warehouse import table_design
+
+    con = duckdb.connect()
+    first = "CREATE TABLE IF NOT EXISTS t (name VARCHAR(5))"
+    con.execute("CREATE TABLE t (name VARCHAR)")
+    table_design.record_statement(con, first)
+    table_design.record_statement(con, "CREATE TABLE IF NOT EXISTS t (name VARCHAR(9))")
+    assert table_design.widths(con, "t", None)[0] == {"name": 5}
+    table_design.record_statement(con, "DROP TABLE t")
+    table_design.record_statement(con, "CREATE TABLE t (name VARCHAR(9))")
+    assert table_design.widths(con, "t", None)[0] == {"name": 9}

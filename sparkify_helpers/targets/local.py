@@ -6,6 +6,7 @@ bucket (from ``--source`` or a cached, seeded synthetic dataset) and the DuckDB 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -124,7 +125,7 @@ class LocalTarget(Target):
     @contextmanager
     def _run_scope(self, source: str | None, events: int, seed: int) -> Iterator[RunScope]:
         with emulator.running(store=paths.bucket_store_dir()) as info:
-            seeded = self.with_endpoint(info.endpoint_url).seed(source, events, seed, info)
+            seeded = self.seed(source, events, seed, info)
             yield RunScope(environment={ENDPOINT_ENV: info.endpoint_url}, seeded=seeded)
 
     def with_endpoint(self, endpoint_url: str) -> LocalTarget:
@@ -132,25 +133,21 @@ class LocalTarget(Target):
         return LocalTarget(self.settings.with_overrides(endpoint_url=endpoint_url))
 
     def seed(
-        self, source: str | None, events: int, seed: int, info: emulator.EmulatorInfo | None = None
+        self, source: str | None, events: int, seed: int, info: emulator.EmulatorInfo
     ) -> dict[str, Any]:
-        """Make the emulator's bucket mirror ``source`` (a folder) or a generated dataset.
-
-        ``info`` is the emulator to seed (default: the interactive one). Only objects the
-        bucket does not already hold are written; see :func:`emulator.seed_bucket`.
+        """Make the bucket of the emulator ``info`` mirror ``source`` (a folder) or a generated
+        dataset. Only objects the bucket does not already hold are written; see
+        :func:`emulator.seed_bucket`.
         """
         folder = Path(source) if source else generated_source(events, seed)
-        info = info or emulator.status()
-        if info is None:
-            raise EmulatorError("no emulator runs to seed; run: sparkify emulator start")
-        bucket = self.settings.source.bucket
         summary = emulator.seed_bucket(
-            info, folder, bucket, self.settings.aws.region, cache_dir=paths.copy_cache_dir()
+            info,
+            folder,
+            self.settings.source.bucket,
+            self.settings.aws.region,
+            cache_dir=paths.copy_cache_dir(),
         )
-        seeded = {"folder": str(folder), "bucket": bucket, "objects": summary.objects}
-        seeded |= {"bytes": summary.bytes, "seconds": summary.seconds}
-        seeded |= {"uploaded": summary.uploaded, "uploaded_bytes": summary.uploaded_bytes}
-        seeded |= {"removed": summary.removed}
+        seeded = {"folder": str(folder), **dataclasses.asdict(summary)}
         log.info("%s", seeded_sentence(seeded))
         return seeded
 

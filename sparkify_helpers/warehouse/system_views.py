@@ -263,5 +263,13 @@ def _migrate_old_table(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if not old or not old[0]:
         return
-    con.execute(f"INSERT INTO {LOAD_ERRORS_TABLE} SELECT * FROM {database}.main.stl_load_errors")
-    con.execute(f"DROP TABLE {database}.main.stl_load_errors")
+    con.begin()  # both or neither: a kill between them must not copy the rows twice
+    try:
+        con.execute(
+            f"INSERT INTO {LOAD_ERRORS_TABLE} SELECT * FROM {database}.main.stl_load_errors"
+        )
+        con.execute(f"DROP TABLE {database}.main.stl_load_errors")
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()

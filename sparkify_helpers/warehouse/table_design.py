@@ -25,6 +25,8 @@ from sparkify_helpers.errors import WarehouseError
 log = logging.getLogger(__name__)
 
 DESIGN_TABLE = f"{SYSTEM_SCHEMA}.table_design"
+# CREATE TABLE IF NOT EXISTS at the start of a line: a no-op when the table exists
+IF_NOT_EXISTS = re.compile(r"^\s*CREATE\s+(?:\w+\s+)*?TABLE\s+IF\s+NOT\s+EXISTS\b", re.I | re.M)
 _COLUMNS = (
     "table_name VARCHAR, column_name VARCHAR, redshift_type VARCHAR, pg_type VARCHAR, "
     "length INTEGER, fixed BOOLEAN, is_distkey BOOLEAN, sortpos INTEGER, diststyle VARCHAR"
@@ -89,6 +91,12 @@ def rows_of(table: Table) -> list[tuple]:
     ]
 
 
+def _is_recorded(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the design of ``table`` is recorded."""
+    found = con.execute(f"SELECT 1 FROM {DESIGN_TABLE} WHERE table_name = ? LIMIT 1", [table])
+    return found.fetchone() is not None
+
+
 def record_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
     """After a CREATE TABLE or DROP TABLE has run, record or forget the table's design.
 
@@ -108,6 +116,8 @@ def record_statement(con: duckdb.DuckDBPyConnection, statement: str) -> None:
     if table is None:
         return
     ensure_design_table(con)
+    if IF_NOT_EXISTS.search(statement) and _is_recorded(con, table.name):
+        return  # the table was already there: the statement changed nothing
     con.execute(f"DELETE FROM {DESIGN_TABLE} WHERE table_name = ?", [table.name])
     rows = rows_of(table)
     if rows:  # CREATE TABLE c (LIKE p) names no columns; DuckDB refuses an empty executemany
