@@ -130,6 +130,19 @@ def _describe_process(pid: int) -> str | None:
         return None
 
 
+def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Column types of the catalog's tables, overlaid with the live tables of the connection's
+    schema (the translator's view of types, for the integer arithmetic)."""
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema()"
+    ).fetchall()
+    live: dict[str, dict[str, str]] = {}
+    for table, column, kind in rows:
+        live.setdefault(table, {})[column] = kind
+    return {**read_catalog().column_types(), **live}
+
+
 class LocalWarehouse(Warehouse):
     """DuckDB file + translated SQL + emulated COPY."""
 
@@ -163,14 +176,7 @@ class LocalWarehouse(Warehouse):
     def schema(self) -> dict[str, dict[str, str]]:
         """Column types of the live tables over the catalog's (for the integer arithmetic)."""
         if self._schema is None:
-            rows = self.con.execute(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema()"
-            ).fetchall()
-            live: dict[str, dict[str, str]] = {}
-            for table, column, kind in rows:
-                live.setdefault(table, {})[column] = kind
-            self._schema = {**read_catalog().column_types(), **live}
+            self._schema = live_schema(self.con)
         return self._schema
 
     def _table_ddl(self, name: str) -> str:

@@ -31,10 +31,9 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from sparkify_helpers import dialect
-from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.errors import TranslationError
 from sparkify_helpers.warehouse import system_views
-from sparkify_helpers.warehouse.local import catalog_or_none, open_duckdb
+from sparkify_helpers.warehouse.local import catalog_or_none, live_schema, open_duckdb
 
 READS = frozenset({"SELECT", "WITH", "EXPLAIN", "VALUES", "("})
 LISTINGS = frozenset({"SHOW", "DESCRIBE", "DESC"})
@@ -55,17 +54,6 @@ class _TranslatedConnection(ConnectionWrapper):
         if name in {"df", "pl"}:
             raise AttributeError(name)
         return super().__getattr__(name)
-
-
-def _live_schema(dbapi_connection: Any) -> dict[str, dict[str, str]]:
-    """Column types of the catalog's tables, overlaid with the file's live tables."""
-    rows = dbapi_connection.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns"
-    ).fetchall()
-    live: dict[str, dict[str, str]] = {}
-    for table, column, kind in rows:
-        live.setdefault(table, {})[column] = kind
-    return {**read_catalog().column_types(), **live}
 
 
 def translate_statement(statement: str, schema: dict[str, dict[str, str]]) -> str:
@@ -101,7 +89,7 @@ def _before_cursor_execute(conn, cursor, statement, parameters, context, execute
         return statement, parameters  # SQLAlchemy's own introspection, written for DuckDB
     info = conn.connection.info
     if _SCHEMA_KEY not in info:
-        info[_SCHEMA_KEY] = _live_schema(conn.connection.dbapi_connection)
+        info[_SCHEMA_KEY] = live_schema(conn.connection.dbapi_connection)
     return translate_statement(statement, info[_SCHEMA_KEY]), parameters
 
 
