@@ -29,6 +29,7 @@ LOAD_ERRORS_TYPES: dict[str, str] = {
     "err_reason": "VARCHAR",
 }
 LOAD_ERRORS_COLUMNS: tuple[str, ...] = tuple(LOAD_ERRORS_TYPES)
+LOAD_ERRORS_DDL_COLUMNS = ", ".join(f"{name} {kind}" for name, kind in LOAD_ERRORS_TYPES.items())
 SYSTEM_SCHEMA = "sparkify_system"
 LOAD_ERRORS_TABLE = f"{SYSTEM_SCHEMA}.load_errors"
 
@@ -43,9 +44,8 @@ def empty_load_errors() -> pd.DataFrame:
 
 def ensure_load_errors_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the load-errors storage when it does not exist yet."""
-    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in LOAD_ERRORS_TYPES.items())
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SYSTEM_SCHEMA}")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_ERRORS_TABLE} ({columns})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_ERRORS_TABLE} ({LOAD_ERRORS_DDL_COLUMNS})")
 
 
 def record_load_errors(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> int:

@@ -19,12 +19,14 @@ from sparkify_helpers.copy.load_errors import SYSTEM_SCHEMA, ensure_load_errors_
 
 LOAD_HISTORY_TABLE = f"{SYSTEM_SCHEMA}.load_history"
 LOAD_COMMITS_TABLE = f"{SYSTEM_SCHEMA}.load_commits"
-_HISTORY = (
+HISTORY_COLUMNS = (  # sys_load_history's stored columns
     "query BIGINT, session BIGINT, table_name VARCHAR, status VARCHAR, starttime TIMESTAMP, "
     "endtime TIMESTAMP, data_source VARCHAR, loaded_rows BIGINT, loaded_bytes BIGINT, "
     "source_file_count INTEGER, source_file_bytes BIGINT, error_count BIGINT"
 )
-_COMMITS = "query BIGINT, table_name VARCHAR, filename VARCHAR, bytes BIGINT, curtime TIMESTAMP"
+COMMITS_COLUMNS = (  # stl_load_commits' stored columns
+    "query BIGINT, table_name VARCHAR, filename VARCHAR, bytes BIGINT, curtime TIMESTAMP"
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,8 @@ class LoadRecord:
 def ensure_load_log(con: duckdb.DuckDBPyConnection) -> None:
     """Create the load log's tables (and the load-errors storage) when they do not exist."""
     ensure_load_errors_table(con)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_HISTORY_TABLE} ({_HISTORY})")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_COMMITS_TABLE} ({_COMMITS})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_HISTORY_TABLE} ({HISTORY_COLUMNS})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LOAD_COMMITS_TABLE} ({COMMITS_COLUMNS})")
 
 
 def record_load(con: duckdb.DuckDBPyConnection, load: LoadRecord) -> None:

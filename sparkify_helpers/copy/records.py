@@ -165,17 +165,17 @@ def status_sql(source: str, json_objects_only: bool) -> str:
     return f"""
 SELECT row_number() OVER () AS rec_id, filename, line_number, text, raw_line,
     CASE WHEN bad_hex IS NOT NULL THEN 1220
-         WHEN {non_json_number("text")} THEN 1216
+         WHEN non_number THEN 1216
          WHEN NOT parsed OR kind IS NULL THEN 1216
          WHEN kind NOT IN {kinds} THEN 1216 END AS status_code,
     CASE WHEN bad_hex IS NOT NULL THEN 'String contains invalid or unsupported UTF8 codepoints. '
             || 'Bad UTF8 hex sequence: ' || bad_hex || ' (error 3)'
-         WHEN {non_json_number("text")}
-            THEN 'Invalid JSON object: NaN and Infinity are not JSON values'
+         WHEN non_number THEN 'Invalid JSON object: NaN and Infinity are not JSON values'
          WHEN NOT parsed OR kind IS NULL THEN 'Invalid JSON object: the record is not valid JSON'
          WHEN kind NOT IN {kinds} THEN 'Invalid JSON object: expected {shape}'
          END AS status_reason
-FROM (SELECT *, CASE WHEN parsed THEN try(json_type(text)) END AS kind FROM {source})
+FROM (SELECT *, CASE WHEN parsed THEN try(json_type(text)) END AS kind,
+        {non_json_number("text")} AS non_number FROM {source})
 """
 
 

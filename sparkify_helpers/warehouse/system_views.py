@@ -25,8 +25,19 @@ from __future__ import annotations
 import duckdb
 
 from sparkify_helpers.catalog import Catalog
-from sparkify_helpers.copy.load_errors import LOAD_ERRORS_TABLE, SYSTEM_SCHEMA, stored
-from sparkify_helpers.copy.load_log import LOAD_COMMITS_TABLE, LOAD_HISTORY_TABLE, ensure_load_log
+from sparkify_helpers.copy.load_errors import (
+    LOAD_ERRORS_DDL_COLUMNS,
+    LOAD_ERRORS_TABLE,
+    SYSTEM_SCHEMA,
+    stored,
+)
+from sparkify_helpers.copy.load_log import (
+    COMMITS_COLUMNS,
+    HISTORY_COLUMNS,
+    LOAD_COMMITS_TABLE,
+    LOAD_HISTORY_TABLE,
+    ensure_load_log,
+)
 from sparkify_helpers.copy.sqltext import sql_string
 from sparkify_helpers.warehouse.table_design import DESIGN_TABLE, ensure_design_table, rows_of
 
@@ -40,20 +51,10 @@ VIEWS = (
     "svv_table_info",
     "pg_table_def",
 )
-_EMPTY = {
-    LOAD_ERRORS_TABLE: (
-        "query BIGINT, starttime TIMESTAMP, tbl VARCHAR, filename VARCHAR, line_number BIGINT, "
-        "colname VARCHAR, type VARCHAR, col_length VARCHAR, raw_line VARCHAR, "
-        "raw_field_value VARCHAR, err_code INTEGER, err_reason VARCHAR"
-    ),
-    LOAD_HISTORY_TABLE: (
-        "query BIGINT, session BIGINT, table_name VARCHAR, status VARCHAR, starttime TIMESTAMP, "
-        "endtime TIMESTAMP, data_source VARCHAR, loaded_rows BIGINT, loaded_bytes BIGINT, "
-        "source_file_count INTEGER, source_file_bytes BIGINT, error_count BIGINT"
-    ),
-    LOAD_COMMITS_TABLE: (
-        "query BIGINT, table_name VARCHAR, filename VARCHAR, bytes BIGINT, curtime TIMESTAMP"
-    ),
+_EMPTY = {  # the stored tables' columns, for the placeholder a fresh warehouse reads
+    LOAD_ERRORS_TABLE: LOAD_ERRORS_DDL_COLUMNS,
+    LOAD_HISTORY_TABLE: HISTORY_COLUMNS,
+    LOAD_COMMITS_TABLE: COMMITS_COLUMNS,
 }
 # r_STV_TBL_PERM.md dist_style, as "Viewing distribution styles" numbers them
 _DIST_CODES = {"EVEN": 0, "KEY": 1, "ALL": 8, "AUTO": 11}
