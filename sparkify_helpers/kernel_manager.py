@@ -8,13 +8,18 @@ the run's console. :class:`OrderlyKernelManager` interrupts, waits for the kerne
 the interrupted cell has replied by then; at most :data:`REPLY_WAIT_S`), and only then asks
 it to shut down, without interrupting it a second time (an interrupt that finds the kernel
 idle is logged as an error too). Nothing is filtered from stderr.
+
+It also keeps the clients it hands out: nbclient leaves the channels of a kernel it was given
+open (it does not own the kernel), so the run stops them with :meth:`stop_clients`.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,22 @@ REPLY_WAIT_S = 10.0
 
 class OrderlyKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose shutdown lets an interrupted cell reply first."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._clients: list[AsyncKernelClient] = []
+
+    def client(self, **kwargs: Any) -> AsyncKernelClient:  # type: ignore[override]  # as its base
+        """A client of the kernel, kept until :meth:`stop_clients`."""
+        client = super().client(**kwargs)
+        self._clients.append(client)
+        return client
+
+    def stop_clients(self) -> None:
+        """Stop the channels of every client handed out so far."""
+        clients, self._clients = self._clients, []
+        for client in clients:
+            client.stop_channels()
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         if now or not self.owns_kernel or not self.has_kernel:

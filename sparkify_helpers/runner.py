@@ -23,15 +23,17 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import nbformat
 import papermill
 import papermill.iorw
 from papermill.exceptions import PapermillExecutionError
+from papermill.utils import nb_kernel_name
 from traitlets.config import Config
 
 from sparkify_helpers import config, paths, progress, run_report, targets
 from sparkify_helpers.errors import ConfigError
-from sparkify_helpers.kernel_manager import OrderlyKernelManager
 from sparkify_helpers.run_folder import write_atomically, write_cause
+from sparkify_helpers.run_kernel import RunKernel
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
 log = logging.getLogger(__name__)
@@ -144,11 +146,14 @@ def _run_notebooks(
 ) -> None:
     with target.run_scope(source, options.events, options.seed) as scope:
         result.seeded = scope.seeded
-        with kernel_environment({**scope.environment, progress.HEADLESS_ENV: "1"}):
+        environment = {**scope.environment, progress.HEADLESS_ENV: "1"}
+        folder = options.notebook_dir or paths.notebooks_dir()
+        # one kernel for the run's notebooks, started once the environment is set
+        with kernel_environment(environment), _run_kernel(folder) as kernel:
             for name in _notebook_names(options):
                 nb = NotebookRun(name, result.run.notebook(name))
                 result.notebooks.append(nb)
-                _execute(nb, notebook_parameters(name, base, options), options)
+                _execute(nb, notebook_parameters(name, base, options), options, kernel)
                 if nb.status != "ok":
                     break
 
@@ -288,36 +293,48 @@ def _atomic_output(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _kernel_sockets() -> Iterator[dict]:
-    """papermill options for a kernel on Unix sockets in a private folder (on POSIX): no TCP
-    port, and no "Kernel is running over TCP without encryption" warning on the console."""
+def _kernel_sockets() -> Iterator[Config]:
+    """Kernel configuration for Unix sockets in a private folder (on POSIX): no TCP port, and
+    no "Kernel is running over TCP without encryption" warning on the console. The folder
+    outlives the kernels started in the block."""
     if os.name != "posix":
-        yield {}
+        yield Config()
         return
     with tempfile.TemporaryDirectory(prefix="sparkify-kernel-") as folder:
         ipc = {"transport": "ipc", "ip": os.path.join(folder, "kernel")}
-        yield {"config": Config({"KernelManager": ipc})}
+        yield Config({"KernelManager": ipc})
 
 
-def _execute(nb: NotebookRun, params: dict, options: RunOptions) -> None:
-    folder = options.notebook_dir or paths.notebooks_dir()
+@contextlib.contextmanager
+def _run_kernel(folder: Path) -> Iterator[RunKernel]:
+    """The run's kernel (working directory ``folder``), shut down when the block ends."""
+    with _kernel_sockets() as kernel_config:
+        kernel = RunKernel(folder, kernel_config)
+        try:
+            yield kernel
+        finally:
+            kernel.close()
+
+
+def _execute(nb: NotebookRun, params: dict, options: RunOptions, kernel: RunKernel) -> None:
+    """Run one notebook in the run's kernel (reset first, as if fresh); record how it ended."""
+    folder = kernel.cwd
     source = folder / f"{nb.name}.ipynb"
     nb.started_at = datetime.now(timezone.utc)
     started = time.perf_counter()
     log.info("running %s", nb.name)
     try:
-        with _kernel_sockets() as kernel_options:
-            papermill.execute_notebook(
-                str(source),
-                _atomic_output(nb.output),
-                parameters=params,
-                kernel_name=options.kernel_name,
-                cwd=str(folder),
-                progress_bar=False,
-                report_mode=False,
-                kernel_manager_class=OrderlyKernelManager,  # no ZMQ traceback on an interrupt
-                **kernel_options,
-            )
+        kernel_name = nb_kernel_name(nbformat.read(source, as_version=4), options.kernel_name)
+        papermill.execute_notebook(
+            str(source),
+            _atomic_output(nb.output),
+            parameters=params,
+            kernel_name=kernel_name,
+            cwd=str(folder),
+            progress_bar=False,
+            report_mode=False,
+            km=kernel.for_notebook(kernel_name),  # papermill's client does not shut it down
+        )
         nb.status = "ok"
     except PapermillExecutionError as exc:
         nb.status, nb.failed_cell = "failed", exc.exec_count

@@ -14,10 +14,12 @@ import json
 import logging
 from pathlib import Path
 
+import psutil
 import pytest
 import raw_data
 
 from sparkify_helpers import cli, runner
+from sparkify_helpers.run_record import NotebookRun
 
 pytestmark = pytest.mark.notebooks
 
@@ -119,6 +121,63 @@ def test_a_kernel_that_dies_fails_its_notebook_without_a_cell_number(run_env, ru
     assert [(nb["name"], nb["status"], nb["failed_cell"]) for nb in statuses] == [
         ("kernel_dies", "failed", None)
     ]
+
+
+def _ended(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_the_notebooks_of_a_run_share_one_kernel_each_as_if_it_were_fresh(
+    run_env, run_fixtures, capsys
+):
+    """One kernel runs the whole run (same PID); between notebooks its namespace is reset:
+    nothing ``leaves_state`` defined, imported, changed or drew is seen by the next notebook,
+    whose execution counts start at 1; the modules it imported stay imported."""
+    run_fixtures("leaves_state", "sees_fresh_state")
+    code = cli.main(["run", "--out", str(run_env / "runs"), "--events", str(EVENTS)])
+    assert code == cli.EXIT_OK, capsys.readouterr().err
+    run_dir = (run_env / "runs" / "latest").resolve()
+    found = json.loads((run_dir / "fresh_state.json").read_text())
+    kernel = int((run_dir / "leaves_state.pid").read_text())
+    assert found["pid"] == kernel  # the same kernel ran both notebooks
+    assert found["names"] == []  # no variable, no import name
+    assert (found["cwd"], found["environment"], found["path"]) == (str(FIXTURES), None, False)
+    assert found["figures"] == 0
+    assert found["modules"] is True  # sys.modules is kept: the point of one kernel
+    for name, cells in (("leaves_state", 3), ("sees_fresh_state", 4)):
+        counts = [c["execution_count"] for c in _cells(run_dir / f"{name}.ipynb")]
+        assert counts == list(range(1, cells + 1)), name  # parameters, injected, the cells
+    assert found["inputs"] == 4  # In: "" and this notebook's first three cells, no more
+    # the kernel ended with the run, and so did the private folder of its sockets
+    assert _ended(kernel)
+    assert found["connection"]["transport"] == "ipc"
+    assert not Path(found["connection"]["ip"]).parent.exists()
+
+
+def test_a_kernel_that_died_is_replaced_by_a_fresh_one_for_the_next_notebook(run_env, tmp_path):
+    """The runner stops at a failed notebook; should it go on (a teardown), the notebook gets
+    a fresh kernel, and no kernel outlives the run."""
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    options = runner.RunOptions(notebook_dir=FIXTURES)
+    params = {"out_dir": str(tmp_path)}
+    dies = NotebookRun("kernel_dies", tmp_path / "kernel_dies.ipynb")
+    fresh = NotebookRun("sees_fresh_state", tmp_path / "sees_fresh_state.ipynb")
+    with runner._run_kernel(FIXTURES) as kernel:
+        runner._execute(dies, params, options, kernel)
+        runner._execute(fresh, params, options, kernel)
+    assert (dies.status, dies.failed_cell, dies.error) == (
+        "failed",
+        None,
+        "DeadKernelError: Kernel died",
+    )
+    assert (fresh.status, fresh.error, kernel.started) == ("ok", None, 2)
+    found = json.loads((tmp_path / "fresh_state.json").read_text())
+    assert found["cwd"] == str(FIXTURES) and found["names"] == []
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert [p.pid for p in left if not _ended(p.pid)] == []
 
 
 def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixtures, capsys):

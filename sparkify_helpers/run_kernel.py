@@ -1,0 +1,156 @@
+"""One kernel for all the notebooks of a ``sparkify run``, each notebook as in a fresh kernel.
+
+Starting a kernel and importing the package (pandas, matplotlib, boto3, duckdb, sqlglot) costs
+seconds; a run pays it once. :class:`RunKernel` starts an :class:`OrderlyKernelManager` and
+hands it to papermill for each notebook (``execute_notebook(km=...)``: nbclient then neither
+starts nor shuts down the kernel, ``NotebookClient.owns_km`` is False). Before each notebook
+after the first it resets the kernel: matplotlib figures closed, the working directory,
+environment and ``sys.path`` as when the kernel started, and IPython's
+``InteractiveShell.reset(new_session=True)``: no variable, import name or ``In``/``Out``
+history of the notebook before is left, and execution counts start at 1 again. Imported
+modules stay in ``sys.modules`` (the point: the second ``import sparkify_helpers`` is free).
+
+A kernel that died, or did not answer the reset, is replaced by a fresh one; so is one of
+another kernel spec than the next notebook asks for. :meth:`RunKernel.close` shuts the kernel
+down (interrupt, wait for the reply, shutdown) and stops the clients nbclient left open.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.utils import run_sync
+from traitlets.config import Config
+
+from sparkify_helpers.kernel_manager import OrderlyKernelManager
+
+log = logging.getLogger(__name__)
+
+__all__ = ["KernelResetError", "RunKernel"]
+
+START_WAIT_S = 60.0  # as papermill's start_timeout
+RESET_WAIT_S = 60.0
+HISTORY_IN_MEMORY = "--HistoryManager.hist_file=:memory:"  # as nbclient starts IPython kernels
+# what the kernel had when it started: environment and sys.path, as JSON
+FRESH_STATE = "__import__('json').dumps([dict(__import__('os').environ), __import__('sys').path])"
+RESET_CODE = """\
+import os, sys
+_pyplot = sys.modules.get("matplotlib.pyplot")
+if _pyplot is not None:
+    _pyplot.close("all")
+os.chdir({cwd!r})
+os.environ.clear()
+os.environ.update({environ!r})
+sys.path[:] = {path!r}
+get_ipython().reset(new_session=True)
+"""
+
+
+class KernelResetError(RuntimeError):
+    """The kernel answered the reset with an error (the run then starts a fresh kernel)."""
+
+
+class RunKernel:
+    """The kernel of one run: started on first use, reset between notebooks, shut at the end."""
+
+    def __init__(self, cwd: Path, config: Config | None = None) -> None:
+        self.cwd = cwd
+        self.config = config or Config()
+        self.manager: OrderlyKernelManager | None = None
+        self.started = 0  # kernels started so far
+        self._environ: dict[str, str] = {}
+        self._path: list[str] = []
+
+    def for_notebook(self, kernel_name: str) -> OrderlyKernelManager:
+        """The kernel manager to run the next notebook with: this run's kernel, reset, or a
+        fresh kernel (the first notebook, or the kernel died or is of another kernel spec)."""
+        return run_sync(self._for_notebook)(kernel_name)
+
+    def close(self) -> None:
+        """Shut the kernel down (nothing of it outlives the run)."""
+        run_sync(self._stop)()
+
+    async def _for_notebook(self, kernel_name: str) -> OrderlyKernelManager:
+        km = self.manager
+        if km is not None:
+            km.stop_clients()  # the previous notebook's (nbclient leaves them open)
+            if km.kernel_name == kernel_name and await km.is_alive():
+                try:
+                    await self._reset(km)
+                    return km
+                except (KernelResetError, RuntimeError, TimeoutError) as exc:
+                    log.info("the run's kernel did not reset (%s); starting a fresh one", exc)
+            elif km.kernel_name != kernel_name:
+                log.info("kernel %s asked for: starting it (was %s)", kernel_name, km.kernel_name)
+            else:
+                log.info("the run's kernel died; starting a fresh one")
+        await self._stop()
+        self.manager = await self._start(kernel_name)
+        return self.manager
+
+    async def _start(self, kernel_name: str) -> OrderlyKernelManager:
+        km = OrderlyKernelManager(kernel_name=kernel_name, config=self.config)
+        extra = [HISTORY_IN_MEMORY] if km.ipykernel else []
+        await km.start_kernel(extra_arguments=extra, cwd=str(self.cwd))
+        self.started += 1
+        try:
+            reply = await _run_silently(km, "", {"fresh": FRESH_STATE})
+            found = reply["user_expressions"]["fresh"]
+            if found.get("status") != "ok":
+                raise KernelResetError(f"{found.get('ename')}: {found.get('evalue')}")
+            self._environ, self._path = json.loads(ast.literal_eval(found["data"]["text/plain"]))
+        except BaseException:
+            await _shut_down(km)
+            raise
+        return km
+
+    async def _reset(self, km: OrderlyKernelManager) -> None:
+        code = RESET_CODE.format(cwd=str(self.cwd), environ=self._environ, path=self._path)
+        await _run_silently(km, code)
+
+    async def _stop(self) -> None:
+        km, self.manager = self.manager, None
+        if km is not None:
+            await _shut_down(km)
+
+
+async def _run_silently(
+    km: OrderlyKernelManager, code: str, expressions: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Execute ``code`` without output or history; the reply's content (error: raised)."""
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=START_WAIT_S)  # also: iopub is connected
+        reply = await client.execute_interactive(
+            code,
+            silent=True,
+            store_history=False,
+            user_expressions=expressions or {},
+            allow_stdin=False,
+            timeout=RESET_WAIT_S,
+            output_hook=lambda msg: None,  # a silent cell's output is not the run's
+        )
+    finally:
+        client.stop_channels()
+    content: dict[str, Any] = reply["content"]
+    if content["status"] != "ok":
+        raise KernelResetError(f"{content.get('ename')}: {content.get('evalue')}")
+    return content
+
+
+async def _shut_down(km: OrderlyKernelManager) -> None:
+    """What nbclient does to a kernel it owns: shut it down if alive, then clean up."""
+    try:
+        if await km.is_alive():
+            await km.shutdown_kernel()
+    except RuntimeError as exc:  # it died meanwhile (as nbclient's _async_cleanup_kernel)
+        if "No kernel is running!" not in str(exc):
+            raise
+    finally:
+        await km.cleanup_resources()
+        km.stop_clients()
