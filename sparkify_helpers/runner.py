@@ -5,7 +5,8 @@ seeded and stopped), executes ``01``..``04`` (``05`` on request) into ``OUT/<run
 keeps every executed notebook even when one fails (each save atomic), writes ``run.json``
 (``status``: ok, failed or interrupted) and ``report.html``, and points ``OUT/latest`` at the
 run and ``OUT/last-ok`` at it when it succeeded. It holds the target's run lock throughout
-and turns SIGINT/SIGTERM into an orderly stop recorded as ``interrupted``.
+and turns SIGINT/SIGTERM into an orderly stop recorded as ``interrupted``. The notebooks run
+in one kernel, reset between them as if fresh (:mod:`sparkify_helpers.run_kernel`).
 """
 
 from __future__ import annotations
