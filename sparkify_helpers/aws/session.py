@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
 from sparkify_helpers.aws.errors import CREDENTIALS_FIX
+from sparkify_helpers.aws.timestamps import use_fast_timestamps
 from sparkify_helpers.config import AwsKeyPair, Settings
 from sparkify_helpers.errors import CredentialsError
 
@@ -44,9 +45,11 @@ class AwsAccess(Protocol):
 
 
 def new_session(region: str, **kwargs: Any) -> boto3.Session:
-    """A fresh boto3 session (fresh credential lookup) sharing the cached service models."""
+    """A fresh boto3 session (fresh credential lookup) sharing the cached service models,
+    whose clients parse timestamps fast (:mod:`.timestamps`)."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
+    use_fast_timestamps(core)
     return boto3.Session(botocore_session=core, region_name=region, **kwargs)
 
 

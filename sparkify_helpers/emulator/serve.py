@@ -135,9 +135,11 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    from sparkify_helpers.emulator import listing
     from sparkify_helpers.emulator.store import BucketStore, s3_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    listing.install()  # ListObjectsV2 rendered without moto's generic serializer
     store = BucketStore.open(os.environ.get(STORE_ENV) or None, s3_backend())
     began = time.monotonic()
     loaded = store.load()
