@@ -56,7 +56,9 @@ def test_an_unparseable_timestamp_still_fails_as_botocore_does() -> None:
         timestamps.parse_timestamp("not a time")
 
 
-def test_package_clients_parse_listings_and_headers_to_botocores_values(aws_env, monkeypatch) -> None:
+def test_package_clients_parse_listings_and_headers_to_botocores_values(
+    aws_env, monkeypatch
+) -> None:
     parsed: list[object] = []
     real = timestamps.parse_timestamp
 

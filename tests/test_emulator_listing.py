@@ -9,8 +9,8 @@ to the same result.
 from __future__ import annotations
 
 import urllib.parse
-from xml.etree import ElementTree
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import boto3
 import moto
@@ -142,7 +142,9 @@ def test_every_page_of_a_continued_listing_is_equal_and_boto3_parses_them_alike(
             token, got = None, []
             while True:
                 kwargs = {"Bucket": BUCKET, "MaxKeys": 4, "Prefix": "a"}
-                page = client.list_objects_v2(**kwargs, **({"ContinuationToken": token} if token else {}))
+                page = client.list_objects_v2(
+                    **kwargs, **({"ContinuationToken": token} if token else {})
+                )
                 page.pop("ResponseMetadata")
                 got.append(page)
                 if not page["IsTruncated"]:

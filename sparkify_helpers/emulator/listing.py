@@ -161,10 +161,12 @@ def _check_internals() -> Any:
     from moto.s3.responses import S3Response
 
     method = getattr(S3Response, "list_objects_v2", None)
-    if method is None or not callable(getattr(BaseResponse, "serialized", None)):
+    inherited = "serialized" not in vars(S3Response) or bool(_ORIGINAL)
+    if method is None or not callable(getattr(BaseResponse, "serialized", None)) or not inherited:
         raise ListingError(
             f"moto {MOTO_VERSION}'s S3Response.list_objects_v2 or BaseResponse.serialized is "
-            "missing: reinstall the project (`make install`) to get a matching moto"
+            "missing (or S3Response has a serialized of its own): reinstall the project "
+            "(`make install`) to get a matching moto"
         )
     if _CALL not in inspect.getsource(method) or not hasattr(ActionResult, "result"):
         raise ListingError(
@@ -199,11 +201,8 @@ def uninstall() -> None:
     from moto.s3.responses import S3Response
 
     if _ORIGINAL:
-        original = _ORIGINAL.pop()
-        if "serialized" in vars(S3Response):
-            del S3Response.serialized
-        if S3Response.serialized is not original:  # it was S3Response's own
-            S3Response.serialized = original
+        _ORIGINAL.pop()
+        delattr(S3Response, "serialized")  # BaseResponse's again (checked at install)
 
 
 @contextmanager

@@ -33,7 +33,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sparkify_helpers import paths
-from sparkify_helpers.emulator.serve import PARENT_ENV, STORE_ENV, TOKEN_ENV, TOKEN_PATH
+from sparkify_helpers.emulator.serve import (
+    PARENT_ENV,
+    REGION_ENV,
+    STORE_ENV,
+    TOKEN_ENV,
+    TOKEN_PATH,
+)
 from sparkify_helpers.errors import EmulatorError
 
 log = logging.getLogger(__name__)
@@ -335,9 +341,12 @@ def stop_all(state_root: Path | str | None = None) -> list[EmulatorEntry]:
     return stopped
 
 
-def _spawn(sdir: Path, owner: int | None, store: Path | None) -> EmulatorInfo:
+def _spawn(
+    sdir: Path, owner: int | None, store: Path | None, region: str | None = None
+) -> EmulatorInfo:
     """Start one server subprocess (tied to ``owner`` when given; its seeded bucket kept in
-    ``store`` when given) and wait until it answers with its token."""
+    ``store`` when given; moto's backends warmed in ``region``) and wait until it answers
+    with its token."""
     port = _free_port()
     token = secrets.token_hex(16)
     env = {
@@ -350,6 +359,9 @@ def _spawn(sdir: Path, owner: int | None, store: Path | None) -> EmulatorInfo:
     }
     env.pop(PARENT_ENV, None)
     env.pop(STORE_ENV, None)
+    env.pop(REGION_ENV, None)
+    if region:
+        env[REGION_ENV] = region
     if store is not None:
         env[STORE_ENV] = str(Path(store).resolve())
     if owner is not None:
@@ -393,13 +405,16 @@ def start(
     *,
     owner: int | None = None,
     store: Path | str | None = None,
+    region: str | None = None,
 ) -> EmulatorInfo:
     """Start the emulator for this state dir (or return the one already running).
 
     With ``owner`` (a pid), the server dies with that process: a run's private emulator.
     Without, it outlives the process that started it (interactive work, ``make lab``).
     With ``store`` (a folder), the seeded bucket persists there between servers
-    (:mod:`.store`); the server loads it before it answers.
+    (:mod:`.store`); the server loads it in the background, holding requests for its buckets
+    until done. ``region``: where the server warms moto's backends for provisioning
+    (default us-west-2).
     Orphaned run-private emulators under the state dir are stopped first.
     """
     sdir = _state_dir(state_dir)
@@ -410,7 +425,7 @@ def start(
         return running_info
     stop(sdir)  # a recorded server of ours that is no use (e.g. not listening any more)
     sdir.mkdir(parents=True, exist_ok=True)
-    info = _spawn(sdir, owner, Path(store) if store is not None else None)
+    info = _spawn(sdir, owner, Path(store) if store is not None else None, region)
     _write_state(sdir, info)
     log.info("emulator started at %s (pid %s)", info.endpoint_url, info.pid)
     return info
@@ -459,7 +474,10 @@ def stop(state_dir: Path | str | None = None) -> bool:
 
 @contextmanager
 def running(
-    state_dir: Path | str | None = None, *, store: Path | str | None = None
+    state_dir: Path | str | None = None,
+    *,
+    store: Path | str | None = None,
+    region: str | None = None,
 ) -> Iterator[EmulatorInfo]:
     """Start a private emulator for the block and always stop it after.
 
@@ -467,8 +485,8 @@ def running(
     parent-death signal follows the thread that enters the block, so enter it in a thread
     that outlives the block, as the runner's main thread does). Without
     ``state_dir`` its state lives in a fresh ``<state_dir>/emulator-*/`` folder, listed by
-    :func:`status_all`; orphans of earlier runs are stopped first. ``store`` as for
-    :func:`start`.
+    :func:`status_all`; orphans of earlier runs are stopped first. ``store`` and ``region`` as
+    for :func:`start`.
     """
     own_dir = state_dir is None
     if own_dir:
@@ -484,7 +502,7 @@ def running(
                 "or use another state dir"
             )
     try:
-        info = start(sdir, owner=os.getpid(), store=store)
+        info = start(sdir, owner=os.getpid(), store=store, region=region)
         yield info
     finally:
         stop(sdir)

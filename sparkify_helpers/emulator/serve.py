@@ -12,7 +12,14 @@ Seeding goes through two routes of its own (:mod:`.store`), which take the token
 ``X-Sparkify-Emulator-Token`` header: ``POST /sparkify-emulator/put-files`` (JSON ``bucket``,
 ``region``, ``source``, ``keys``) and ``POST /sparkify-emulator/prune`` (``bucket``, ``region``,
 ``keep``). With ``SPARKIFY_EMULATOR_STORE=<dir>`` the seeded objects persist in that folder
-and are loaded into the bucket before the server answers.
+and are loaded into the bucket in a background thread once the server answers: the seeding
+routes, and every request for a bucket the folder holds, wait until the load is done (a
+failed load answers them 503, naming the log), so no request sees a half-loaded bucket;
+other requests (IAM, EC2, ...) proceed.
+
+Right after it starts, the server also warms moto's backends for notebook 01 (:mod:`.warmup`)
+in ``SPARKIFY_EMULATOR_REGION`` (default ``us-west-2``), and it serves ListObjectsV2 through
+its own renderer (:mod:`.listing`).
 """
 
 from __future__ import annotations
@@ -34,11 +41,14 @@ from typing import Any
 TOKEN_ENV = "SPARKIFY_EMULATOR_TOKEN"
 PARENT_ENV = "SPARKIFY_EMULATOR_PARENT"
 STORE_ENV = "SPARKIFY_EMULATOR_STORE"
+REGION_ENV = "SPARKIFY_EMULATOR_REGION"
+DEFAULT_REGION = "us-west-2"  # config/local.yaml's
 TOKEN_PATH = "/sparkify-emulator/token"
 SEED_PATHS = {"/sparkify-emulator/put-files", "/sparkify-emulator/prune"}
 TOKEN_HEADER = "X-Sparkify-Emulator-Token"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_POLL_S = 0.5
+log = logging.getLogger(__name__)
 
 
 class TokenApp:
@@ -50,13 +60,61 @@ class TokenApp:
         self.token = token.encode()
         self.store = store
         self.lock = threading.Lock()
+        self.loaded = threading.Event()
+        self.loaded.set()
+        self.load_error: str | None = None
+        self._loading: frozenset[str] = frozenset()
+
+    def start_loading(self) -> threading.Thread:
+        """Load the store's buckets in a background thread (started), holding the seeding lock;
+        until it is done, requests for those buckets wait."""
+        self._loading = frozenset(self.store.bucket_names())
+        self.loaded.clear()
+        self.lock.acquire()  # here, so no seeding request slips in before the thread runs
+        thread = threading.Thread(target=self._load, name="store-load", daemon=True)
+        try:
+            thread.start()
+        except BaseException:
+            self.loaded.set()
+            self.lock.release()
+            raise
+        return thread
+
+    def _load(self) -> None:
+        began = time.monotonic()
+        try:
+            loaded = self.store.load()
+            log.info(
+                "loaded %s objects from %s in %.2f s",
+                loaded,
+                self.store.root,
+                time.monotonic() - began,
+            )
+        except Exception as exc:  # answered to every request that waited for the load
+            log.exception("loading the bucket store %s failed", self.store.root)
+            self.load_error = f"the emulator could not load its bucket store: {exc}"
+        finally:
+            self.loaded.set()
+            self.lock.release()
+
+    def _waits_for_load(self, path: str, environ: dict[str, Any]) -> bool:
+        """Whether the request names a bucket the store loads (path-style or virtual host)."""
+        if not self._loading:
+            return False
+        first = path.split("/", 2)[1] if path.startswith("/") else ""
+        host = environ.get("HTTP_HOST", "").split(":")[0]
+        return first in self._loading or host.split(".")[0] in self._loading
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        path = environ.get("PATH_INFO")
+        path = environ.get("PATH_INFO") or ""
         if path == TOKEN_PATH:
             return _reply(start_response, "200 OK", self.token, "text/plain")
         if path in SEED_PATHS and self.store is not None:
             return self._seed(path, environ, start_response)
+        if self._waits_for_load(path, environ):
+            self.loaded.wait()
+            if self.load_error is not None:
+                return _json(start_response, "503 Service Unavailable", {"error": self.load_error})
         return self.app(environ, start_response)
 
     def _seed(self, path: str, environ: dict[str, Any], start_response: Callable[..., Any]):
@@ -70,6 +128,10 @@ class TokenApp:
             body = json.loads(environ["wsgi.input"].read(length))
             bucket, region = str(body["bucket"]), str(body["region"])
             with self.lock:
+                if self.load_error is not None:
+                    return _json(
+                        start_response, "503 Service Unavailable", {"error": self.load_error}
+                    )
                 if path.endswith("/put-files"):
                     source = Path(body["source"])
                     out: Any = self.store.put_files(bucket, region, source, body["keys"])
@@ -135,24 +197,22 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    from sparkify_helpers.emulator import listing
-    from sparkify_helpers.emulator.store import BucketStore, s3_backend
+    from sparkify_helpers.emulator import listing, warmup
+    from sparkify_helpers.emulator.store import ACCOUNT_ID, BucketStore, s3_backend
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     listing.install()  # ListObjectsV2 rendered without moto's generic serializer
     store = BucketStore.open(os.environ.get(STORE_ENV) or None, s3_backend())
-    began = time.monotonic()
-    loaded = store.load()
-    if store.root is not None:
-        logging.info(
-            "loaded %s objects from %s in %.2f s", loaded, store.root, time.monotonic() - began
-        )
     moto_app = DomainDispatcherApplication(create_backend_app)
     moto_app.debug = True  # type: ignore[attr-defined]  # as moto.server does
+    app = TokenApp(moto_app, token, store)
+    if store.root is not None:
+        app.start_loading()
+    warmup.start(ACCOUNT_ID, [os.environ.get(REGION_ENV) or DEFAULT_REGION])
     run_simple(
         args.host,
         args.port,
-        TokenApp(moto_app, token, store),
+        app,
         threaded=True,
         use_reloader=False,
         request_handler=MotoRequestHandler,

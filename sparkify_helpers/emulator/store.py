@@ -7,9 +7,10 @@ a single-part PUT); :meth:`BucketStore.prune` removes what the source no longer 
 
 With a store folder (``.sparkify/bucket-store/``), each seeded object is also kept as
 ``<store>/<region>/<bucket>/<key>``, written under a temporary name and renamed, and the next
-server loads the folder into its backend at start: a second run finds its objects already
-there. The server holds an exclusive lock on ``<store>/.lock`` while it lives; a second
-emulator finds it held and keeps its bucket in memory only. Temporary files left by a killed
+server loads the folder into its backend at start (in the background: :mod:`.serve` holds
+requests for those buckets until it is done): a second run finds its objects already there.
+The server holds an exclusive lock on ``<store>/.lock`` while it lives; a second emulator
+finds it held and keeps its bucket in memory only. Temporary files left by a killed
 server are removed at the next load.
 """
 
@@ -101,6 +102,14 @@ class BucketStore:
     def _ensure_bucket(self, bucket: str, region: str) -> None:
         if bucket not in self.backend.buckets:
             self.backend.create_bucket(bucket, region)
+
+    def bucket_names(self) -> set[str]:
+        """The buckets :meth:`load` fills (one folder each, under its region)."""
+        if self.root is None:
+            return set()
+        return {
+            b.name for r in self.root.iterdir() if r.is_dir() for b in r.iterdir() if b.is_dir()
+        }
 
     def load(self) -> int:
         """Put every persisted object into the backend; how many. Sweeps temporary files."""

@@ -124,7 +124,8 @@ class LocalTarget(Target):
 
     @contextmanager
     def _run_scope(self, source: str | None, events: int, seed: int) -> Iterator[RunScope]:
-        with emulator.running(store=paths.bucket_store_dir()) as info:
+        region = self.settings.aws.region
+        with emulator.running(store=paths.bucket_store_dir(), region=region) as info:
             seeded = self.seed(source, events, seed, info)
             yield RunScope(environment={ENDPOINT_ENV: info.endpoint_url}, seeded=seeded)
 

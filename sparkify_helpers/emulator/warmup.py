@@ -1,0 +1,69 @@
+"""moto's first call to a service, paid in the background while the emulator starts.
+
+A fresh moto server makes each service's backend on its first request: IAM loads AWS's
+managed policies (about 0.5 s per partition, and the second request makes the IAM backends
+of all six partitions while it maps its access key to an account; the emulator loads the
+policies so roles can attach them), EC2 sets up the default VPC and security groups (about
+1 s), and each service's botocore model is parsed.
+Notebook 01 waits for all of that. :func:`start` does it in a daemon thread right after the
+server starts answering, so it overlaps with seeding and kernel start-up.
+
+It goes through the accessor a request uses (``get_backend(service)[account][region]``),
+which creates a backend under moto's global ``backend_lock`` only if none exists: a request
+that arrives during the warm-up waits for that lock and then uses the same backend, never a
+second one. Any failure is logged and left to the request that needs the service.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Notebook 01's services (aws.provision / plan / connection_details): region "global" for
+# IAM's partition-wide backend.
+SERVICES = (("iam", "global"), ("ec2", None), ("redshift", None))
+
+
+def warm(account: str, regions: Iterable[str]) -> list[str]:
+    """Make the backends of :data:`SERVICES` for ``account`` in ``regions`` and parse their
+    models; the ``service/region`` names warmed."""
+    from moto.backends import get_backend as typed_get_backend
+    from moto.core.utils import get_service_model
+    from moto.iam.models import get_account_id_from
+
+    get_backend: Any = typed_get_backend  # typed per literal service name
+    done = []
+    for service, fixed in SERVICES:
+        importlib.import_module(f"moto.{service}.responses")
+        get_service_model(service)
+        for region in [fixed] if fixed else list(regions):
+            get_backend(service)[account][region]  # noqa: B018 (creates it, under moto's lock)
+            done.append(f"{service}/{region}")
+    # Every request maps its access key to an account through this, which makes the IAM
+    # backend of each partition (each loading the managed policies) once an account exists.
+    get_account_id_from("sparkify-warmup")
+    return done
+
+
+def start(account: str, regions: Iterable[str]) -> threading.Thread:
+    """:func:`warm` in a daemon thread (started); logs what it warmed and how long it took."""
+    wanted = list(regions)
+
+    def run() -> None:
+        began = time.monotonic()
+        try:
+            done = warm(account, wanted)
+        except Exception:  # a service's first request will meet the same problem, and say it
+            log.exception("warming moto's backends failed (requests create them as needed)")
+            return
+        log.info("warmed %s in %.2f s", ", ".join(done), time.monotonic() - began)
+
+    thread = threading.Thread(target=run, name="moto-warmup", daemon=True)
+    thread.start()
+    return thread
