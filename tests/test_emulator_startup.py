@@ -144,6 +144,32 @@ def test_the_store_names_the_buckets_it_loads(tmp_path) -> None:
     assert store.BucketStore(None, None).bucket_names() == set()
 
 
+def test_wait_idle_waits_for_the_request_in_hand(server, monkeypatch) -> None:
+    app, endpoint, bucket_store = server
+    _s3(endpoint).create_bucket(
+        Bucket=OTHER, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    backend_class = type(bucket_store.backend)
+    real_list = backend_class.list_objects_v2
+    listing_started, release = threading.Event(), threading.Event()
+
+    def slow_list(self, *args, **kwargs):
+        listing_started.set()
+        release.wait(30)
+        return real_list(self, *args, **kwargs)
+
+    monkeypatch.setattr(backend_class, "list_objects_v2", slow_list)
+    request, _ = _in_thread(lambda: _s3(endpoint).list_objects_v2(Bucket=OTHER))
+    assert listing_started.wait(10)
+    waiting, returned = _in_thread(lambda: app.wait_idle(0.05))
+    waiting.join(0.5)
+    assert waiting.is_alive() and returned == []  # a request is in hand
+    release.set()
+    request.join(10)
+    waiting.join(10)
+    assert returned == [None]
+
+
 # -- the warm-up ----------------------------------------------------------------------------
 
 ACCOUNT = "210987654321"  # an account of its own: the in-process backends are shared
@@ -201,6 +227,23 @@ def test_a_request_during_the_warm_up_keeps_what_it_creates(own_account, monkeyp
     backend = get_backend("redshift")[own_account][REGION]
     assert made == [backend]  # one backend, the warm-up's
     assert "made-during-warmup" in backend.security_groups
+
+
+def test_each_warm_up_step_waits_for_idle(own_account, monkeypatch) -> None:
+    monkeypatch.setattr(warmup, "SERVICES", (("redshift", None),))
+    steps: list[int] = []
+
+    def idle() -> None:
+        steps.append(len(get_backend("redshift")[own_account].keys()))
+
+    assert warmup.warm(own_account, [REGION, "eu-west-1"], idle) == [
+        "redshift/us-west-2",
+        "redshift/eu-west-1",
+    ]
+    # one step for the model, one per region (each made after its idle), one per partition
+    from moto.utilities.utils import PARTITION_NAMES
+
+    assert steps[:3] == [0, 0, 1] and len(steps) == 3 + len(PARTITION_NAMES)
 
 
 def test_a_failing_warm_up_is_logged_not_raised(own_account, monkeypatch, caplog) -> None:

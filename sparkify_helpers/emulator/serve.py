@@ -17,9 +17,9 @@ routes, and every request for a bucket the folder holds, wait until the load is 
 failed load answers them 503, naming the log), so no request sees a half-loaded bucket;
 other requests (IAM, EC2, ...) proceed.
 
-Right after it starts, the server also warms moto's backends for notebook 01 (:mod:`.warmup`)
-in ``SPARKIFY_EMULATOR_REGION`` (default ``us-west-2``), and it serves ListObjectsV2 through
-its own renderer (:mod:`.listing`).
+Once started, the server also warms moto's backends for notebook 01 (:mod:`.warmup`) in
+``SPARKIFY_EMULATOR_REGION`` (default ``us-west-2``) while it has no request in hand, and
+it serves ListObjectsV2 through its own renderer (:mod:`.listing`).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ SEED_PATHS = {"/sparkify-emulator/put-files", "/sparkify-emulator/prune"}
 TOKEN_HEADER = "X-Sparkify-Emulator-Token"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_POLL_S = 0.5
+IDLE_QUIET_S = 0.1  # how long the server must have had no request before a warm-up step
 log = logging.getLogger(__name__)
 
 
@@ -64,6 +65,9 @@ class TokenApp:
         self.loaded.set()
         self.load_error: str | None = None
         self._loading: frozenset[str] = frozenset()
+        self._busy = 0  # requests in hand
+        self._last = 0.0  # when the last one ended (monotonic)
+        self._count_lock = threading.Lock()
 
     def start_loading(self) -> threading.Thread:
         """Load the store's buckets in a background thread (started), holding the seeding lock;
@@ -105,7 +109,27 @@ class TokenApp:
         host = environ.get("HTTP_HOST", "").split(":")[0]
         return first in self._loading or host.split(".")[0] in self._loading
 
+    def wait_idle(self, quiet_s: float = IDLE_QUIET_S) -> None:
+        """Return once the store is loaded and no request has been in hand for ``quiet_s``."""
+        self.loaded.wait()
+        while True:
+            with self._count_lock:
+                wait = quiet_s if self._busy else self._last + quiet_s - time.monotonic()
+            if wait <= 0:
+                return
+            time.sleep(wait)
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        with self._count_lock:
+            self._busy += 1
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            with self._count_lock:
+                self._busy -= 1
+                self._last = time.monotonic()
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         path = environ.get("PATH_INFO") or ""
         if path == TOKEN_PATH:
             return _reply(start_response, "200 OK", self.token, "text/plain")
@@ -208,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     app = TokenApp(moto_app, token, store)
     if store.root is not None:
         app.start_loading()
-    warmup.start(ACCOUNT_ID, [os.environ.get(REGION_ENV) or DEFAULT_REGION])
+    warmup.start(ACCOUNT_ID, [os.environ.get(REGION_ENV) or DEFAULT_REGION], app.wait_idle)
     run_simple(
         args.host,
         args.port,

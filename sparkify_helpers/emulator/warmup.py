@@ -6,7 +6,8 @@ of all six partitions while it maps its access key to an account; the emulator l
 policies so roles can attach them), EC2 sets up the default VPC and security groups (about
 1 s), and each service's botocore model is parsed.
 Notebook 01 waits for all of that. :func:`start` does it in a daemon thread right after the
-server starts answering, so it overlaps with seeding and kernel start-up.
+server starts answering, in the server's idle moments (between seeding requests, while the
+run starts its kernel), so it overlaps with them without slowing them down.
 
 It goes through the accessor a request uses (``get_backend(service)[account][region]``),
 which creates a backend under moto's global ``backend_lock`` only if none exists: a request
@@ -20,7 +21,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -30,35 +31,50 @@ log = logging.getLogger(__name__)
 SERVICES = (("iam", "global"), ("ec2", None), ("redshift", None))
 
 
-def warm(account: str, regions: Iterable[str]) -> list[str]:
+def warm(
+    account: str, regions: Iterable[str], idle: Callable[[], None] = lambda: None
+) -> list[str]:
     """Make the backends of :data:`SERVICES` for ``account`` in ``regions`` and parse their
-    models; the ``service/region`` names warmed."""
+    models, one step at a time, each after ``idle()`` returns; the ``service/region`` names
+    warmed."""
     from moto.backends import get_backend as typed_get_backend
     from moto.core.utils import get_service_model
     from moto.iam.models import get_account_id_from
+    from moto.utilities.utils import PARTITION_NAMES
 
     get_backend: Any = typed_get_backend  # typed per literal service name
     done = []
     for service, fixed in SERVICES:
+        idle()
         importlib.import_module(f"moto.{service}.responses")
         get_service_model(service)
         for region in [fixed] if fixed else list(regions):
+            idle()
             get_backend(service)[account][region]  # noqa: B018 (creates it, under moto's lock)
             done.append(f"{service}/{region}")
-    # Every request maps its access key to an account through this, which makes the IAM
-    # backend of each partition (each loading the managed policies) once an account exists.
+    # Every request maps its access key to an account through get_account_id_from, which
+    # makes the IAM backend of each partition (each loading the managed policies) once an
+    # account exists: the same accessor, a partition per step.
+    for partition in PARTITION_NAMES:
+        idle()
+        get_backend("iam")[account][partition]  # noqa: B018
     get_account_id_from("sparkify-warmup")
     return done
 
 
-def start(account: str, regions: Iterable[str]) -> threading.Thread:
-    """:func:`warm` in a daemon thread (started); logs what it warmed and how long it took."""
+def start(
+    account: str, regions: Iterable[str], idle: Callable[[], None] = lambda: None
+) -> threading.Thread:
+    """:func:`warm` in a daemon thread (started); logs what it warmed and how long it took.
+    ``idle`` (the server's :meth:`~.serve.TokenApp.wait_idle`) holds each step until the
+    server has no request in hand, so the warm-up takes no time from one (moto runs under
+    one GIL with the seeding and the store's load)."""
     wanted = list(regions)
 
     def run() -> None:
         began = time.monotonic()
         try:
-            done = warm(account, wanted)
+            done = warm(account, wanted, idle)
         except Exception:  # a service's first request will meet the same problem, and say it
             log.exception("warming moto's backends failed (requests create them as needed)")
             return
