@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -250,3 +251,21 @@ def test_a_failing_warm_up_is_logged_not_raised(own_account, monkeypatch, caplog
     monkeypatch.setattr(warmup, "SERVICES", (("no-such-service", None),))
     warmup.start(own_account, [REGION]).join(10)
     assert "warming moto's backends failed" in caplog.text
+
+
+def test_a_started_emulator_warms_the_region_it_is_given(tmp_path, aws_env) -> None:
+    from sparkify_helpers import emulator
+
+    state = tmp_path / "state"
+    info = emulator.start(state, region="eu-west-1")
+    try:
+        log_file = state / emulator.LOG_FILE
+        deadline = time.monotonic() + 60
+        while "warmed" not in log_file.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        text = log_file.read_text()
+        assert "warmed iam/global, ec2/eu-west-1, redshift/eu-west-1 in" in text
+        ec2 = boto3.client("ec2", endpoint_url=info.endpoint_url, region_name="eu-west-1")
+        assert ec2.describe_vpcs()["Vpcs"][0]["IsDefault"] is True
+    finally:
+        emulator.stop(state)
