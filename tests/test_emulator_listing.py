@@ -34,6 +34,7 @@ KEYS = [
     "c",
     "d/<tag>/&amp;",
     "e/tab\there",
+    " lead and trail ",
 ] + [f"many/{i:03d}.json" for i in range(25)]
 pytestmark = pytest.mark.skipif(
     moto.__version__ != listing.MOTO_VERSION, reason="the renderer reproduces moto 5.2.6"
@@ -51,6 +52,10 @@ def endpoint() -> Iterator[str]:
         backend = moto.backends.get_backend("s3")[ACCOUNT_ID]["aws"]
         for i, key in enumerate(KEYS):
             backend.put_object(BUCKET, key, f"body {i}".encode(), disable_notification=True)
+        for algorithm in ("CRC32", "SHA256"):  # a checksummed PUT, as boto3 makes by default
+            _client(url).put_object(
+                Bucket=BUCKET, Key=f"f/{algorithm}.json", Body=b"{}", ChecksumAlgorithm=algorithm
+            )
         _client(url).create_bucket(Bucket="listing-empty")
         yield url
     finally:
@@ -117,6 +122,8 @@ CASES = [
     {"prefix": "nothing-here/", "delimiter": "/", "encoding-type": "url"},
     {"delimiter": "&"},
     {"delimiter": "sub", "prefix": "a/"},
+    {"prefix": "f/"},
+    {"prefix": " "},
 ]
 
 
@@ -204,7 +211,7 @@ def test_render_declines_what_it_does_not_cover() -> None:
     base = {"Name": "b", "Prefix": "", "MaxKeys": 1, "KeyCount": 1, "IsTruncated": False}
     assert listing.render({**base, "Contents": [item]}) is not None
     assert listing.render({**base, "Contents": [{**item, "Owner": {"ID": "x"}}]}) is None
-    assert listing.render({**base, "Contents": [{**item, "ChecksumAlgorithm": ["CRC32"]}]}) is None
+    assert listing.render({**base, "Contents": [{**item, "ChecksumAlgorithm": "CRC32"}]}) is None
     stamp = "2026-01-02T03:04:05.123456Z"
     assert listing.render({**base, "Contents": [{**item, "LastModified": stamp}]}) is None
     assert listing.render({**base, "RequestCharged": "requester"}) is None
@@ -245,3 +252,9 @@ class _nothing:
 
     def __exit__(self, *exc):
         return None
+
+
+def test_checksummed_objects_are_rendered_with_their_algorithm(endpoint) -> None:
+    theirs, ours = _both(endpoint, {"prefix": "f/"})
+    assert b"<ChecksumAlgorithm>SHA256</ChecksumAlgorithm><Size>" in ours.content
+    assert ours.content == theirs.content

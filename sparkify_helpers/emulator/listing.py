@@ -5,8 +5,8 @@ which walks the botocore shape per field and re-parses every ``LastModified`` wi
 about 3 s for 20,000 keys. :func:`install` makes the emulator render that same dict straight to
 XML (same elements, order, namespace and escaping as moto's output; the tests compare them
 byte for byte). Everything else stays moto's: request parsing, errors, the listing itself,
-and the serialization of any result this renderer does not cover (``fetch-owner``, checksum
-algorithms, a prettified response, a timestamp of another form).
+and the serialization of any result this renderer does not cover (``fetch-owner``'s owners,
+a prettified response, a timestamp of another form).
 
 Only the emulator's server (:mod:`.serve`) installs it. On another moto version it is not
 installed (moto's own path answers); on 5.2.6 without the internals it relies on, installing
@@ -45,6 +45,7 @@ _ORDER = (
     "StartAfter",
 )
 _ITEM_KEYS = {"Key", "LastModified", "ETag", "Size", "StorageClass"}
+_ITEM_OPTIONAL = _ITEM_KEYS | {"ChecksumAlgorithm"}  # moto adds it for a checksummed PUT
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z")  # moto's S3 form, as it emits it
 _ORIGINAL: list[Any] = []  # moto's S3Response.serialized while installed
 
@@ -67,7 +68,7 @@ def _text(name: str, value: Any) -> str | None:
 def _contents(items: list[Any]) -> list[str] | None:
     out = []
     for item in items:
-        if not isinstance(item, dict) or item.keys() != _ITEM_KEYS:
+        if not isinstance(item, dict) or not _ITEM_KEYS <= item.keys() <= _ITEM_OPTIONAL:
             return None
         key, stamp, etag, size, klass = (
             item["Key"],
@@ -76,6 +77,7 @@ def _contents(items: list[Any]) -> list[str] | None:
             item["Size"],
             item["StorageClass"],
         )
+        checksums = item.get("ChecksumAlgorithm", [])
         if not (
             isinstance(key, str)
             and isinstance(stamp, str)
@@ -86,11 +88,16 @@ def _contents(items: list[Any]) -> list[str] | None:
             and key
             and etag
             and klass
+            and isinstance(checksums, list)
+            and all(isinstance(c, str) and c for c in checksums)
         ):
             return None
+        algorithms = "".join(
+            f"<ChecksumAlgorithm>{escape(c)}</ChecksumAlgorithm>" for c in checksums
+        )
         out.append(
             f"<Contents><Key>{escape(key)}</Key><LastModified>{stamp}</LastModified>"
-            f"<ETag>{escape(etag)}</ETag><Size>{size}</Size>"
+            f"<ETag>{escape(etag)}</ETag>{algorithms}<Size>{size}</Size>"
             f"<StorageClass>{escape(klass)}</StorageClass></Contents>"
         )
     return out
