@@ -14,7 +14,7 @@ Seeding goes through two routes of its own (:mod:`.store`), which take the token
 ``keep``). With ``SPARKIFY_EMULATOR_STORE=<dir>`` the seeded objects persist in that folder
 and are loaded into the bucket in a background thread once the server answers: the seeding
 routes, and every request for a bucket the folder holds, wait until the load is done (a
-failed load answers them 503, naming the log), so no request sees a half-loaded bucket;
+failed load answers them 503 with its reason), so no request sees a half-loaded bucket;
 other requests (IAM, EC2, ...) proceed.
 
 Once started, the server also warms moto's backends for notebook 01 (:mod:`.warmup`) in
