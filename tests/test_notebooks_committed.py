@@ -32,7 +32,14 @@ def test_the_workbook_and_the_fixtures_are_all_here():
         "05_teardown.ipynb",
     ]
     assert all(p.exists() for p in WORKBOOK)
-    assert [p.stem for p in FIXTURES] == ["broken", "kernel_dies", "ok", "sleeps"]
+    assert [p.stem for p in FIXTURES] == [
+        "broken",
+        "kernel_dies",
+        "leaves_state",
+        "ok",
+        "sees_fresh_state",
+        "sleeps",
+    ]
 
 
 @pytest.mark.parametrize("path", WORKBOOK + FIXTURES, ids=lambda p: p.stem)
