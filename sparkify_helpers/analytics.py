@@ -1,24 +1,25 @@
 """The marketing walkthrough's questions: each one's query, chart and computed sentence.
 
 ``ask(wb, "plays_by_hour")`` runs ``sql/analytics/NN_plays_by_hour.sql`` on the warehouse,
-draws the chart, saves it as ``<run>/charts/plays_by_hour.png`` and writes the sentence.
+saves the chart as ``<run>/charts/plays_by_hour.png`` (drawn, or copied from the chart cache
+when the same chart was drawn before) and writes the sentence.
 ``show_sql(name)`` shows the query itself, so the notebook never hides what it runs.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from sparkify_helpers import charts, insights, paths, sqlfiles
+from sparkify_helpers.charts.cache import CHART_SOURCES, ChartCache, content_key, frame_digest
 from sparkify_helpers.charts.display import ChartImage
-from sparkify_helpers.charts.style import DPI
+from sparkify_helpers.charts.style import DPI, FORMAT
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.run_folder import write_atomically
 from sparkify_helpers.warehouse import Warehouse
@@ -95,23 +96,43 @@ QUESTIONS: dict[str, Question] = {
 
 @dataclass
 class Answer:
-    """What one question gave: the query result, its chart, its sentence and the PNG."""
+    """What one question gave: the query result, its sentence, its chart and the saved PNG.
+
+    The matplotlib figure is drawn on first use of :attr:`figure`: a chart that came from
+    the chart cache needs none.
+    """
 
     question: Question
     frame: pd.DataFrame
-    figure: Figure
     sentence: str
     png_path: Path | None
+    footnote: str = ""
+    cache: ChartCache | None = field(default=None, repr=False)
+    _figure: Figure | None = field(default=None, init=False, repr=False)
+
+    @property
+    def figure(self) -> Figure:
+        """The chart as a matplotlib Figure (drawn now if it was not yet)."""
+        if self._figure is None:
+            self._figure = self.question.chart(self.frame, footnote=self.footnote)
+        return self._figure
+
+    @property
+    def cache_key(self) -> str:
+        """The chart's content key: data, question, footnote, drawing code, renderer."""
+        parts = (frame_digest(self.frame), self.question.name, self.question.chart.__name__)
+        return content_key((*parts, self.footnote, FORMAT, str(DPI)), CHART_SOURCES)
+
+    def png(self) -> bytes:
+        """The chart's PNG bytes: from the chart cache when it holds them, else drawn (and
+        stored there)."""
+        render = lambda: charts.png_bytes(self.figure)  # noqa: E731
+        return render() if self.cache is None else self.cache.png(self.cache_key, render)
 
     def chart(self) -> ChartImage:
         """The chart for the notebook: the saved PNG (exactly what the run keeps), with its
         title and sentence as the image's alternative text."""
-        if self.png_path is not None:
-            png = self.png_path.read_bytes()
-        else:
-            buffer = io.BytesIO()
-            self.figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-            png = buffer.getvalue()
+        png = self.png_path.read_bytes() if self.png_path is not None else self.png()
         return ChartImage(png, f"{self.question.title}. {self.sentence}")
 
     def insight(self):
@@ -129,16 +150,18 @@ def question(name: str) -> Question:
         raise KeyError(f"No question {name!r}; pick one of: {', '.join(QUESTIONS)}.") from None
 
 
-def footnote(q: Question, target: str, run_id: str | None, frame: pd.DataFrame) -> str:
-    """The chart's source line: query file, target, run id and the data's date span."""
+def footnote(q: Question, target: str, frame: pd.DataFrame) -> str:
+    """The chart's source line: query file, target and the data's date span.
+
+    No run id or time: the image shows what the data says, so an unchanged result gives the
+    same PNG (and a chart-cache hit); the run folder and report.html name the run.
+    """
     parts = [f"Source: sql/{SQL_FOLDER}/{q.sql_path.name} on the {target} warehouse"]
     spans = [c for c in ("period_start", "period_end") if c in frame.columns]  # the data's span
     date_columns = spans if len(spans) == 2 else [c for c in frame.columns if c.endswith("_date")]
     if date_columns and not frame.empty:
         days = pd.concat([pd.to_datetime(frame[c]) for c in date_columns])
         parts.append(f"data {days.min():%Y-%m-%d} to {days.max():%Y-%m-%d}")
-    if run_id:
-        parts.append(f"run {run_id}")
     return " · ".join(parts)
 
 
@@ -147,16 +170,20 @@ def answer(
     frame: pd.DataFrame,
     charts_dir: str | Path | None = None,
     target: str = "local",
-    run_id: str | None = None,
+    cache: ChartCache | None = None,
 ) -> Answer:
-    """Draw, describe and (given ``charts_dir``) save the answer to a question's result."""
-    figure = q.chart(frame, footnote=footnote(q, target, run_id, frame))
-    sentence = q.insight(frame)
-    png = None
+    """Describe and (given ``charts_dir``) save the answer to a question's result.
+
+    The PNG comes from ``cache`` (default: the project's :class:`ChartCache`) when it holds
+    this chart, else it is drawn and stored there; the figure is drawn only when needed.
+    """
+    result = Answer(
+        q, frame, q.insight(frame), None, footnote(q, target, frame), cache or ChartCache.default()
+    )
     if charts_dir is not None:
-        png = charts.save_chart(figure, charts_dir, q.name)
-        write_atomically(sentence_path(png), sentence)  # report.html shows it under the chart
-    return Answer(q, frame, figure, sentence, png)
+        result.png_path = charts.write_chart(result.png(), charts_dir, q.name)
+        write_atomically(sentence_path(result.png_path), result.sentence)  # report.html: under it
+    return result
 
 
 def sentence_path(png: Path) -> Path:
@@ -168,7 +195,7 @@ def ask(
     warehouse: Warehouse,
     name: str,
     charts_dir: str | Path | None = None,
-    run_id: str | None = None,
+    cache: ChartCache | None = None,
 ) -> Answer:
     """Run a question's query on an open warehouse and answer it.
 
@@ -177,7 +204,7 @@ def ask(
     """
     q = question(name)
     frame = warehouse.query_file(q.sql_path)
-    return answer(q, frame, charts_dir, warehouse.kind, run_id)
+    return answer(q, frame, charts_dir, warehouse.kind, cache)
 
 
 def show_sql(name: str):

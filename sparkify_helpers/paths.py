@@ -44,6 +44,14 @@ def copy_cache_dir() -> Path:
     return state_dir() / "s3-cache"
 
 
+def chart_cache_dir() -> Path:
+    """Rendered charts by content (``SPARKIFY_CHART_CACHE_DIR`` overrides); safe to delete."""
+    env = os.environ.get("SPARKIFY_CHART_CACHE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return state_dir() / "chart-cache"
+
+
 def bucket_store_dir() -> Path:
     """Where the local emulator keeps its seeded bucket between runs."""
     return state_dir() / "bucket-store"

@@ -7,14 +7,22 @@ SORTKEY.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from sparkify_helpers.catalog import Table
+from sparkify_helpers.charts import ChartCache, png_bytes
+from sparkify_helpers.charts.cache import content_key
+from sparkify_helpers.charts.style import FORMAT
+from sparkify_helpers.run_folder import write_atomically
+
+ER_DPI = 110
 
 
 def _references(table: Table) -> list[tuple[str, str, str]]:
@@ -124,6 +132,19 @@ def er_diagram(tables: Sequence[Table]) -> Figure:
         va="center",
     )
     return fig
+
+
+def save_er_diagram(
+    tables: Sequence[Table], path: str | Path, cache: ChartCache | None = None
+) -> Path:
+    """Write the ER diagram as a PNG (dpi 110, tight box) at ``path``, atomically: copied from
+    the chart cache (default: the project's) when this design was drawn before, else drawn
+    and stored there. The key is the star tables' design and this module's code."""
+    star = [dataclasses.replace(t, source=None) for t in tables if not t.staging and not t.control]
+    key = content_key((repr(star), "er_diagram", FORMAT, str(ER_DPI)), (Path(__file__),))
+    cache = cache or ChartCache.default()
+    png = cache.png(key, lambda: png_bytes(er_diagram(tables), dpi=ER_DPI))
+    return write_atomically(Path(path), png)
 
 
 def box_extents(fig: Figure) -> dict[str, Box]:

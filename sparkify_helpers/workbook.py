@@ -89,7 +89,7 @@ class Workbook:
     def ask(self, name: str) -> analytics.Answer:
         """Answer one marketing question on the warehouse (read-only); chart in ``charts/``."""
         with self.connect(read_only=True) as warehouse:
-            return analytics.ask(warehouse, name, self.charts_dir, self.run.run_id)
+            return analytics.ask(warehouse, name, self.charts_dir)
 
     def sql_dir(self, folder: str) -> Path:
         """``sql/<folder>`` (create, copy, insert, checks, analytics)."""

@@ -137,6 +137,13 @@ def _notebooks_marker_is_exact(request: pytest.FixtureRequest, monkeypatch: pyte
 # -- environment ------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _chart_cache_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own chart cache (rendered PNGs by content), never the checkout's."""
+    monkeypatch.setenv("SPARKIFY_CHART_CACHE_DIR", str(tmp_path / "chart-cache"))
+
+
+
 @pytest.fixture
 def aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """No real AWS: clears AWS_* and SPARKIFY_* overrides, sets dummy credentials.

@@ -233,9 +233,7 @@ def test_ask_on_a_workbook_queries_draws_and_saves(wb):
     assert answer.png_path == wb.run_dir / "charts" / "plays_by_hour.png"
     assert answer.png_path.read_bytes()[:8] == PNG
     footnote = [t.get_text() for t in answer.figure.texts][-1]
-    assert footnote == (
-        "Source: sql/analytics/10_plays_by_hour.sql on the local warehouse · run run-42"
-    )
+    assert footnote == "Source: sql/analytics/10_plays_by_hour.sql on the local warehouse"
     assert answer.chart().data[:8] == PNG
     assert answer.insight().data == f"**{answer.sentence}**"
 

@@ -8,6 +8,7 @@ keeps whatever backend it has (``%matplotlib inline`` by default).
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import math
 import textwrap
@@ -24,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sparkify_helpers.run_folder import write_atomically
+
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 FIGSIZE = (9.0, 5.0)
 WIDE_FIGSIZE = (12.0, 4.8)
 DPI = 120
+FORMAT = "png"
 
 INK = "#2b2b2b"
 MUTED = "#6b6b6b"
@@ -175,11 +179,22 @@ def wrap(label: object, width: int = 30) -> str:
     return "\n".join(lines) or text
 
 
-def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
-    """Write ``<charts_dir>/<name>.png`` (dpi 120, tight bounding box) and return its path."""
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes (tight bounding box), exactly what :func:`save_chart` writes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format=FORMAT)
+    return buffer.getvalue()
+
+
+def write_chart(png: bytes, charts_dir: str | Path, name: str) -> Path:
+    """Write PNG bytes as ``<charts_dir>/<name>.png`` (atomically) and return its path."""
     folder = Path(charts_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", format="png")
+    path = write_atomically(folder / f"{name}.{FORMAT}", png)
     log.debug("chart written: %s", path)
     return path
+
+
+def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
+    """Write ``<charts_dir>/<name>.png`` (dpi 120, tight bounding box) and return its path."""
+    return write_chart(png_bytes(fig), charts_dir, name)
