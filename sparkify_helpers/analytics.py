@@ -17,7 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sparkify_helpers import charts, insights, paths, sqlfiles
-from sparkify_helpers.charts.cache import CHART_SOURCES, ChartCache, content_key, frame_digest
+from sparkify_helpers.charts import cache as chart_cache
+from sparkify_helpers.charts.cache import ChartCache
 from sparkify_helpers.charts.display import ChartImage
 from sparkify_helpers.charts.style import DPI, FORMAT
 from sparkify_helpers.errors import WarehouseError
@@ -120,8 +121,9 @@ class Answer:
     @property
     def cache_key(self) -> str:
         """The chart's content key: data, question, footnote, drawing code, renderer."""
-        parts = (frame_digest(self.frame), self.question.name, self.question.chart.__name__)
-        return content_key((*parts, self.footnote, FORMAT, str(DPI)), CHART_SOURCES)
+        q, digest = self.question, chart_cache.frame_digest(self.frame)
+        parts = (digest, q.name, q.chart.__name__, self.footnote, FORMAT, str(DPI))
+        return chart_cache.content_key(parts, chart_cache.CHART_SOURCES)
 
     def png(self) -> bytes:
         """The chart's PNG bytes: from the chart cache when it holds them, else drawn (and

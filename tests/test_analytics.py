@@ -6,12 +6,16 @@ against the raw files).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 
+import matplotlib as mpl
 import pandas as pd
 import pytest
 
-from sparkify_helpers import adhoc, analytics, insights, paths, workbook
+from sparkify_helpers import adhoc, analytics, charts, insights, paths, workbook
+from sparkify_helpers.charts import cache as chart_cache
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.warehouse.sql_engine import AdHocSqlError
 
@@ -399,3 +403,112 @@ def test_a_partial_first_day_does_not_open_the_paid_share_trend():
         "Paid listeners account for 50% of all plays on 2 Nov 2018. (Partial day left out: "
         "1 Nov (data from 21:01 UTC).)"
     )
+
+
+# -- the chart cache ----------------------------------------------------------------
+
+HOURS = pd.DataFrame({"hour": [9, 10, 22], "plays": [1, 3, 2]})
+PLACES = pd.DataFrame(  # a result both top_artists and top_locations can draw
+    {"artist": ["A", "B"], "location": ["Austin, TX", "Boston, MA"], "plays": [5, 3]}
+)
+
+
+def _counting(name: str) -> tuple[analytics.Question, list[int]]:
+    """The question with a chart function that counts the figures it draws."""
+    q, drawn = analytics.question(name), []
+
+    @functools.wraps(q.chart)
+    def chart(*args, **kwargs):
+        drawn.append(1)
+        return q.chart(*args, **kwargs)
+
+    return dataclasses.replace(q, chart=chart), drawn
+
+
+def test_a_cached_chart_is_the_drawn_one_byte_for_byte_and_builds_no_figure(tmp_path):
+    cache = charts.ChartCache(tmp_path / "cache")
+    q, drawn = _counting("plays_by_hour")
+    first = analytics.answer(q, HOURS, tmp_path / "run-1" / "charts", cache=cache)
+    assert drawn == [1] and len(list(cache.folder.glob("*.png"))) == 1
+    second = analytics.answer(q, HOURS.copy(), tmp_path / "run-2" / "charts", cache=cache)
+    assert drawn == [1]  # a hit: no figure built
+    png = first.png_path.read_bytes()
+    assert second.png_path == tmp_path / "run-2" / "charts" / "plays_by_hour.png"
+    assert second.png_path.read_bytes() == png
+    # the notebook API is unchanged: chart, sentence, frame, and the figure when asked for
+    assert second.chart().data == png
+    assert second.insight().data == f"**{first.sentence}**"
+    assert analytics.sentence_path(second.png_path).read_text() == first.sentence
+    assert second.frame.equals(HOURS)
+    assert second.figure.texts[-1].get_text() == first.footnote
+    assert drawn == [1, 1]
+    assert charts.png_bytes(second.figure) == png  # a fresh render of the same figure
+
+
+def test_changed_data_question_texts_code_or_renderer_draw_the_chart_again(tmp_path, monkeypatch):
+    cache = charts.ChartCache(tmp_path / "cache")
+    hour, drawn = _counting("plays_by_hour")
+    pngs = [analytics.answer(hour, HOURS, tmp_path / "a", cache=cache).png_path.read_bytes()]
+    analytics.answer(hour, HOURS.assign(plays=[1, 3, 4]), tmp_path / "b", cache=cache)
+    analytics.answer(hour, HOURS.astype({"plays": "int32"}), tmp_path / "c", cache=cache)
+    rebuilt = pd.DataFrame(HOURS.to_dict("list"))
+    analytics.answer(hour, rebuilt, tmp_path / "d", cache=cache)
+    assert drawn == [1, 1, 1]  # values and dtypes count; the same frame rebuilt does not
+    analytics.answer(hour, HOURS, tmp_path / "e", target="redshift", cache=cache)  # footnote
+    assert drawn == [1, 1, 1, 1]
+    # the drawing code: one more file in the hashed list, then that file changed
+    extra = tmp_path / "house_style.py"
+    extra.write_text("ACCENT = 'blue'\n")
+    sources = (*chart_cache.CHART_SOURCES, extra)
+    monkeypatch.setattr(chart_cache, "CHART_SOURCES", sources)
+    analytics.answer(hour, HOURS, tmp_path / "f", cache=cache)
+    extra.write_text("ACCENT = 'red'\n")
+    analytics.answer(hour, HOURS, tmp_path / "g", cache=cache)
+    assert drawn == [1] * 6
+    with mpl.rc_context({"lines.linewidth": 3.0}):  # a user's style is the renderer's
+        analytics.answer(hour, HOURS, tmp_path / "h", cache=cache)
+    assert drawn == [1] * 7
+    monkeypatch.undo()
+    again = analytics.answer(hour, HOURS, tmp_path / "i", cache=cache)
+    assert drawn == [1] * 7 and again.png_path.read_bytes() == pngs[0]
+    # another question on the same result is another chart
+    artists, _ = _counting("top_artists")
+    locations, drawn_locations = _counting("top_locations")
+    analytics.answer(artists, PLACES, tmp_path / "j", cache=cache)
+    analytics.answer(locations, PLACES, tmp_path / "j", cache=cache)
+    assert drawn_locations == [1]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "empty", "a folder"])
+def test_a_damaged_cache_entry_is_drawn_again_never_a_failed_run(tmp_path, damage):
+    cache = charts.ChartCache(tmp_path / "cache")
+    q, drawn = _counting("plays_by_hour")
+    first = analytics.answer(q, HOURS, tmp_path / "a", cache=cache)
+    png = first.png_path.read_bytes()
+    (entry,) = cache.folder.glob("*.png")
+    if damage == "a folder":  # unreadable, and cannot be replaced either
+        entry.unlink()
+        entry.mkdir()
+    else:
+        data = {"truncated": png[: len(png) // 2], "empty": b""}.get(damage)
+        if data is None:  # one byte flipped in the middle: a chunk's CRC no longer matches
+            data = (
+                png[: len(png) // 2] + bytes([png[len(png) // 2] ^ 0xFF]) + png[len(png) // 2 + 1 :]
+            )
+        entry.write_bytes(data)
+    second = analytics.answer(q, HOURS, tmp_path / "b", cache=cache)
+    assert drawn == [1, 1]
+    assert second.png_path.read_bytes() == png
+    if damage != "a folder":
+        assert entry.read_bytes() == png  # the entry is whole again
+        analytics.answer(q, HOURS, tmp_path / "c", cache=cache)
+        assert drawn == [1, 1]
+
+
+def test_notebook_charts_come_from_the_project_cache_by_default(wb, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPARKIFY_CHART_CACHE_DIR", str(tmp_path / "project-cache"))
+    first = wb.ask("top_songs").png_path.read_bytes()
+    entries = list((tmp_path / "project-cache").glob("*.png"))
+    assert [e.read_bytes() for e in entries] == [first]
+    assert wb.ask("top_songs").png_path.read_bytes() == first
+    assert list((tmp_path / "project-cache").glob("*.png")) == entries

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
 import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
@@ -229,3 +235,69 @@ def test_device_panels_stop_their_axis_at_100_percent():
     for ax in _draw("user_agents", FRAMES["user_agents"]).axes:
         assert ax.spines["bottom"].get_bounds() == (0, 1)
         assert max(ax.get_xticks()) == 1.0
+
+
+# -- the chart cache ----------------------------------------------------------------
+
+
+def _aged(cache: charts.ChartCache, name: str, data: bytes, age_s: float) -> Path:
+    """An entry written ``age_s`` seconds ago."""
+    cache.folder.mkdir(parents=True, exist_ok=True)
+    path = cache.folder / name
+    path.write_bytes(data)
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    return path
+
+
+def test_the_cache_keeps_its_newest_entries_within_the_count_and_size_bounds(tmp_path):
+    by_count = charts.ChartCache(tmp_path / "count", max_entries=3)
+    for age in (50, 40, 30, 20, 10):
+        _aged(by_count, f"{age}.png", b"x" * 100, age)
+    assert sorted(p.name for p in by_count.evict()) == ["40.png", "50.png"]
+    assert sorted(p.name for p in by_count.folder.iterdir()) == ["10.png", "20.png", "30.png"]
+    by_size = charts.ChartCache(tmp_path / "size", max_bytes=2_500)
+    for age in (30, 20, 10):
+        _aged(by_size, f"{age}.png", b"x" * 1_000, age)
+    by_size.put("new", b"y" * 1_000)  # storing evicts: the two newest fit in 2,500 bytes
+    assert sorted(p.name for p in by_size.folder.iterdir()) == ["10.png", "new.png"]
+
+
+def test_a_hit_counts_as_recent_use_and_killed_writers_temporary_files_go(tmp_path):
+    cache = charts.ChartCache(tmp_path / "cache", max_entries=2)
+    png = charts.png_bytes(_draw("match_rate", FRAMES["match_rate"]))
+    _aged(cache, "old.png", png, 30)
+    _aged(cache, "mid.png", png, 20)
+    stale = _aged(cache, ".new.png.123.tmp", png[:100], 7_200)  # a kill mid-write, long ago
+    live = _aged(cache, ".new.png.456.tmp", png[:100], 1)  # another run writing now
+    assert cache.get("old") == png  # used now: kept, "mid" is the oldest
+    cache.put("new", png)
+    assert sorted(p.name for p in cache.folder.iterdir()) == [live.name, "new.png", "old.png"]
+    assert not stale.exists()
+    assert cache.get("missing") is None
+
+
+def _hammer(folder: str, seed: int) -> int:
+    """One of two processes storing, reading and evicting in one small cache at once."""
+    cache = charts.ChartCache(Path(folder), max_entries=4)
+    png = charts.png_bytes(_draw("match_rate", FRAMES["match_rate"]))
+    hits = 0
+    for i in range(60):
+        key = f"k{(i * seed) % 7}"
+        found = cache.get(key)
+        if found is None:
+            cache.put(key, png)
+        else:
+            assert found == png
+            hits += 1
+    return hits
+
+
+def test_two_runs_can_share_the_cache_at_once(tmp_path):
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_hammer, [str(tmp_path / "cache")] * 2, [3, 5]))
+    assert sum(results) > 0
+    entries = list((tmp_path / "cache").glob("*.png"))
+    assert 0 < len(entries) <= 4
+    assert all(charts.ChartCache(tmp_path / "cache").get(p.stem) for p in entries)
+    assert not list((tmp_path / "cache").glob(".*.tmp"))

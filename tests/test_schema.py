@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from sparkify_helpers import schema
 from sparkify_helpers.catalog import read_catalog
+from sparkify_helpers.charts import ChartCache, png_bytes
 
 
 def test_design_frame_has_one_row_per_table_with_its_physical_design():
@@ -109,3 +112,21 @@ def test_er_diagram_draws_a_foreign_key_line_from_songplays_to_each_dimension_ed
         assert not any(_inside(middle, box) for box in boxes.values()), f"{gid} runs under a box"
     labels = {t.get_text() for t in figure.axes[0].texts if not t.get_gid()}
     assert {"start_time", "user_id", "song_id", "artist_id"} <= labels
+
+
+def test_er_diagram_is_drawn_once_per_design_then_copied_from_the_chart_cache(tmp_path):
+    tables = read_catalog().tables
+    cache = ChartCache(tmp_path / "cache")
+    first = schema.save_er_diagram(tables, tmp_path / "a.png", cache).read_bytes()
+    assert first == png_bytes(schema.er_diagram(tables), dpi=schema.ER_DPI)
+    (entry,) = cache.folder.glob("*.png")
+    elsewhere = tables[0].source.parent.parent / "elsewhere" / "create"  # another checkout
+    moved = [dataclasses.replace(t, source=elsewhere / t.source.name) for t in tables]
+    assert schema.save_er_diagram(moved, tmp_path / "b.png", cache).read_bytes() == first
+    assert list(cache.folder.glob("*.png")) == [entry]
+    # one column fewer in a dimension: another design, another picture
+    songs = read_catalog().table("songs")
+    fewer = dataclasses.replace(songs, columns=songs.columns[:-1])
+    changed = [fewer if t.name == "songs" else t for t in tables]
+    assert schema.save_er_diagram(changed, tmp_path / "c.png", cache).read_bytes() != first
+    assert len(list(cache.folder.glob("*.png"))) == 2
