@@ -19,7 +19,6 @@ import platform
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +31,6 @@ log = logging.getLogger(__name__)
 CHART_SOURCES: tuple[Path, ...] = tuple(sorted(Path(__file__).parent.glob("*.py")))
 """The files that define how a marketing chart looks (every module of ``charts/``)."""
 
-LIBRARIES = ("matplotlib", "pillow", "numpy", "pandas")  # their versions are in every key
 MAX_ENTRIES = 500
 MAX_BYTES = 100 * 2**20
 STALE_TEMP_S = 3600.0  # a temporary file this old was left by a killed writer
@@ -61,8 +59,11 @@ def renderer_digest() -> str:
     """A hash of what renders a figure: the libraries' and Python's versions and the
     rcParams in force (a user's matplotlibrc or style changes what is drawn)."""
     import matplotlib as mpl
+    import numpy as np
+    import PIL
 
-    versions = [metadata.version(name) for name in LIBRARIES] + [platform.python_version()]
+    libraries = (mpl, PIL, np, pd)  # the versions imported here, which are the ones drawing
+    versions = [lib.__version__ for lib in libraries] + [platform.python_version()]
     rc = sorted(
         (key, repr(value)) for key, value in mpl.rcParams.items() if not key.startswith(_RC_UNUSED)
     )
