@@ -12,18 +12,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sparkify_helpers import charts, insights, paths, sqlfiles
 from sparkify_helpers.charts import cache as chart_cache
 from sparkify_helpers.charts.cache import ChartCache
 from sparkify_helpers.charts.display import ChartImage
-from sparkify_helpers.charts.style import DPI, FORMAT
+from sparkify_helpers.charts.files import DPI, FORMAT
 from sparkify_helpers.errors import WarehouseError
 from sparkify_helpers.run_folder import write_atomically
 from sparkify_helpers.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -51,46 +54,64 @@ class Question:
         return found[0]
 
 
+def _drawn_by(name: str) -> Callable[..., Figure]:
+    """The chart function ``charts.<name>``, looked up when a chart is drawn: a chart that
+    comes from the chart cache needs no matplotlib (saves its import in the kernel)."""
+
+    def draw(frame: pd.DataFrame, footnote: str = "") -> Figure:
+        return getattr(charts, name)(frame, footnote=footnote)
+
+    draw.__name__ = draw.__qualname__ = name
+    return draw
+
+
 QUESTIONS: dict[str, Question] = {
     q.name: q
     for q in (
         Question(
-            "plays_by_hour", "Plays by hour of day", charts.plays_by_hour, insights.plays_by_hour
+            "plays_by_hour",
+            "Plays by hour of day",
+            _drawn_by("plays_by_hour"),
+            insights.plays_by_hour,
         ),
         Question(
             "plays_by_weekday",
             "Plays by day of week",
-            charts.plays_by_weekday,
+            _drawn_by("plays_by_weekday"),
             insights.plays_by_weekday,
         ),
         Question(
             "plays_by_level_per_day",
             "Free vs paid share of plays over time",
-            charts.level_share,
+            _drawn_by("level_share"),
             insights.level_share,
         ),
-        Question("top_songs", "Top songs", charts.top_songs, insights.top_songs),
-        Question("top_artists", "Top artists", charts.top_artists, insights.top_artists),
-        Question("top_locations", "Top locations", charts.top_locations, insights.top_locations),
+        Question("top_songs", "Top songs", _drawn_by("top_songs"), insights.top_songs),
+        Question("top_artists", "Top artists", _drawn_by("top_artists"), insights.top_artists),
+        Question(
+            "top_locations", "Top locations", _drawn_by("top_locations"), insights.top_locations
+        ),
         Question(
             "user_agents",
             "Devices, operating systems and browsers",
-            charts.user_agents,
+            _drawn_by("user_agents"),
             insights.user_agents,
         ),
         Question(
             "daily_active_users",
             "Daily active users",
-            charts.daily_active_users,
+            _drawn_by("daily_active_users"),
             insights.daily_active_users,
         ),
         Question(
             "free_to_paid_conversions",
             "Free-to-paid conversions",
-            charts.conversions,
+            _drawn_by("conversions"),
             insights.conversions,
         ),
-        Question("match_rate", "Catalogue match rate", charts.match_rate, insights.match_rate),
+        Question(
+            "match_rate", "Catalogue match rate", _drawn_by("match_rate"), insights.match_rate
+        ),
     )
 }
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from sparkify_helpers.charts import frames
-from sparkify_helpers.charts.style import share_text
+from sparkify_helpers.charts.frames import share_text
 
 NO_PLAYS = "No plays in this period."
 

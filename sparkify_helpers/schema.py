@@ -11,16 +11,18 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from sparkify_helpers.catalog import Table
 from sparkify_helpers.charts import ChartCache, png_bytes
 from sparkify_helpers.charts.cache import content_key
-from sparkify_helpers.charts.style import FORMAT
+from sparkify_helpers.charts.files import FORMAT
 from sparkify_helpers.run_folder import write_atomically
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ER_DPI = 110
 
@@ -92,7 +94,11 @@ def er_diagram(tables: Sequence[Table]) -> Figure:
     foreign key, from box edge to box edge. Boxes never overlap (sized from their text).
 
     A plain Figure (no pyplot), so a notebook shows it only when asked (``ChartImage``).
+    matplotlib is imported here: an ER diagram from the chart cache needs none.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     star = [t for t in tables if not t.staging and not t.control]
     fact = max(star, key=lambda t: len(t.foreign_keys))
     left, right = _columns([t for t in star if t is not fact])

@@ -143,7 +143,6 @@ def _chart_cache_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("SPARKIFY_CHART_CACHE_DIR", str(tmp_path / "chart-cache"))
 
 
-
 @pytest.fixture
 def aws_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """No real AWS: clears AWS_* and SPARKIFY_* overrides, sets dummy credentials.

@@ -9,6 +9,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
@@ -512,3 +516,24 @@ def test_notebook_charts_come_from_the_project_cache_by_default(wb, monkeypatch,
     assert [e.read_bytes() for e in entries] == [first]
     assert wb.ask("top_songs").png_path.read_bytes() == first
     assert list((tmp_path / "project-cache").glob("*.png")) == entries
+
+
+def test_a_chart_from_the_cache_needs_no_matplotlib_figure_in_a_fresh_process(tmp_path):
+    cache = charts.ChartCache(tmp_path / "cache")
+    drawn = analytics.answer(
+        analytics.question("plays_by_hour"), HOURS, tmp_path / "a", cache=cache
+    )
+    script = (
+        "import sys, pandas as pd\n"
+        "from sparkify_helpers import analytics\n"
+        f"frame = pd.DataFrame({HOURS.to_dict('list')!r})\n"
+        "q = analytics.question('plays_by_hour')\n"
+        f"a = analytics.answer(q, frame, {str(tmp_path / 'b')!r})\n"
+        "print(a.png_path, 'matplotlib.figure' in sys.modules)\n"
+    )
+    env = {**os.environ, "SPARKIFY_CHART_CACHE_DIR": str(cache.folder)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == [str(tmp_path / "b" / "plays_by_hour.png"), "False"]
+    assert Path(out[0]).read_bytes() == drawn.png_path.read_bytes()

@@ -106,4 +106,4 @@ def test_the_upgrades_footnote_names_the_data_s_period_not_the_first_and_last_up
         }
     )
     q = analytics.question("free_to_paid_conversions")
-    assert "data 2018-11-01 to 2018-11-30" in analytics.footnote(q, "local", None, frame)
+    assert "data 2018-11-01 to 2018-11-30" in analytics.footnote(q, "local", frame)

@@ -64,9 +64,11 @@ def renderer_digest() -> str:
 
     libraries = (mpl, PIL, np, pd)  # the versions imported here, which are the ones drawing
     versions = [lib.__version__ for lib in libraries] + [platform.python_version()]
-    rc = sorted(
-        (key, repr(value)) for key, value in mpl.rcParams.items() if not key.startswith(_RC_UNUSED)
-    )
+    rc = [  # never read "backend": reading it picks one, importing pyplot
+        (key, repr(mpl.rcParams[key]))
+        for key in sorted(mpl.rcParams)
+        if not key.startswith(_RC_UNUSED)
+    ]
     return hashlib.sha256(repr((versions, rc)).encode()).hexdigest()
 
 

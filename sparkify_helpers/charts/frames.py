@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sparkify_helpers.charts.style import share_text
-
 # Redshift EXTRACT(DOW): 0 = Sunday ... 6 = Saturday; charts read Monday first.
 WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 MONDAY_FIRST = (1, 2, 3, 4, 5, 6, 0)
 OTHER = "Other"
+
+
+def share_text(share: float) -> str:
+    """A share (0..1) as readable text: ``42%``, ``4.2%``, ``under 0.1%``."""
+    if share == 0 or share >= 0.1:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
 
 
 def hours(frame: pd.DataFrame) -> pd.Series:

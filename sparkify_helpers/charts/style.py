@@ -8,12 +8,9 @@ keeps whatever backend it has (``%matplotlib inline`` by default).
 from __future__ import annotations
 
 import functools
-import io
-import logging
 import math
 import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib as mpl
@@ -25,17 +22,14 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from sparkify_helpers.run_folder import write_atomically
+from sparkify_helpers.charts.files import DPI
+from sparkify_helpers.charts.frames import share_text as share_text  # used by figures
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType
 
-log = logging.getLogger(__name__)
-
 FIGSIZE = (9.0, 5.0)
 WIDE_FIGSIZE = (12.0, 4.8)
-DPI = 120
-FORMAT = "png"
 
 INK = "#2b2b2b"
 MUTED = "#6b6b6b"
@@ -158,13 +152,6 @@ def day_ticks(start: float, end: float, most: int = MAX_DATE_TICKS) -> list[floa
     return [start + k * step for k in range(days // step + 1)]
 
 
-def share_text(share: float) -> str:
-    """A share (0..1) as readable text: ``42%``, ``4.2%``, ``under 0.1%``."""
-    if share == 0 or share >= 0.1:
-        return f"{share:.0%}"
-    return f"{share:.1%}" if share >= 0.001 else "under 0.1%"
-
-
 def value_grid(ax: Axes, axis: Literal["both", "x", "y"] = "y") -> None:
     """Light gridlines along the value axis only, drawn under the data."""
     ax.grid(True, axis=axis)
@@ -177,24 +164,3 @@ def wrap(label: object, width: int = 30) -> str:
     text = " ".join(str(label).split())
     lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
     return "\n".join(lines) or text
-
-
-def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes (tight bounding box), exactly what :func:`save_chart` writes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format=FORMAT)
-    return buffer.getvalue()
-
-
-def write_chart(png: bytes, charts_dir: str | Path, name: str) -> Path:
-    """Write PNG bytes as ``<charts_dir>/<name>.png`` (atomically) and return its path."""
-    folder = Path(charts_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = write_atomically(folder / f"{name}.{FORMAT}", png)
-    log.debug("chart written: %s", path)
-    return path
-
-
-def save_chart(fig: Figure, charts_dir: str | Path, name: str) -> Path:
-    """Write ``<charts_dir>/<name>.png`` (dpi 120, tight bounding box) and return its path."""
-    return write_chart(png_bytes(fig), charts_dir, name)
