@@ -1,6 +1,6 @@
 """One chart per walkthrough question: each takes its query's DataFrame, returns a Figure.
 
-Every function accepts ``footnote`` (the source line: query file, target, run id) and draws
+Every function accepts ``footnote`` (the source line: query file, target, data dates) and draws
 a "no data" placeholder for an empty frame, so a headless run always has a picture.
 """
 
