@@ -9,6 +9,11 @@ the interrupted cell has replied by then; at most :data:`REPLY_WAIT_S`), and onl
 it to shut down, without interrupting it a second time (an interrupt that finds the kernel
 idle is logged as an error too). Nothing is filtered from stderr.
 
+A kernel known to be idle (its last notebook ran to its end or stopped at a cell's error) has
+no cell to let reply: :meth:`OrderlyKernelManager.request_idle_shutdown` asks it to shut down
+without the interrupt and returns at once, so the kernel exits while the run does other work;
+the next :meth:`shutdown_kernel` only waits for it (``shutdown_wait_time``, then it is killed).
+
 It also keeps the clients it hands out: nbclient leaves the channels of a kernel it was given
 open (it does not own the kernel), so the run stops them with :meth:`stop_clients`.
 """
@@ -32,6 +37,7 @@ class OrderlyKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._clients: list[AsyncKernelClient] = []
+        self.shutdown_requested = False
 
     def client(self, **kwargs: Any) -> AsyncKernelClient:  # type: ignore[override]  # as its base
         """A client of the kernel, kept until :meth:`stop_clients`."""
@@ -45,7 +51,19 @@ class OrderlyKernelManager(AsyncKernelManager):
         for client in clients:
             client.stop_channels()
 
+    async def request_idle_shutdown(self) -> None:
+        """Ask an idle kernel to shut down (no interrupt) and return without waiting."""
+        self.shutting_down = True
+        self.stop_restarter()
+        await self._async_request_shutdown()
+        self.shutdown_requested = True
+
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        if self.shutdown_requested and not now and not restart and self.has_kernel:
+            # asked already (request_idle_shutdown): wait for it to exit, as jupyter_client does
+            await self._async_finish_shutdown()
+            await self._async_cleanup_resources()
+            return
         if now or not self.owns_kernel or not self.has_kernel:
             await super()._async_shutdown_kernel(now=now, restart=restart)
             return

@@ -12,7 +12,10 @@ modules stay in ``sys.modules`` (the point: the second ``import sparkify_helpers
 
 A kernel that died, or did not answer the reset, is replaced by a fresh one; so is one of
 another kernel spec than the next notebook asks for. :meth:`RunKernel.close` shuts the kernel
-down (interrupt, wait for the reply, shutdown) and stops the clients nbclient left open.
+down (interrupt, wait for the reply, shutdown) and stops the clients nbclient left open. When
+the last notebook left the kernel idle (:attr:`RunKernel.idle`), :meth:`RunKernel.release` asks
+it to shut down without the interrupt and returns at once: it exits while the run stops the
+emulator and writes its report, and :meth:`RunKernel.close` then only waits for it.
 """
 
 from __future__ import annotations
@@ -62,13 +65,27 @@ class RunKernel:
         self.config = config or Config()
         self.manager: OrderlyKernelManager | None = None
         self.started = 0  # kernels started so far
+        # the last notebook ran to its end or stopped at a cell's error: no cell is running
+        self.idle = False
         self._environ: dict[str, str] = {}
         self._path: list[str] = []
 
     def for_notebook(self, kernel_name: str) -> OrderlyKernelManager:
         """The kernel manager to run the next notebook with: this run's kernel, reset, or a
         fresh kernel (the first notebook, or the kernel died or is of another kernel spec)."""
+        self.idle = False
         return run_sync(self._for_notebook)(kernel_name)
+
+    def release(self) -> None:
+        """The run is done with the kernel: an idle one is asked to shut down and left to exit
+        on its own (:meth:`close` waits for it); any other is shut down now, interrupted first
+        (a cell still running must not go on while the run ends)."""
+        km = self.manager
+        if km is None or not self.idle:
+            self.close()
+            return
+        km.stop_clients()
+        run_sync(km.request_idle_shutdown)()
 
     def close(self) -> None:
         """Shut the kernel down (nothing of it outlives the run)."""

@@ -2,7 +2,7 @@
 
 It gathers the run's parameters and per-notebook timings, row counts, data-check
 results, load errors and every chart, and links each executed notebook rendered
-as HTML with nbconvert.
+as HTML with nbconvert (or takes the copies the runner rendered while the run went on).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import base64
 import html
 import json
 import logging
+from collections.abc import Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,7 +89,7 @@ def _status(text: str) -> str:
     return f'<span class="{html.escape(text)}">{html.escape(text)}</span>'
 
 
-def _notebooks_section(result: RunResult) -> str:
+def _notebooks_section(result: RunResult, rendered: Mapping[Path, Future[Path | None]]) -> str:
     if not result.notebooks:  # an interactive session: each notebook holds its own outputs
         return (
             "<h2>Notebooks</h2><p class='muted'>Stepped through in JupyterLab: each notebook's "
@@ -96,10 +98,11 @@ def _notebooks_section(result: RunResult) -> str:
         )
     rows = []
     for nb in result.notebooks:
-        rendered = render_notebook_html(nb.output)
+        pending = rendered.get(nb.output)
+        copy = pending.result() if pending is not None else render_notebook_html(nb.output)
         link = (
-            f'<a href="{html.escape(rendered.name)}">{html.escape(nb.name)}</a>'
-            if rendered
+            f'<a href="{html.escape(copy.name)}">{html.escape(nb.name)}</a>'
+            if copy
             else html.escape(nb.name)
         )
         where = f"cell {nb.failed_cell}: " if nb.failed_cell is not None else ""
@@ -232,8 +235,11 @@ def _seeding_work(seeded: dict[str, object]) -> str:
     )
 
 
-def build_report(result: RunResult) -> str:
-    """The HTML of ``report.html`` for a finished (or failed) run."""
+def build_report(
+    result: RunResult, rendered: Mapping[Path, Future[Path | None]] | None = None
+) -> str:
+    """The HTML of ``report.html`` for a finished (or failed) run; ``rendered``: the HTML
+    copies of notebooks already being rendered (by :func:`render_notebook_html`)."""
     run = result.run
     state = result.status if result.notebooks else "interactive"
     stopped = ""
@@ -262,7 +268,7 @@ def build_report(result: RunResult) -> str:
             "<h2>Parameters</h2>",
             _table(params, ""),
             seeded,
-            _notebooks_section(result),
+            _notebooks_section(result, rendered or {}),
             "<h2>Row counts</h2>",
             _table(_row_counts(run), "No row counts (the load did not finish)."),
             _load_note(run),
@@ -276,6 +282,8 @@ def build_report(result: RunResult) -> str:
     )
 
 
-def write_report(result: RunResult) -> Path:
-    """Write ``report.html`` into the run folder."""
-    return result.run.write_text(result.run.report, build_report(result))
+def write_report(
+    result: RunResult, rendered: Mapping[Path, Future[Path | None]] | None = None
+) -> Path:
+    """Write ``report.html`` into the run folder (``rendered`` as for :func:`build_report`)."""
+    return result.run.write_text(result.run.report, build_report(result, rendered))

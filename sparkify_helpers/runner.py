@@ -12,6 +12,7 @@ in one kernel, reset between them as if fresh (:mod:`sparkify_helpers.run_kernel
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from sparkify_helpers import config, paths, progress, run_report, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import write_atomically, write_cause
 from sparkify_helpers.run_kernel import RunKernel
+from sparkify_helpers.run_overlap import Overlap
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
 log = logging.getLogger(__name__)
@@ -129,41 +131,62 @@ def run_workbook(options: RunOptions) -> RunResult:
         days = {"date": options.date, "since": options.since, "until": options.until}
         recorded = {**base, **{k: v for k, v in days.items() if v}}  # a backfill: its days
         result = RunResult(run_id, run_dir, recorded, started_at)
-        try:
-            # the notebooks read the run's start time from run.json
-            if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
-                _run_notebooks(result, target, source, base, options)
-        except RunInterrupted as exc:
-            result.interrupted_by = exc.signal_name
-        finally:
-            signals.defer()  # a signal now is noted, the run's files are still written
-            result.interrupted_by = result.interrupted_by or signals.received
-            _finish(result, out)
+        # one kernel for the run's notebooks (started once the environment is set); an idle
+        # one exits while the emulator stops and the report is written, and is waited for here
+        folder = options.notebook_dir or paths.notebooks_dir()
+        overlap = Overlap()
+        with _run_kernel(folder) as kernel:
+            try:
+                # the notebooks read the run's start time from run.json
+                if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
+                    _run_notebooks(result, target, source, base, options, kernel, overlap)
+            except RunInterrupted as exc:
+                result.interrupted_by = exc.signal_name
+            finally:
+                signals.defer()  # a signal now is noted, the run's files are still written
+                result.interrupted_by = result.interrupted_by or signals.received
+                try:
+                    _finish(result, out, overlap)
+                finally:
+                    overlap.wait()  # the emulator has stopped (its error, if any, raised)
     return result
 
 
 def _run_notebooks(
-    result: RunResult, target: targets.Target, source: str | None, base: dict, options: RunOptions
+    result: RunResult,
+    target: targets.Target,
+    source: str | None,
+    base: dict,
+    options: RunOptions,
+    kernel: RunKernel,
+    overlap: Overlap,
 ) -> None:
-    with target.run_scope(source, options.events, options.seed) as scope:
+    with contextlib.ExitStack() as scoped:
+        scope = scoped.enter_context(target.run_scope(source, options.events, options.seed))
         result.seeded = scope.seeded
         environment = {**scope.environment, progress.HEADLESS_ENV: "1"}
-        folder = options.notebook_dir or paths.notebooks_dir()
-        # one kernel for the run's notebooks, started once the environment is set
-        with kernel_environment(environment), _run_kernel(folder) as kernel:
-            for name in _notebook_names(options):
-                nb = NotebookRun(name, result.run.notebook(name))
-                result.notebooks.append(nb)
-                _execute(nb, notebook_parameters(name, base, options), options, kernel)
-                if nb.status != "ok":
-                    break
+        with kernel_environment(environment):
+            try:
+                for name in _notebook_names(options):
+                    nb = NotebookRun(name, result.run.notebook(name))
+                    result.notebooks.append(nb)
+                    _execute(nb, notebook_parameters(name, base, options), options, kernel)
+                    # its HTML copy for the report, rendered while the next notebook runs
+                    overlap.render(nb.output, run_report.render_notebook_html)
+                    if nb.status != "ok":
+                        break
+            finally:
+                kernel.release()  # before the emulator stops: a busy kernel is stopped now
+        # the notebooks ended on their own: the emulator stops while the report is written
+        overlap.end("scope", scoped.pop_all().close)
 
 
-def _finish(result: RunResult, out: Path) -> None:
+def _finish(result: RunResult, out: Path, overlap: Overlap) -> None:
     """Write ``run.json`` and ``report.html``, point ``latest`` (and ``last-ok``) at the run."""
     result.finished_at = datetime.now(timezone.utc)
     _recorded(result, result.run.run_json, lambda: _write_run_json(result))
-    _recorded(result, result.run.report, lambda: run_report.write_report(result))
+    report = functools.partial(run_report.write_report, result, overlap.rendered)
+    _recorded(result, result.run.report, report)
     _recorded(result, out / LATEST, lambda: _point(out, LATEST, result.run_id))
     if result.status == "ok" and not result.write_errors:
         _recorded(result, out / LAST_OK, lambda: _point(out, LAST_OK, result.run_id))
@@ -336,9 +359,9 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions, kernel: RunKern
             report_mode=False,
             km=kernel.for_notebook(kernel_name),  # papermill's client does not shut it down
         )
-        nb.status = "ok"
-    except PapermillExecutionError as exc:
-        nb.status, nb.failed_cell = "failed", exc.exec_count
+        nb.status, kernel.idle = "ok", True
+    except PapermillExecutionError as exc:  # the cell replied with its error: the kernel waits
+        nb.status, nb.failed_cell, kernel.idle = "failed", exc.exec_count, True
         nb.error = f"{exc.ename}: {exc.evalue}"
     except RunInterrupted as exc:
         nb.status, nb.error = "interrupted", f"interrupted by {exc.signal_name}"

@@ -180,6 +180,29 @@ def test_a_kernel_that_died_is_replaced_by_a_fresh_one_for_the_next_notebook(run
     assert [p.pid for p in left if not _ended(p.pid)] == []
 
 
+def test_an_idle_kernel_exits_on_its_own_once_released_and_a_busy_one_at_once(run_env, tmp_path):
+    """After a notebook that ran to its end the kernel is idle: ``release`` asks it to shut
+    down and returns, the kernel exits by itself (the run meanwhile stops the emulator and
+    writes its report) and ``close`` finds it gone. A kernel that is not known idle (here:
+    a fresh one, no notebook ended in it) is shut down by ``release`` before it returns."""
+    options = runner.RunOptions(notebook_dir=FIXTURES)
+    params = {"out_dir": str(tmp_path)}
+    with runner._run_kernel(FIXTURES) as kernel:
+        runner._execute(NotebookRun("ok", tmp_path / "ok.ipynb"), params, options, kernel)
+        assert kernel.idle and kernel.manager is not None
+        pid = kernel.manager.provisioner.pid
+        kernel.release()
+        assert kernel.manager is not None and kernel.manager.shutdown_requested
+        gone = psutil.wait_procs([psutil.Process(pid)], timeout=30)[1] == []
+    assert gone and _ended(pid) and kernel.manager is None
+    with runner._run_kernel(FIXTURES) as kernel:
+        kernel.for_notebook("python3")
+        assert not kernel.idle and kernel.manager is not None
+        pid = kernel.manager.provisioner.pid
+        kernel.release()
+        assert kernel.manager is None and _ended(pid)
+
+
 def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixtures, capsys):
     run_fixtures("ok")
     out = run_env / "runs"

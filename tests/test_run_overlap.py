@@ -1,0 +1,55 @@
+"""The work a run does beside its notebooks (``run_overlap``): renders and ending steps in
+threads, their results and errors handed back to the run's thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from sparkify_helpers.run_overlap import Overlap
+
+
+def test_renders_run_in_order_one_at_a_time_and_hand_back_results_and_errors(tmp_path):
+    seen: list[tuple[str, str]] = []
+
+    def render(notebook: Path) -> Path | None:
+        seen.append((notebook.name, threading.current_thread().name))
+        if notebook.name == "bad.ipynb":
+            raise OSError("disk full")
+        return notebook.with_suffix(".html")
+
+    overlap = Overlap()
+    names = ["01.ipynb", "bad.ipynb", "03.ipynb"]
+    for name in names:
+        overlap.render(tmp_path / name, render)
+    overlap.wait()
+    assert [name for name, _ in seen] == names
+    assert {thread for _, thread in seen} == {"sparkify-html_0"}  # one thread, not the caller's
+    assert overlap.rendered[tmp_path / "01.ipynb"].result() == tmp_path / "01.html"
+    with pytest.raises(OSError, match="disk full"):
+        overlap.rendered[tmp_path / "bad.ipynb"].result()
+    assert overlap.rendered[tmp_path / "03.ipynb"].result() == tmp_path / "03.html"
+
+
+def test_wait_joins_every_ending_step_and_raises_the_first_error():
+    done: list[str] = []
+    release = threading.Event()
+
+    def stop_emulator() -> None:
+        release.wait(5)
+        done.append("emulator")
+        raise RuntimeError("emulator pid 7 did not stop")
+
+    overlap = Overlap()
+    overlap.end("scope", stop_emulator)
+    overlap.end("other", lambda: done.append("other"))
+    release.set()
+    with pytest.raises(RuntimeError, match="did not stop"):
+        overlap.wait()
+    assert sorted(done) == ["emulator", "other"]  # both ran to their end before wait returned
+
+
+def test_wait_without_work_returns_at_once():
+    Overlap().wait()
