@@ -1,8 +1,10 @@
 """What a run does beside its notebooks, in threads, so it does not add to the run's time.
 
-The runner process mostly waits while the kernel executes a notebook, and a stopping process
-(the emulator, the kernel) exits on its own. :class:`Overlap` runs that work in threads of the
-runner: each notebook's HTML copy is rendered (:meth:`Overlap.render`) while the next notebook
+The modules the run needs only once its notebooks start are imported (:meth:`Overlap.warm_up`)
+while the emulator starts in its own process; :meth:`Overlap.warmed` waits for them before the
+run's thread imports any of them itself. The runner process mostly waits while the kernel
+executes a notebook, and a stopping process (the emulator, the kernel) exits on its own:
+each notebook's HTML copy is rendered (:meth:`Overlap.render`) while the next notebook
 runs, and what the run started is stopped (:meth:`Overlap.end`) while the run writes its
 report. :meth:`Overlap.wait` joins it all and raises the first error a step raised, so the
 run still ends only when nothing it started runs, and a failure still surfaces.
@@ -10,6 +12,7 @@ run still ends only when nothing it started runs, and a failure still surfaces.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -29,6 +32,25 @@ class Overlap:
         self._renderer: ThreadPoolExecutor | None = None
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
+        self._warming: threading.Thread | None = None
+
+    def warm_up(self, modules: tuple[str, ...]) -> None:
+        """Import ``modules`` in a thread; one that fails is left for its importer to raise."""
+
+        def run() -> None:
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # the run's own import of it raises the error, as before
+                    log.debug("could not import %s ahead of time", name, exc_info=True)
+
+        self._warming = threading.Thread(target=run, name="sparkify-imports")
+        self._warming.start()
+
+    def warmed(self) -> None:
+        """Wait until :meth:`warm_up`'s imports are done (at once when there are none)."""
+        if self._warming is not None:
+            self._warming.join()
 
     def render(self, notebook: Path, render: Callable[[Path], Path | None]) -> None:
         """Start ``render(notebook)`` (one at a time, in order); its result is
@@ -52,7 +74,8 @@ class Overlap:
         self._threads.append(thread)
 
     def wait(self) -> None:
-        """Wait for every render and step; raise the first step's error, if any."""
+        """Wait for the imports, every render and step; raise the first step's error, if any."""
+        self.warmed()
         if self._renderer is not None:
             self._renderer.shutdown(wait=True)
         for thread in self._threads:

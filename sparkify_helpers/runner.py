@@ -25,14 +25,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import nbformat
-import papermill
-import papermill.iorw
-from papermill.exceptions import PapermillExecutionError
-from papermill.utils import nb_kernel_name
 from traitlets.config import Config
 
-from sparkify_helpers import config, paths, progress, run_report, targets
+from sparkify_helpers import config, paths, progress, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import write_atomically, write_cause
 from sparkify_helpers.run_kernel import RunKernel
@@ -59,6 +54,16 @@ DEFAULT_EVENTS = 20_000
 DEFAULT_SEED = 42
 LATEST, LAST_OK = "latest", "last-ok"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# what the run needs once its notebooks start (seconds of imports): imported in a thread while
+# the emulator starts and its bucket is checked, instead of before (Overlap.warm_up)
+LATER_IMPORTS = (
+    "nbformat",
+    "papermill",
+    "papermill.iorw",
+    "papermill.exceptions",
+    "papermill.utils",
+    "sparkify_helpers.run_report",
+)
 ATOMIC_SCHEME = "sparkify-atomic://"
 
 
@@ -121,6 +126,8 @@ def run_workbook(options: RunOptions) -> RunResult:
     source = target.check_source(options.source)
     with stopping_on_signals() as signals, target.run_lock(run_id):
         target.check_ready()
+        overlap = Overlap()
+        overlap.warm_up(LATER_IMPORTS)
         run_dir.mkdir(parents=True, exist_ok=True)
         warehouse = Path(settings.local.warehouse_path)
         config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
@@ -134,7 +141,6 @@ def run_workbook(options: RunOptions) -> RunResult:
         # one kernel for the run's notebooks (started once the environment is set); an idle
         # one exits while the emulator stops and the report is written, and is waited for here
         folder = options.notebook_dir or paths.notebooks_dir()
-        overlap = Overlap()
         with _run_kernel(folder) as kernel:
             try:
                 # the notebooks read the run's start time from run.json
@@ -164,6 +170,9 @@ def _run_notebooks(
     with contextlib.ExitStack() as scoped:
         scope = scoped.enter_context(target.run_scope(source, options.events, options.seed))
         result.seeded = scope.seeded
+        overlap.warmed()  # before this thread imports any of them itself
+        from sparkify_helpers import run_report  # in LATER_IMPORTS
+
         environment = {**scope.environment, progress.HEADLESS_ENV: "1"}
         with kernel_environment(environment):
             try:
@@ -183,6 +192,9 @@ def _run_notebooks(
 
 def _finish(result: RunResult, out: Path, overlap: Overlap) -> None:
     """Write ``run.json`` and ``report.html``, point ``latest`` (and ``last-ok``) at the run."""
+    overlap.warmed()  # before this thread imports any of them itself
+    from sparkify_helpers import run_report  # in LATER_IMPORTS
+
     result.finished_at = datetime.now(timezone.utc)
     _recorded(result, result.run.run_json, lambda: _write_run_json(result))
     report = functools.partial(run_report.write_report, result, overlap.rendered)
@@ -310,6 +322,8 @@ class _AtomicNotebookHandler:
 
 def _atomic_output(path: Path) -> str:
     """``path`` as papermill's output, written through :class:`_AtomicNotebookHandler`."""
+    import papermill.iorw
+
     io = papermill.iorw.papermill_io
     if not any(scheme == ATOMIC_SCHEME for scheme, _ in io._handlers):
         io.register(ATOMIC_SCHEME, _AtomicNotebookHandler)
@@ -342,6 +356,11 @@ def _run_kernel(folder: Path) -> Iterator[RunKernel]:
 
 def _execute(nb: NotebookRun, params: dict, options: RunOptions, kernel: RunKernel) -> None:
     """Run one notebook in the run's kernel (reset first, as if fresh); record how it ended."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+    from papermill.utils import nb_kernel_name
+
     folder = kernel.cwd
     source = folder / f"{nb.name}.ipynb"
     nb.started_at = datetime.now(timezone.utc)

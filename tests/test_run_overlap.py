@@ -3,6 +3,9 @@ threads, their results and errors handed back to the run's thread."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -53,3 +56,27 @@ def test_wait_joins_every_ending_step_and_raises_the_first_error():
 
 def test_wait_without_work_returns_at_once():
     Overlap().wait()
+
+
+def test_warm_up_imports_in_a_thread_and_leaves_a_failing_import_to_its_importer():
+    """``warmed`` returns once the modules are imported; a module that cannot be imported is
+    not an error there (the run's own import raises it, with its usual message)."""
+    overlap = Overlap()
+    overlap.warm_up(("sparkify_helpers.no_such_module", "json.tool"))
+    overlap.warmed()
+    assert "json.tool" in sys.modules
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        importlib.import_module("sparkify_helpers.no_such_module")
+
+
+def test_importing_the_runner_leaves_the_notebook_machinery_to_the_warm_up():
+    """``sparkify run`` imports the runner before its emulator starts; papermill, nbformat and
+    the report (what the run's warm-up thread imports meanwhile) are not imported with it."""
+    code = (
+        "import sys, sparkify_helpers.runner as r; "
+        "print(sorted(m for m in r.LATER_IMPORTS if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "[]"
