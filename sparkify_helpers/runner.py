@@ -6,7 +6,10 @@ keeps every executed notebook even when one fails (each save atomic), writes ``r
 (``status``: ok, failed or interrupted) and ``report.html``, and points ``OUT/latest`` at the
 run and ``OUT/last-ok`` at it when it succeeded. It holds the target's run lock throughout
 and turns SIGINT/SIGTERM into an orderly stop recorded as ``interrupted``. The notebooks run
-in one kernel, reset between them as if fresh (:mod:`sparkify_helpers.run_kernel`).
+in one kernel, reset between them as if fresh (:mod:`sparkify_helpers.run_kernel`). Work
+beside the notebooks runs in threads (:mod:`sparkify_helpers.run_overlap`): late imports while
+the emulator starts, each notebook's HTML copy while the next runs, and, after notebooks that
+ended on their own, the emulator's stop and the idle kernel's exit while the report is written.
 """
 
 from __future__ import annotations
