@@ -17,8 +17,9 @@ from pathlib import Path
 import psutil
 import pytest
 import raw_data
+from jupyter_core.utils import run_sync
 
-from sparkify_helpers import cli, runner
+from sparkify_helpers import cli, run_kernel, runner
 from sparkify_helpers.run_record import NotebookRun
 
 pytestmark = pytest.mark.notebooks
@@ -201,6 +202,25 @@ def test_an_idle_kernel_exits_on_its_own_once_released_and_a_busy_one_at_once(ru
         pid = kernel.manager.provisioner.pid
         kernel.release()
         assert kernel.manager is None and _ended(pid)
+
+
+def test_a_kernel_whose_reset_fails_is_replaced_by_a_fresh_one(run_env, tmp_path):
+    """The reset between notebooks is answered on the shell channel; an error in it (here
+    something broke ``os.environ.clear`` after the notebook) means a fresh kernel, the old one
+    shut down."""
+    options = runner.RunOptions(notebook_dir=FIXTURES)
+    params = {"out_dir": str(tmp_path)}
+    with runner._run_kernel(FIXTURES) as kernel:
+        runner._execute(NotebookRun("ok", tmp_path / "ok.ipynb"), params, options, kernel)
+        km = kernel.manager
+        assert km is not None
+        first = km.provisioner.pid
+        assert kernel.for_notebook("python3") is km and kernel.started == 1  # reset, kept
+        run_sync(run_kernel._run_silently)(km, "import os; os.environ.clear = None")
+        fresh = kernel.for_notebook("python3")
+        assert fresh is not km and kernel.started == 2 and _ended(first)
+        reply = run_sync(run_kernel._run_silently)(fresh, "", {"pid": "__import__('os').getpid()"})
+        assert int(reply["user_expressions"]["pid"]["data"]["text/plain"]) != first
 
 
 def test_full_refresh_reaches_every_notebook_as_a_parameter(run_env, run_fixtures, capsys):
