@@ -48,6 +48,7 @@ SEED_PATHS = {"/sparkify-emulator/put-files", "/sparkify-emulator/prune"}
 TOKEN_HEADER = "X-Sparkify-Emulator-Token"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_POLL_S = 0.5
+STOP_WAIT_S = 5.0  # how long a stop waits for a seeding write in hand
 IDLE_QUIET_S = 0.1  # how long the server must have had no request before a warm-up step
 log = logging.getLogger(__name__)
 
@@ -216,8 +217,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import run_simple
 
+    serving: list[TokenApp] = []  # the app, once it exists (a signal may come before)
+
     def stop(signum: int, frame: Any) -> None:
-        sys.exit(0)
+        # Nothing is saved on exit (the store writes each object as it arrives), so skip the
+        # interpreter's teardown of moto's state (2-3 s): wait for a seeding write in hand to
+        # finish (its objects are whole), flush the log, and exit at once.
+        if serving and serving[0].lock.acquire(timeout=STOP_WAIT_S):
+            serving[0].lock.release()
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(0)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -230,6 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     moto_app = DomainDispatcherApplication(create_backend_app)
     moto_app.debug = True  # type: ignore[attr-defined]  # as moto.server does
     app = TokenApp(moto_app, token, store)
+    serving.append(app)
     if store.root is not None:
         app.start_loading()
     warmup.start(ACCOUNT_ID, [os.environ.get(REGION_ENV) or DEFAULT_REGION], app.wait_idle)
