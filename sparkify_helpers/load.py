@@ -238,10 +238,13 @@ def transform(warehouse: Warehouse) -> pd.DataFrame:
     return results_frame(warehouse.run_files([step.path for step in steps(TRANSFORM)]))
 
 
-def check(warehouse: Warehouse, run: RunFolder, note: str = "") -> quality.QualityReport:
+def check(
+    warehouse: Warehouse, run: RunFolder, note: str = "", *, whole_tables: bool = True
+) -> quality.QualityReport:
     """Run the data checks, write ``quality.csv``, raise when an error-severity check fails
-    (``note`` ends the error's message)."""
-    result = quality.run_checks(warehouse)
+    (``note`` ends the error's message). ``whole_tables=False``: an incremental publish's
+    checks, of the rows it merged against the whole tables (:mod:`sparkify_helpers.quality`)."""
+    result = quality.run_checks(warehouse, whole_tables=whole_tables)
     try:
         result.to_csv(run)
     except OSError as exc:  # inside publish's transaction: it rolls back and adds the note
@@ -321,7 +324,9 @@ def publish(
     """Transform, check and publish in ONE transaction; commit only if every error check passed.
 
     On a full refresh the new star tables are built beside the old ones, transformed and
-    checked there, and swapped in before the commit (see the module's docstring). A failed
+    checked there, and swapped in before the commit (see the module's docstring). A full
+    refresh and a first load check every row; a later load checks the rows it merged (and
+    their relations to the rest), the rest having been checked when it was published. A failed
     check (``DataCheckError``), a failed statement or an interrupt rolls everything back;
     the error names the load the warehouse still holds.
     ``quality.csv`` is written either way. When ``staged`` staged nothing new, nothing is
@@ -346,7 +351,7 @@ def publish(
                 results += warehouse.run_statements([(REFRESH_SOURCE, refresh.swap())])
             else:
                 results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
-                checks = check(warehouse, run, note)
+                checks = check(warehouse, run, note, whole_tables=previous is None)
             results += warehouse.run_files([step.path for step in steps(PUBLISH)], params)
     except DataCheckError:
         log.error("load of run %s not published; %s", run_id, note)

@@ -3,6 +3,12 @@
 A check passes when its query returns no rows. ``-- severity: error`` failures stop
 the load (naming the check and showing sample rows); ``warn`` failures are reported.
 Results go to the run's ``quality.csv``.
+
+A check may read ``'{{whole_tables}}'`` (:data:`SCOPE_PARAMETER`): ``true`` on a full
+refresh, a first load, or when called on its own, where it checks every row; ``false`` on an
+incremental publish, where it checks the rows that publish could insert or change (the keys
+of its MERGE sources, ``sparkify_merge_*``, and the staged play times) against the whole
+tables. Everything published before passed the checks when it was published.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sparkify_helpers.warehouse import Warehouse
 log = logging.getLogger(__name__)
 
 QUALITY_COLUMNS = ["check", "severity", "description", "failures", "status", "sample"]
+SCOPE_PARAMETER = "whole_tables"
 
 
 @dataclass(frozen=True)
@@ -60,14 +67,20 @@ class QualityReport:
 
 
 def run_checks(
-    warehouse: Warehouse, folder: str | Path | None = None, sample_size: int = 5
+    warehouse: Warehouse,
+    folder: str | Path | None = None,
+    sample_size: int = 5,
+    *,
+    whole_tables: bool = True,
 ) -> QualityReport:
-    """Run every check in ``sql/checks`` and collect failures and sample rows."""
+    """Run every check in ``sql/checks`` and collect failures and sample rows; with
+    ``whole_tables=False`` the checks of an incremental publish (see the module's docstring)."""
     folder = Path(folder) if folder else paths.sql_dir() / "checks"
+    scope = {SCOPE_PARAMETER: "true" if whole_tables else "false"}
     rows, samples = [], {}
     for sql_file in sqlfiles.read_sql_folder(folder):
         severity = sql_file.severity or "error"  # read_sql_folder refuses unknown values
-        offending = warehouse.query_file(sql_file.path)
+        offending = warehouse.query_file(sql_file.path, scope)
         samples[sql_file.name] = offending.head(sample_size)
         failures = len(offending)
         status = "pass" if failures == 0 else ("fail" if severity == "error" else "warn")

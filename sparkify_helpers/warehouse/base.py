@@ -249,9 +249,12 @@ class Warehouse(ABC):
     def query(self, sql: str) -> pd.DataFrame:
         """Run one Redshift SELECT and return its result as a DataFrame."""
 
-    def query_file(self, path: str | Path) -> pd.DataFrame:
-        """Run the single SELECT of a SQL file (e.g. ``sql/analytics/...``)."""
-        statements = self._statements(sqlfiles.read_sql_file(path).text)
+    def query_file(
+        self, path: str | Path, params: Mapping[str, object] | None = None
+    ) -> pd.DataFrame:
+        """Run the single SELECT of a SQL file (e.g. ``sql/analytics/...``); ``params`` adds
+        rendering values for this call (e.g. a check's scope)."""
+        statements = self._statements(sqlfiles.read_sql_file(path).text, params)
         if len(statements) != 1:
             raise WarehouseError(f"{path} holds {len(statements)} statements; expected one query.")
         return self.query(statements[0])

@@ -4,7 +4,9 @@
 -- Rows: the event identity with its number of distinct staged NextSong events (an event
 -- staged twice is one play) and of songplays. Only the identities this load staged are
 -- compared: songplays also holds the plays of earlier loads. user_id may be NULL (a play
--- while logged out), hence the COALESCE in the join key.
+-- while logged out), hence the COALESCE in the join key. Only the songplays at a staged
+-- play time are counted (the others cannot share an identity with a staged event), so the
+-- check costs what was staged, whatever the history.
 WITH events AS (
     SELECT start_time, user_id, session_id, COUNT(*) AS events
     FROM (
@@ -18,6 +20,10 @@ WITH events AS (
 plays AS (
     SELECT start_time, user_id, session_id, COUNT(*) AS songplays
     FROM songplays
+    WHERE start_time IN (
+        SELECT s.ts FROM staging_events AS s
+        WHERE s.page = 'NextSong'
+    )
     GROUP BY start_time, user_id, session_id
 )
 
