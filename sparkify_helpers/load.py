@@ -90,6 +90,7 @@ STEPS: tuple[LoadStep, ...] = (
     LoadStep("insert missing time", TRANSFORM, "insert/40_time.sql"),
     LoadStep("merge songplays", TRANSFORM, "insert/50_songplays.sql"),
     LoadStep("replace re-loaded days", TRANSFORM, "insert/60_replace_reloaded_days.sql"),
+    LoadStep("empty the work tables", PUBLISH, "publish/70_empty_work_tables.sql"),
     LoadStep("record the ledger", PUBLISH, "publish/80_record_ledger.sql"),
     LoadStep("record the publish", PUBLISH, "publish/90_record_publish.sql"),
 )

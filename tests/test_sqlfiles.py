@@ -150,14 +150,19 @@ def test_checks_have_a_severity_and_analytics_a_title():
     assert all("title" in f.metadata for f in read_sql_folder(sql_dir() / "analytics"))
 
 
-def test_only_copy_publish_and_the_row_drop_check_have_placeholders_and_they_render():
+def test_only_copy_publish_the_row_drop_check_and_the_checks_scope_have_placeholders():
     for folder in ("create", "insert", "analytics", "refresh"):
         assert all(not placeholders(f.text) for f in read_sql_folder(sql_dir() / folder))
-    assert {
+    checks = {
         f.name: placeholders(f.text)
         for f in read_sql_folder(sql_dir() / "checks")
         if placeholders(f.text)
-    } == {"60_row_count_fell_since_last_publish": ["max_row_drop_share"]}
+    }
+    assert checks.pop("60_row_count_fell_since_last_publish") == ["max_row_drop_share"]
+    # the checks of the star read the scope of the publish (quality.SCOPE_PARAMETER)
+    scoped = [n for n in checks if n[:2] in ("10", "11", "12", "13", "14", "20", "21", "22")]
+    assert len(scoped) == 8
+    assert set(map(tuple, checks.values())) == {("whole_tables",)}
     publish = read_sql_folder(sql_dir() / "publish")
     assert {n for f in publish for n in placeholders(f.text)} == {
         "run_id", "published_at", "full_refresh",
@@ -180,7 +185,7 @@ def test_the_load_steps_are_exactly_the_copy_insert_and_publish_files_in_order()
         if f"{folder}/{path.name}" not in (load.EMPTY_STAGING, load.EMPTY_LOAD_FILES)
     ]
     assert [step.file for step in load.STEPS] == on_disk
-    phases = ["stage"] * 3 + ["transform"] * 6 + ["publish"] * 2
+    phases = ["stage"] * 3 + ["transform"] * 6 + ["publish"] * 3
     assert [step.phase for step in load.STEPS] == phases
     assert all(step.path.is_file() for step in load.STEPS)
     frame = load.steps_frame()
