@@ -8,9 +8,9 @@ On a private emulator, every day but the last (or but ``--day``, a log file's na
 and published (not timed); then that day's log file arrives and is staged, and inside the
 publish transaction (the transforms run, as ``load.publish`` runs them) every check of
 ``sql/checks`` is timed, and with ``--before REV`` the checks of that git revision too, on
-the same state; then the transaction is rolled back. ``--full-refresh`` times them on a full refresh's ``__new``
-tables instead. Each check runs ``--repeat`` times (the fastest is kept: the machine is
-shared). Writes a Markdown table to ``--out`` (appended) or prints it.
+the same state; then the transaction is rolled back. ``--full-refresh`` times them on a full
+refresh's ``__new`` tables instead. Each check runs ``--repeat`` times (the fastest is kept:
+the machine is shared). Writes a Markdown table to ``--out`` (appended) or prints it.
 """
 
 from __future__ import annotations
@@ -52,9 +52,7 @@ def _checks_of(rev: str, into: Path) -> Path:
     return into
 
 
-def _time_checks(
-    dw, folder: Path, repeat: int, whole_tables: bool
-) -> dict[str, tuple[float, int]]:
+def _time_checks(dw, folder: Path, repeat: int, whole_tables: bool) -> dict[str, tuple[float, int]]:
     """{check: (fastest seconds, offending rows)} of every check file in ``folder``, with
     the scope ``load.publish`` gives them."""
     from sparkify_helpers import quality, sqlfiles
