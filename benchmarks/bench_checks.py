@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench_incremental import Profile, Scenario, _view
+from bench_incremental import Profile, Scenario, _view, emit
 
 HERE = Path(__file__).resolve().parent
 
@@ -160,11 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(args)
     command = " ".join(["python benchmarks/bench_checks.py", *sys.argv[1:]])
-    text = markdown(results, command)
-    if args.out:
-        with args.out.open("a") as out:
-            out.write("\n" + text)
-    print(text)
+    emit(markdown(results, command), args.out)
     return 0
 
 

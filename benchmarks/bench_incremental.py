@@ -235,6 +235,14 @@ def markdown(results: dict[str, Any], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def emit(text: str, out: Path | None) -> None:
+    """Print a results section and, with ``out``, append it to that Markdown file."""
+    if out:
+        with out.open("a") as handle:
+            handle.write("\n" + text)
+    print(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -247,11 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run(args)
     (args.work / f"incremental-{args.events}.json").write_text(json.dumps(results, indent=2))
     command = " ".join(["python benchmarks/bench_incremental.py", *sys.argv[1:]])
-    text = markdown(results, command)
-    if args.out:
-        with args.out.open("a") as out:
-            out.write("\n" + text)
-    print(text)
+    emit(markdown(results, command), args.out)
     return 0
 
 
