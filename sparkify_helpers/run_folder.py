@@ -115,6 +115,14 @@ class RunFolder:
         """What this run's load staged and merged (``run.json`` carries it under ``load``)."""
         return self.path / LOAD_SUMMARY
 
+    def read_load_summary(self) -> dict | None:
+        """``load.json`` as a dict; None when the load did not get that far (or unreadable)."""
+        try:
+            summary = json.loads(self.load_summary.read_text())
+        except (OSError, ValueError):
+            return None
+        return summary if isinstance(summary, dict) else None
+
     @property
     def charts_dir(self) -> Path:
         """``charts/`` (``save_chart`` creates it with the first chart; reading it, as the

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import logging
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -183,9 +182,8 @@ def _row_counts(run: RunFolder) -> pd.DataFrame | None:
 
 def _load_note(run: RunFolder) -> str:
     """One paragraph: what this run's load staged and merged (from ``load.json``)."""
-    try:
-        summary = json.loads(run.load_summary.read_text())
-    except (OSError, ValueError):
+    summary = run.read_load_summary()
+    if summary is None:
         return ""
     lines = report.load_lines(summary)
     return f"<p>{html.escape(lines[0])}</p>" if lines else ""

@@ -415,17 +415,9 @@ def _write_run_json(result: RunResult) -> None:
         "parameters": result.parameters,
         "seeded": result.seeded,
         "notebooks": notebooks,
-        "load": _load_summary(result),
+        "load": result.run.read_load_summary(),  # what 03_load staged and merged
     }
     result.run.write_text(result.run.run_json, json.dumps(payload, indent=2))
-
-
-def _load_summary(result: RunResult) -> dict | None:
-    """What 03_load staged and merged (its ``load.json``); None when it did not get that far."""
-    try:
-        return json.loads(result.run.load_summary.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _point(out: Path, name: str, run_id: str) -> None:
