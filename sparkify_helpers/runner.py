@@ -90,6 +90,10 @@ class RunOptions:
     notebook_dir: Path | None = None  # where the notebooks are read from (default notebooks/)
     notebooks: tuple[str, ...] | None = None  # names to run in order (default: the workbook)
 
+    def days(self) -> dict[str, str]:
+        """The days to re-load, as 03_load's parameters (``date``, ``since``, ``until``)."""
+        return {name: getattr(self, name) for name in EXTRA_PARAMETERS[LOAD]}
+
 
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable run id such as ``20261129-054311``."""
@@ -103,8 +107,7 @@ def notebook_parameters(name: str, base: dict, options: RunOptions | None = None
     if name == TEARDOWN:
         params["teardown"] = True
     if name == LOAD:
-        chosen = options or RunOptions()
-        params.update(date=chosen.date, since=chosen.since, until=chosen.until)
+        params.update((options or RunOptions()).days())
     return params
 
 
@@ -138,8 +141,8 @@ def run_workbook(options: RunOptions) -> RunResult:
             config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh,
         )  # fmt: skip
         base = dict(zip(BASE_PARAMETERS, values, strict=True))
-        days = {"date": options.date, "since": options.since, "until": options.until}
-        recorded = {**base, **{k: v for k, v in days.items() if v}}  # a backfill: its days
+        backfill = {k: v for k, v in options.days().items() if v}  # the days, if any
+        recorded = {**base, **backfill}
         result = RunResult(run_id, run_dir, recorded, started_at)
         # one kernel for the run's notebooks (started once the environment is set); an idle
         # one exits while the emulator stops and the report is written, and is waited for here
