@@ -110,12 +110,14 @@ class RunKernel:
             else:
                 log.info("the run's kernel died; starting a fresh one")
         await self._stop()
-        self.manager = await self._start(kernel_name)
-        return self.manager
+        return await self._start(kernel_name)
 
     async def _start(self, kernel_name: str) -> OrderlyKernelManager:
         km = OrderlyKernelManager(kernel_name=kernel_name, config=self.config)
         extra = [HISTORY_IN_MEMORY] if km.ipykernel else []
+        # recorded before it starts: a signal raised out of the event loop skips this
+        # coroutine's except/finally blocks, and close() must still find the kernel
+        self.manager = km
         await km.start_kernel(extra_arguments=extra, cwd=str(self.cwd))
         self.started += 1
         try:
@@ -125,7 +127,7 @@ class RunKernel:
                 raise KernelResetError(f"{found.get('ename')}: {found.get('evalue')}")
             self._environ, self._path = json.loads(ast.literal_eval(found["data"]["text/plain"]))
         except BaseException:
-            await _shut_down(km)
+            await self._stop()
             raise
         return km
 
@@ -134,9 +136,11 @@ class RunKernel:
         await _run_on_shell(km, code)
 
     async def _stop(self) -> None:
-        km, self.manager = self.manager, None
+        km = self.manager
         if km is not None:
             await _shut_down(km)
+        # forgotten only once it is down: a stop cut short by a signal is done again by close()
+        self.manager = None
 
 
 async def _run_silently(
@@ -193,13 +197,18 @@ async def _run_on_shell(km: OrderlyKernelManager, code: str) -> None:
 
 
 async def _shut_down(km: OrderlyKernelManager) -> None:
-    """What nbclient does to a kernel it owns: shut it down if alive, then clean up."""
+    """What nbclient does to a kernel it owns: shut it down if alive, then clean up.
+
+    A kernel that cannot be asked to stop is killed. Its connection is cleaned up only once
+    it is down: a shutdown cut short by a signal leaves what a second attempt needs.
+    """
     try:
         if await km.is_alive():
             await km.shutdown_kernel()
-    except RuntimeError as exc:  # it died meanwhile (as nbclient's _async_cleanup_kernel)
-        if "No kernel is running!" not in str(exc):
-            raise
-    finally:
-        await km.cleanup_resources()
-        km.stop_clients()
+    except Exception as exc:
+        if "No kernel is running!" not in str(exc):  # else it died meanwhile (as nbclient)
+            log.warning("the run's kernel did not shut down (%s); killing it", exc)
+            if await km.is_alive():
+                await km._async_kill_kernel()  # jupyter_client has no public kill
+    await km.cleanup_resources()
+    km.stop_clients()

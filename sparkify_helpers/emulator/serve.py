@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> None:
         # Nothing is saved on exit (the store writes each object as it arrives), so skip the
         # interpreter's teardown of moto's state (2-3 s): wait for a seeding write in hand to
         # finish (its objects are whole), flush the log, and exit at once.
-        if serving and serving[0].lock.acquire(timeout=STOP_WAIT_S):
-            serving[0].lock.release()
+        if serving:  # held through the exit: no seeding request starts after this
+            serving[0].lock.acquire(timeout=STOP_WAIT_S)
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
