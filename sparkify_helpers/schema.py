@@ -17,7 +17,7 @@ import pandas as pd
 
 from sparkify_helpers.catalog import Table
 from sparkify_helpers.charts import ChartCache, png_bytes
-from sparkify_helpers.charts.cache import content_key
+from sparkify_helpers.charts.cache import CHART_SOURCES, content_key
 from sparkify_helpers.charts.files import FORMAT
 from sparkify_helpers.run_folder import write_atomically
 
@@ -145,9 +145,11 @@ def save_er_diagram(
 ) -> Path:
     """Write the ER diagram as a PNG (dpi 110, tight box) at ``path``, atomically: copied from
     the chart cache (default: the project's) when this design was drawn before, else drawn
-    and stored there. The key is the star tables' design and this module's code."""
+    and stored there. The key is the star tables' design, this module's code and the chart
+    code that saves it (``charts/*.py``)."""
     star = [dataclasses.replace(t, source=None) for t in tables if not t.staging and not t.control]
-    key = content_key((repr(star), "er_diagram", FORMAT, str(ER_DPI)), (Path(__file__),))
+    sources = (Path(__file__), *CHART_SOURCES)
+    key = content_key((repr(star), "er_diagram", FORMAT, str(ER_DPI)), sources)
     cache = cache or ChartCache.default()
     png = cache.png(key, lambda: png_bytes(er_diagram(tables), dpi=ER_DPI))
     return write_atomically(Path(path), png)
