@@ -8,6 +8,7 @@ ETags are checked against S3's rule for a single-part PUT: the MD5 of the bytes
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -226,6 +227,33 @@ def test_kill_9_of_the_emulator_while_seeding_leaves_whole_objects_and_no_temp_f
     assert _temp_files(tmp_path / "cache") == []
     summary = seed(again)
     assert summary.uploaded == len(files) - len(kept)
+
+
+def test_sigterm_of_the_emulator_while_seeding_lets_the_batch_in_hand_finish(world, monkeypatch):
+    """A stop (SIGTERM, as ``sparkify emulator stop`` sends) exits at once without the
+    interpreter's teardown, but only after the seeding write in hand: the batch that was
+    being stored when the signal came is stored whole, and no temporary file is left."""
+    source, start, seed, tmp_path = world
+    for i in range(60, 2500):
+        (source / "song_data" / "A" / f"TR{i:05d}.json").write_text(json.dumps({"n": i}) * 50)
+    info = start()
+    monkeypatch.setattr(seeding, "BATCH", 5000)  # one long request: every file
+    kept_dir = tmp_path / "store" / REGION / BUCKET
+
+    def stop_once_storing() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(kept_dir.rglob("*.json")):
+            time.sleep(0.01)
+        os.kill(info.pid, signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_once_storing)
+    stopper.start()
+    with contextlib.suppress(EmulatorError):  # its answer may not leave before the exit
+        seed(info)
+    stopper.join()
+    emulator.stop(tmp_path / "state-a")
+    assert _files(kept_dir) == _files(source)
+    assert _temp_files(tmp_path / "store") == []
 
 
 def test_ctrl_c_while_seeding_stops_before_the_next_batch_and_leaves_no_temp_file(
