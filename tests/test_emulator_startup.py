@@ -145,6 +145,19 @@ def test_the_store_names_the_buckets_it_loads(tmp_path) -> None:
     assert store.BucketStore(None, None).bucket_names() == set()
 
 
+def test_requests_name_a_loading_bucket_path_style_or_by_virtual_host() -> None:
+    """Path-style and virtual-host requests for a bucket the store is loading wait for it,
+    a dotted bucket name included; other buckets' requests do not."""
+    app = TokenApp(lambda environ, start_response: [], TOKEN)
+    app._loading = frozenset({"seed-test", "my.dotted.bucket"})
+    host = "localhost:5000"
+    assert app._waits_for_load("/seed-test/key.json", {"HTTP_HOST": host})
+    assert app._waits_for_load("/key.json", {"HTTP_HOST": "seed-test.s3.localhost:5000"})
+    assert app._waits_for_load("/key.json", {"HTTP_HOST": "my.dotted.bucket.localhost:5000"})
+    assert not app._waits_for_load("/other/key.json", {"HTTP_HOST": host})
+    assert not app._waits_for_load("/key.json", {"HTTP_HOST": "my.localhost:5000"})
+
+
 def test_wait_idle_waits_for_the_request_in_hand(server, monkeypatch) -> None:
     app, endpoint, bucket_store = server
     _s3(endpoint).create_bucket(

@@ -108,7 +108,8 @@ class TokenApp:
             return False
         first = path.split("/", 2)[1] if path.startswith("/") else ""
         host = environ.get("HTTP_HOST", "").split(":")[0]
-        return first in self._loading or host.split(".")[0] in self._loading
+        # a virtual-host bucket name may itself hold dots (my.bucket.s3.localhost)
+        return first in self._loading or any(host.startswith(f"{b}.") for b in self._loading)
 
     def wait_idle(self, quiet_s: float = IDLE_QUIET_S) -> None:
         """Return once the store is loaded and no request has been in hand for ``quiet_s``."""
