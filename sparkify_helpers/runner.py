@@ -33,7 +33,7 @@ from traitlets.config import Config
 from sparkify_helpers import config, paths, progress, targets
 from sparkify_helpers.errors import ConfigError
 from sparkify_helpers.run_folder import write_atomically, write_cause
-from sparkify_helpers.run_kernel import RunKernel
+from sparkify_helpers.run_kernel import RunKernel, kernelspec_name, warm_up_code
 from sparkify_helpers.run_overlap import Overlap
 from sparkify_helpers.run_record import NotebookRun, RunResult
 
@@ -173,6 +173,8 @@ def _run_notebooks(
     kernel: RunKernel,
     overlap: Overlap,
 ) -> None:
+    names = _notebook_names(options)
+    _start_kernel_early(kernel, options, names)
     with contextlib.ExitStack() as scoped:
         scope = scoped.enter_context(target.run_scope(source, options.events, options.seed))
         result.seeded = scope.seeded
@@ -180,9 +182,10 @@ def _run_notebooks(
         from sparkify_helpers import run_report  # in LATER_IMPORTS
 
         environment = {**scope.environment, progress.HEADLESS_ENV: "1"}
+        kernel.environment = environment  # the early kernel gets it at its first reset
         with kernel_environment(environment):
             try:
-                for name in _notebook_names(options):
+                for name in names:
                     nb = NotebookRun(name, result.run.notebook(name))
                     result.notebooks.append(nb)
                     _execute(nb, notebook_parameters(name, base, options), options, kernel)
@@ -194,6 +197,15 @@ def _run_notebooks(
                 kernel.release()  # before the emulator stops: a busy kernel is stopped now
         # the notebooks ended on their own: the emulator stops while the report is written
         overlap.end("scope", scoped.pop_all().close)
+
+
+def _start_kernel_early(kernel: RunKernel, options: RunOptions, names: tuple[str, ...]) -> None:
+    """Start the run's kernel while the target starts (the emulator, its seeding): it boots
+    and imports what the notebooks import meanwhile. The kernel the first notebook names."""
+    notebooks = [kernel.cwd / f"{name}.ipynb" for name in names]
+    kernel_name = options.kernel_name or (kernelspec_name(notebooks[0]) if notebooks else None)
+    if kernel_name:  # else the first notebook's own start reports what is wrong
+        kernel.start_early(kernel_name, warm_up_code(notebooks))
 
 
 def _finish(result: RunResult, out: Path, overlap: Overlap) -> None:

@@ -158,6 +158,27 @@ def test_the_notebooks_of_a_run_share_one_kernel_each_as_if_it_were_fresh(
     assert not Path(found["connection"]["ip"]).parent.exists()
 
 
+def test_the_kernel_starts_with_the_emulator_and_imports_what_the_notebooks_import(
+    run_env, run_fixtures, capsys
+):
+    """The run starts its kernel before the emulator and seeding, and has it run the import
+    statements of every notebook of the run: the first notebook finds ``colorsys`` (imported
+    only by the second) in ``sys.modules``, yet no name of the warm-up, and, though the
+    kernel started before the emulator's address was known, the run's environment."""
+    run_fixtures("sees_fresh_state", "leaves_state")
+    code = cli.main(["run", "--out", str(run_env / "runs"), "--events", str(EVENTS)])
+    assert code == cli.EXIT_OK, capsys.readouterr().err
+    run_dir = (run_env / "runs" / "latest").resolve()
+    found = json.loads((run_dir / "fresh_state.json").read_text())
+    assert found["modules"] is True  # warmed: leaves_state had not run yet
+    assert (found["names"], found["inputs"], found["environment"]) == ([], 4, None)
+    assert found["endpoint"].startswith("http://127.0.0.1:")  # the emulator of this run
+    assert found["pid"] == int((run_dir / "leaves_state.pid").read_text())  # one kernel
+    counts = [c["execution_count"] for c in _cells(run_dir / "sees_fresh_state.ipynb")]
+    assert counts == [1, 2, 3, 4]
+    assert _ended(found["pid"])
+
+
 def test_a_kernel_that_died_is_replaced_by_a_fresh_one_for_the_next_notebook(run_env, tmp_path):
     """The runner stops at a failed notebook; should it go on (a teardown), the notebook gets
     a fresh kernel, and no kernel outlives the run."""
