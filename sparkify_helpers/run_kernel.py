@@ -30,6 +30,7 @@ emulator and writes its report, and :meth:`RunKernel.close` then only waits for 
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 import logging
 import queue
@@ -38,7 +39,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from jupyter_core.utils import run_sync
+from jupyter_core.utils import ensure_event_loop, run_sync
 from traitlets.config import Config
 
 from sparkify_helpers.kernel_manager import OrderlyKernelManager
@@ -124,6 +125,7 @@ class RunKernel:
 
     def close(self) -> None:
         """Shut the kernel down (nothing of it outlives the run)."""
+        _cancel_leftover_tasks()
         run_sync(self._stop)()
 
     async def _for_notebook(self, kernel_name: str) -> OrderlyKernelManager:
@@ -210,6 +212,20 @@ class RunKernel:
             await _shut_down(km)
         # forgotten only once it is down: a stop cut short by a signal is done again by close()
         self.manager = None
+
+
+def _cancel_leftover_tasks() -> None:
+    """Cancel what an interrupted notebook left in this thread's event loop (nbclient's
+    execution of the cell, awaiting its reply) and let it end, so it does not run on while
+    the kernel shuts down (it would report the kernel dead, with a traceback)."""
+    loop = ensure_event_loop()
+    if loop.is_running():  # called from a coroutine: nothing is left over
+        return
+    leftover = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in leftover:
+        task.cancel()
+    if leftover:
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
 
 
 def kernelspec_name(notebook: Path) -> str | None:

@@ -5,10 +5,12 @@ run's kernel always ends it. No notebook runs here (kernels only)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import psutil
 import pytest
+from jupyter_core.utils import ensure_event_loop
 
 from sparkify_helpers import run_kernel, runner
 
@@ -63,3 +65,19 @@ def test_a_stop_cut_short_by_a_signal_is_done_again_by_close(run_env, monkeypatc
             kernel.close()
         assert kernel.manager is km  # not forgotten while its kernel still runs
     assert len(calls) == 2 and _ended(pid) and kernel.manager is None
+
+
+def test_close_ends_what_an_interrupted_notebook_left_in_the_event_loop(run_env):
+    """A signal raised out of papermill's ``run_sync`` leaves nbclient's execution of the
+    cell pending in the thread's event loop; left there it would run on during the kernel's
+    shutdown and log ``DeadKernelError`` with a traceback. ``close`` cancels it first."""
+    loop = ensure_event_loop()
+
+    async def awaits_the_cells_reply() -> None:
+        await asyncio.sleep(3600)
+
+    with runner._run_kernel(FIXTURES) as kernel:
+        kernel.for_notebook("python3")
+        left = loop.create_task(awaits_the_cells_reply())
+        kernel.close()
+        assert left.cancelled() and kernel.manager is None
