@@ -66,6 +66,7 @@ LATER_IMPORTS = (
     "papermill.exceptions",
     "papermill.utils",
     "sparkify_helpers.run_report",
+    "sparkify_helpers.notebook_engine",
 )
 ATOMIC_SCHEME = "sparkify-atomic://"
 
@@ -311,8 +312,9 @@ def kernel_environment(environment: dict[str, str]) -> Iterator[None]:
 class _AtomicNotebookHandler:
     """papermill I/O for kept notebooks: every save goes to a temporary name, then a rename.
 
-    papermill saves the output notebook after each cell and when the notebook ends (also when
-    it fails or is interrupted); each save is atomic, so the kept notebook is always valid.
+    The run's engine (:mod:`sparkify_helpers.notebook_engine`) saves the output notebook at
+    its start, at most once a second while cells run, when a cell fails and when it ends (also
+    when it is interrupted); each save is atomic, so the kept notebook is always valid.
     """
 
     @staticmethod
@@ -379,6 +381,8 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions, kernel: RunKern
     from papermill.exceptions import PapermillExecutionError
     from papermill.utils import nb_kernel_name
 
+    from sparkify_helpers import notebook_engine  # in LATER_IMPORTS
+
     folder = kernel.cwd
     source = folder / f"{nb.name}.ipynb"
     nb.started_at = datetime.now(timezone.utc)
@@ -394,6 +398,7 @@ def _execute(nb: NotebookRun, params: dict, options: RunOptions, kernel: RunKern
             cwd=str(folder),
             progress_bar=False,
             report_mode=False,
+            engine_name=notebook_engine.NAME,  # saves the kept notebook at most once a second
             km=kernel.for_notebook(kernel_name),  # papermill's client does not shut it down
         )
         nb.status, kernel.idle = "ok", True

@@ -36,6 +36,7 @@ def test_the_workbook_and_the_fixtures_are_all_here():
         "broken",
         "kernel_dies",
         "leaves_state",
+        "many_cells",
         "ok",
         "sees_fresh_state",
         "sleeps",

@@ -91,6 +91,14 @@ def _assert_interrupted(runs: Path, run_id: str, by: str) -> None:
     kept = nbformat.read(run_dir / "sleeps.ipynb", as_version=4)  # valid, whole JSON
     assert kept.cells[1].source.startswith("config =")
     assert kept.metadata.papermill.output_path == str(run_dir / "sleeps.ipynb")
+    # the interrupt ended with a full save (the engine saves at most once a second while
+    # cells run, always at the end): every cell up to the interrupted wait shows as run, the
+    # cell after it not
+    assert kept.metadata.papermill.end_time
+    code = [cell for cell in kept.cells if cell.cell_type == "code"]
+    assert "release" in code[-2].source  # parameters, injected parameters, the wait, the last
+    assert [cell.execution_count is not None for cell in code] == [True, True, True, False]
+    assert [bool(cell.metadata.papermill.start_time) for cell in code] == [True] * 3 + [False]
     assert not (run_dir / "released.txt").exists()  # the cell after the wait never ran
     assert not list(run_dir.glob(".*.tmp"))
     report = (run_dir / "report.html").read_text()
