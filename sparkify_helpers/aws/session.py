@@ -17,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
 
 from sparkify_helpers.aws.errors import CREDENTIALS_FIX
+from sparkify_helpers.aws.listing import speed_up_listing
 from sparkify_helpers.aws.timestamps import use_fast_timestamps
 from sparkify_helpers.config import AwsKeyPair, Settings
 from sparkify_helpers.errors import CredentialsError
@@ -46,10 +47,11 @@ class AwsAccess(Protocol):
 
 def new_session(region: str, **kwargs: Any) -> boto3.Session:
     """A fresh boto3 session (fresh credential lookup) sharing the cached service models,
-    whose clients parse timestamps fast (:mod:`.timestamps`)."""
+    whose clients parse timestamps and S3 listings fast (:mod:`.timestamps`, :mod:`.listing`)."""
     core = botocore.session.get_session()
     core.register_component("data_loader", _LOADER)
     use_fast_timestamps(core)
+    speed_up_listing(core)
     return boto3.Session(botocore_session=core, region_name=region, **kwargs)
 
 
