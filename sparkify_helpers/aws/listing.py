@@ -3,13 +3,14 @@
 botocore turns a listing's XML into dicts in Python, element by element: 15,000 keys cost it
 about 0.9 s, while the emulator answers in 0.17 s and ElementTree reads the same XML in 0.1 s
 (``benchmarks/RESULTS.md``). A first run lists the song files twice (the ledger's plan, then
-the COPY's manifest check), so that parsing was a fifth of ``03_load``.
+the COPY's manifest check).
 
 :func:`speed_up_listing` registers a ``before-parse`` handler on a botocore session, so on
 every client made from it (botocore's hook for this: what the handler puts in
-``customized_response_dict`` is merged into the parsed response). The handler reads the answer's ``Contents`` elements with ElementTree into
-the dicts botocore would build, and cuts them out of the body botocore still parses (the
-rest: ``IsTruncated``, the continuation token, ``EncodingType``). botocore's after-call
+``customized_response_dict`` is merged into the parsed response). The handler reads the
+answer's ``Contents`` elements with ElementTree into the dicts botocore would build, and cuts
+them out of the body botocore still parses (the rest: ``IsTruncated``, the continuation
+token, ``EncodingType``). botocore's after-call
 handlers run as before (they URL-decode the keys). Anything unexpected (an element it does
 not know, an error answer) is left to botocore whole.
 """
