@@ -236,50 +236,12 @@ def plain_etag(etag: str) -> str:
     return etag.strip('"')
 
 
-def _cache_name(obj: S3Object, gunzip: bool) -> str:
-    """The cached file's name in its bucket's folder: ETag, a key hash and basename."""
+def cache_path(cache_dir: Path, obj: S3Object, gunzip: bool) -> Path:
+    """Where an object's bytes are cached: keyed by bucket, ETag, a key hash and basename."""
     key_hash = hashlib.sha1(obj.key.encode()).hexdigest()[:8]
     basename = _UNSAFE.sub("_", obj.key.rsplit("/", 1)[-1])
     name = f"{_UNSAFE.sub('_', obj.etag)}-{key_hash}-{basename}"
-    return name + (".gunzip" if gunzip else "")
-
-
-def _bucket_folder(cache_dir: Path, bucket: str) -> Path:
-    return Path(cache_dir) / _UNSAFE.sub("_", bucket)
-
-
-def cache_path(cache_dir: Path, obj: S3Object, gunzip: bool) -> Path:
-    """Where an object's bytes are cached: keyed by bucket, ETag, a key hash and basename."""
-    return _bucket_folder(cache_dir, obj.bucket) / _cache_name(obj, gunzip)
-
-
-def _cache_entries(
-    cache_dir: Path, objects: list[S3Object], gunzip: bool
-) -> list[tuple[Path, str]]:
-    """Each object's cache folder and file name (``cache_path`` split), each bucket's folder
-    made once (a COPY of songs names 15,000 objects)."""
-    folders: dict[str, Path] = {}
-    entries = []
-    for obj in objects:
-        folder = folders.get(obj.bucket)
-        if folder is None:
-            folder = folders[obj.bucket] = _bucket_folder(cache_dir, obj.bucket)
-        entries.append((folder, _cache_name(obj, gunzip)))
-    return entries
-
-
-def _names_in(folders: Iterable[Path]) -> dict[Path, set[str]]:
-    """The file names in each cache folder: one directory listing per folder instead of one
-    ``stat`` per object."""
-    names: dict[Path, set[str]] = {}
-    for folder in folders:
-        names[folder] = set()
-        with (
-            contextlib.suppress(FileNotFoundError, NotADirectoryError),
-            os.scandir(folder) as found,
-        ):
-            names[folder].update(entry.name for entry in found)
-    return names
+    return Path(cache_dir) / _UNSAFE.sub("_", obj.bucket) / (name + (".gunzip" if gunzip else ""))
 
 
 def _copy_stream(body: Any, out: Any, gunzip: bool, uri: str) -> None:
@@ -325,14 +287,8 @@ def _download(s3: Any, obj: S3Object, target: Path, gunzip: bool) -> None:
 
 def fetch(s3: Any, objects: list[S3Object], cache_dir: Path, gunzip: bool) -> list[CachedFile]:
     """Download the objects not yet cached (concurrently) and return every local copy."""
-    entries = _cache_entries(cache_dir, objects, gunzip)
-    present = _names_in({folder for folder, _ in entries})
-    targets = [folder / name for folder, name in entries]
-    missing = [
-        (o, t)
-        for o, t, (folder, name) in zip(objects, targets, entries, strict=True)
-        if name not in present[folder]
-    ]
+    targets = [cache_path(cache_dir, obj, gunzip) for obj in objects]
+    missing = [(o, t) for o, t in zip(objects, targets, strict=True) if not t.exists()]
     _map_concurrently(lambda pair: _download(s3, pair[0], pair[1], gunzip), missing, "download")
     fresh = {t for _, t in missing}
     log.info(
