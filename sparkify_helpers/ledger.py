@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -151,17 +150,7 @@ class LoadPlan:
 
     def staged(self, kind: str | None = None) -> tuple[SourceFile, ...]:
         """The objects this run stages (of one kind, or all)."""
-        return self._staged_by_kind.get(kind, ())
-
-    @cached_property
-    def _staged_by_kind(self) -> dict[str | None, tuple[SourceFile, ...]]:
-        """The staged objects per kind (and all under None), sorted out once: a plan of
-        15,000 song files is asked for them a dozen times."""
-        every = tuple(f for f in self.files if f.staged)
-        by_kind: dict[str | None, tuple[SourceFile, ...]] = {None: every}
-        for kind in {f.kind for f in every}:
-            by_kind[kind] = tuple(f for f in every if f.kind == kind)
-        return by_kind
+        return tuple(f for f in self.files if f.staged and kind in (None, f.kind))
 
     @property
     def nothing_new(self) -> bool:
@@ -274,10 +263,9 @@ def plan_load(
 
 
 def _manifest(files: Iterable[SourceFile]) -> str:
-    """A Redshift COPY manifest naming each object, every entry mandatory, one a line
-    (``json.dumps`` with ``indent`` runs in Python: 0.15 s for 15,000 entries)."""
-    entries = ",\n".join(json.dumps({"url": f.obj.uri, "mandatory": True}) for f in files)
-    return f'{{"entries": [\n{entries}\n]}}'
+    """A Redshift COPY manifest naming each object, every entry mandatory."""
+    entries = [{"url": f.obj.uri, "mandatory": True} for f in files]
+    return json.dumps({"entries": entries}, indent=1)
 
 
 def _put(s3: Any, uri: str, body: str) -> None:
