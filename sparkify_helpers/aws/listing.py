@@ -20,7 +20,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from sparkify_helpers.aws.timestamps import parse_timestamp
+from sparkify_helpers.aws import timestamps
 
 EVENT = "before-parse.s3.ListObjectsV2"
 _HANDLER_ID = "sparkify-fast-list-objects-v2"
@@ -50,7 +50,7 @@ def _item(element: ET.Element) -> dict[str, Any] | None:
         elif name == "Size":
             item[name] = int(text)
         elif name == "LastModified":
-            item[name] = parse_timestamp(text)
+            item[name] = timestamps.parse_timestamp(text)
         elif name == "ChecksumAlgorithm":
             item.setdefault(name, []).append(text)
         else:
