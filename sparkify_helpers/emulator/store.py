@@ -3,15 +3,22 @@
 Runs inside the server process (:mod:`.serve`), next to moto's S3 backend: seeding reads the
 source files here and writes them into the backend directly (no HTTP request per object),
 skipping every object the bucket already holds with the same size and MD5 (the ETag S3 gives
-a single-part PUT); :meth:`BucketStore.prune` removes what the source no longer has.
+a single-part PUT); :meth:`BucketStore.prune` removes what the source no longer has. A source
+file whose size, mtime_ns, ctime_ns and inode are those it had when last read (and whose
+object the bucket still holds with that MD5, and whose kept file is intact) is not read
+again (:mod:`.storeindex`); a file changed within the last ``RACY_NS`` of its read is not
+trusted that way (a file system's clock may not tell two writes in one tick apart).
 
-With a store folder (``.sparkify/bucket-store/``), each seeded object is also kept as
-``<store>/<region>/<bucket>/<key>``, written under a temporary name and renamed, and the next
-server loads the folder into its backend at start (in the background: :mod:`.serve` holds
-requests for those buckets until it is done): a second run finds its objects already there.
-The server holds an exclusive lock on ``<store>/.lock`` while it lives; a second emulator
-finds it held and keeps its bucket in memory only. Temporary files left by a killed
-server are removed at the next load.
+With a store folder (``.sparkify/bucket-store/``), each seeded object is kept as
+``<store>/<region>/<bucket>/<key>``, written under a temporary name and renamed, and the
+bucket holds it as a :class:`~.lazykey.LazyKey` (its bytes stay in that file until a request
+reads them). The next server loads the folder at start (in the background: :mod:`.serve`
+holds requests for those buckets until it is done), taking each kept file's MD5 from the
+bucket's index when its stat matches and reading it otherwise, so a second run finds its
+objects already there. On a moto other than the one :mod:`.lazykey` was written for, the
+bytes are loaded into moto as before. The server holds an exclusive lock on
+``<store>/.lock`` while it lives; a second emulator finds it held and keeps its bucket in
+memory only. Temporary files left by a killed server are removed at the next load.
 """
 
 from __future__ import annotations
@@ -23,17 +30,33 @@ import logging
 import os
 import re
 import shutil
-import uuid
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from sparkify_helpers.emulator.storeindex import (
+    TMP_SUFFIX,
+    Kept,
+    Seen,
+    index_path,
+    kept_of,
+    read_index,
+    read_sources,
+    seen_of,
+    sources_path,
+    write_atomic,
+    write_index,
+    write_sources,
+)
 
 log = logging.getLogger(__name__)
 
 ACCOUNT_ID = "123456789012"  # moto's default account, the one the emulator's keys map to
 LOCK_FILE = ".lock"
-TMP_SUFFIX = ".store-tmp"
+RACY_NS = 2_000_000_000  # a source file changed this recently is read again next time
 _TMP_RE = re.compile(rf"^\..+\.[0-9a-f]{{32}}{re.escape(TMP_SUFFIX)}$")
+_NO_LAZY = object()  # the registrar once known to be unavailable
 
 
 class StoreError(Exception):
@@ -54,17 +77,49 @@ def _key_parts(key: str) -> list[str]:
     return parts
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` under a temporary name, then rename; no temp file remains."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
+def _read(path: str) -> tuple[bytes, os.stat_result]:
+    """A file's bytes and its stat as it was when opened."""
+    with open(path, "rb") as handle:
+        st = os.fstat(handle.fileno())
+        return handle.read(), st
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _intact(path: str, kept: Kept | None) -> bool:
+    """Whether the kept file ``path`` still has the stat its index entry ``kept`` records."""
+    if kept is None:
+        return False
     try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns, st.st_ino) == kept[:3]
+
+
+def _kept_holds(path: str, kept: Kept | None, md5: str) -> bool:
+    """Whether the kept file ``path`` is intact and indexed with the MD5 ``md5``."""
+    return kept is not None and kept.md5 == md5 and _intact(path, kept)
+
+
+def _holds(held: Any, size: int, md5: str) -> bool:
+    """Whether moto's key ``held`` has that size and MD5 (neither reads a lazy key's file)."""
+    return bool(held.size == size and held.etag == f'"{md5}"')
+
+
+def _result(
+    key: str, etag: str, size: int, uploaded: bool, previous: str | None, path: str | None
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "etag": etag,
+        "size": size,
+        "uploaded": uploaded,
+        "previous": None if not uploaded else previous,
+        "path": path,
+    }
 
 
 class BucketStore:
@@ -74,6 +129,10 @@ class BucketStore:
         self.root = root
         self.backend = backend
         self._lock_handle: Any = None
+        self._registrar: Any = None
+        self._index: dict[tuple[str, str], dict[str, Kept]] = {}  # (region, bucket) ->
+        self._sources: dict[tuple[str, str], tuple[str, dict[str, Seen]]] = {}
+        self._dirty: set[tuple[str, str, str]] = set()  # ("index" | "sources", region, bucket)
 
     @classmethod
     def open(cls, root: Path | str | None, backend: Any) -> BucketStore:
@@ -103,6 +162,26 @@ class BucketStore:
         if bucket not in self.backend.buckets:
             self.backend.create_bucket(bucket, region)
 
+    def _lazy(self) -> Any:
+        """The :class:`~.lazykey.Registrar` of this store's backend, or None (no store folder,
+        or a moto it does not match: then objects' bytes live in moto's memory)."""
+        if self._registrar is None:
+            from sparkify_helpers.emulator.lazykey import MOTO_VERSION, registrar
+
+            found = registrar(self.backend) if self.root is not None else None
+            if found is None and self.root is not None:
+                log.warning("moto is not %s: stored objects are loaded into memory", MOTO_VERSION)
+            self._registrar = _NO_LAZY if found is None else found
+        return None if self._registrar is _NO_LAZY else self._registrar
+
+    def _hold(self, bucket: str, key: str, path: str, kept: Kept, data: bytes | None) -> None:
+        """Make the bucket hold ``key`` as the kept file ``path`` (lazily when it can)."""
+        lazy = self._lazy()
+        if lazy is None or not lazy.register(bucket, key, path, kept):
+            if data is None:
+                data, _ = _read(path)
+            self.backend.put_object(bucket, key, data, etag=kept.md5, disable_notification=True)
+
     def bucket_names(self) -> set[str]:
         """The buckets :meth:`load` fills (one folder each, under its region)."""
         if self.root is None:
@@ -112,22 +191,60 @@ class BucketStore:
         }
 
     def load(self) -> int:
-        """Put every persisted object into the backend; how many. Sweeps temporary files."""
+        """Hold every persisted object in the backend; how many. Sweeps temporary files and
+        rewrites the index of a bucket whose files it had to read."""
         if self.root is None:
             return 0
         loaded = 0
         for region_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            for path in region_dir.iterdir():  # an index written when the server was killed
+                if _TMP_RE.match(path.name) and path.is_file():
+                    path.unlink(missing_ok=True)
             for bucket_dir in sorted(p for p in region_dir.iterdir() if p.is_dir()):
-                self._ensure_bucket(bucket_dir.name, region_dir.name)
-                for path in sorted(p for p in bucket_dir.rglob("*") if p.is_file()):
-                    if _TMP_RE.match(path.name):
-                        path.unlink(missing_ok=True)
-                        continue
-                    key = path.relative_to(bucket_dir).as_posix()
-                    data = path.read_bytes()
-                    self.backend.put_object(bucket_dir.name, key, data, disable_notification=True)
-                    loaded += 1
+                loaded += self._load_bucket(region_dir.name, bucket_dir)
+        self.save()
         return loaded
+
+    def _load_bucket(self, region: str, folder: Path) -> int:
+        bucket = folder.name
+        self._ensure_bucket(bucket, region)
+        assert self.root is not None
+        known = read_index(index_path(self.root, region, bucket))
+        found = []
+        cut = len(str(folder)) + 1
+        for where, _, names in os.walk(folder):
+            for name in names:
+                path = os.path.join(where, name)
+                if _TMP_RE.match(name):
+                    os.unlink(path)
+                else:
+                    found.append((path[cut:].replace(os.sep, "/"), path))
+        index = {}
+        for key, path in sorted(found):
+            kept = known.get(key)
+            data = None
+            if not _intact(path, kept):
+                data, st = _read(path)
+                kept = kept_of(st, _md5(data))
+            assert kept is not None
+            index[key] = kept
+            self._hold(bucket, key, path, kept, data)
+        self._index[(region, bucket)] = index
+        if index != known:
+            self._dirty.add(("index", region, bucket))
+        return len(found)
+
+    def _seen(self, bucket: str, region: str, source: str) -> dict[str, Seen]:
+        """The checksums of ``source``'s files last read into the bucket (empty for a bucket
+        last seeded from another folder)."""
+        held = self._sources.get((region, bucket))
+        if held is None and self.root is not None:
+            held = read_sources(sources_path(self.root, region, bucket))  # type: ignore[assignment]
+        if held is None or held[0] != source:
+            held = (source, {})
+            self._dirty.add(("sources", region, bucket))
+        self._sources[(region, bucket)] = held
+        return held[1]
 
     def put_files(
         self, bucket: str, region: str, source: Path, keys: Iterable[str]
@@ -140,35 +257,58 @@ class BucketStore:
         """
         self._ensure_bucket(bucket, region)
         folder = self._bucket_dir(bucket, region)
+        seen = self._seen(bucket, region, str(source))
+        index = self._index.setdefault((region, bucket), {})
         results = []
         for key in keys:
             _key_parts(key)
             path = os.path.join(source, key)  # plain strings: pathlib costs more than the read
+            kept = os.path.join(folder, key) if folder is not None else None
+            held = self.backend.get_object(bucket, key)
+            known = seen.get(key)
             try:
-                with open(path, "rb") as handle:
-                    data = handle.read()
+                if known is not None and held is not None and _holds(held, known.size, known.md5):
+                    st = os.stat(path)
+                    if seen_of(st, known.md5) == known and (
+                        kept is None or _kept_holds(kept, index.get(key), known.md5)
+                    ):
+                        results.append(_result(key, known.md5, known.size, False, None, kept))
+                        continue
+                data, st = _read(path)
             except OSError as exc:
                 raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
-            etag = hashlib.md5(data, usedforsecurity=False).hexdigest()
-            held = self.backend.get_object(bucket, key)
+            etag = _md5(data)
+            self._remember(seen, key, st, etag, bucket, region)
             previous = held.etag.strip('"') if held is not None else None
-            same = held is not None and held.size == len(data) and previous == etag
-            kept = os.path.join(folder, key) if folder is not None else None
-            if kept is not None and (not same or not os.path.isfile(kept)):
-                _write_atomic(Path(kept), data)
-            if not same:
+            same = held is not None and _holds(held, len(data), etag)
+            if kept is not None and not (same and _kept_holds(kept, index.get(key), etag)):
+                write_atomic(Path(kept), data)
+                index[key] = kept_of(os.stat(kept), etag)
+                self._dirty.add(("index", region, bucket))
+                self._hold(bucket, key, kept, index[key], data)
+            elif not same:
                 self.backend.put_object(bucket, key, data, etag=etag, disable_notification=True)
-            results.append(
-                {
-                    "key": key,
-                    "etag": etag,
-                    "size": len(data),
-                    "uploaded": not same,
-                    "previous": None if same else previous,
-                    "path": kept,
-                }
-            )
+            results.append(_result(key, etag, len(data), not same, previous, kept))
         return results
+
+    def _remember(
+        self,
+        seen: dict[str, Seen],
+        key: str,
+        st: os.stat_result,
+        md5: str,
+        bucket: str,
+        region: str,
+    ) -> None:
+        """Record what a source file held when read, unless it changed too recently to tell
+        a later write in the same clock tick apart."""
+        entry = seen_of(st, md5)
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+            if seen.pop(key, None) is not None:
+                self._dirty.add(("sources", region, bucket))
+        elif seen.get(key) != entry:
+            seen[key] = entry
+            self._dirty.add(("sources", region, bucket))
 
     def prune(self, bucket: str, region: str, keep: Iterable[str]) -> list[dict[str, str]]:
         """Remove every object of the bucket (and of its folder) whose key is not in ``keep``;
@@ -186,6 +326,16 @@ class BucketStore:
             for other in self.root.glob(f"*/{bucket}"):
                 if other.is_dir() and other != folder:
                     shutil.rmtree(other)
+                    index_path(self.root, other.parent.name, bucket).unlink(missing_ok=True)
+                    sources_path(self.root, other.parent.name, bucket).unlink(missing_ok=True)
+                    self._index.pop((other.parent.name, bucket), None)
+                    self._sources.pop((other.parent.name, bucket), None)
+        for kind, table in (("index", self._index.get((region, bucket))), ("sources", None)):
+            if kind == "sources" and (region, bucket) in self._sources:
+                table = self._sources[(region, bucket)][1]  # type: ignore[assignment]
+            for key in [k for k in table or () if k not in wanted]:
+                del table[key]  # type: ignore[union-attr]
+                self._dirty.add((kind, region, bucket))
         if folder is not None and folder.is_dir():
             for path in [p for p in folder.rglob("*") if p.is_file()]:
                 if path.relative_to(folder).as_posix() not in wanted:
@@ -193,4 +343,29 @@ class BucketStore:
             for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
                 if not any(sub.iterdir()):
                     sub.rmdir()
+        self.save()
         return removed
+
+    def save(self) -> None:
+        """Write the indexes and source checksums that changed. A failure (a full disk) is
+        logged, not raised: they are caches, and the objects themselves are stored."""
+        if self.root is None:
+            return
+        for kind, region, bucket in sorted(self._dirty):
+            try:
+                if kind == "index":
+                    write_index(
+                        index_path(self.root, region, bucket), self._index.get((region, bucket), {})
+                    )
+                elif (region, bucket) in self._sources:
+                    source, seen = self._sources[(region, bucket)]
+                    write_sources(sources_path(self.root, region, bucket), source, seen)
+            except OSError as exc:
+                log.warning(
+                    "could not write the %s of s3://%s (%s): the next run reads its files again",
+                    kind,
+                    bucket,
+                    exc,
+                )
+                continue
+            self._dirty.discard((kind, region, bucket))
