@@ -76,19 +76,18 @@ def _in_thread(call) -> tuple[threading.Thread, list]:
 def test_requests_for_a_loading_bucket_wait_and_see_it_whole(server, monkeypatch) -> None:
     app, endpoint, bucket_store = server
     half, release = threading.Event(), threading.Event()
-    backend_class = type(bucket_store.backend)
-    real_put = backend_class.put_object
+    real_hold = store.BucketStore._hold
     puts: list[str] = []
 
-    def put_then_pause(self, bucket, key, *args, **kwargs):
-        out = real_put(self, bucket, key, *args, **kwargs)
+    def hold_then_pause(self, bucket, key, *args, **kwargs):
+        out = real_hold(self, bucket, key, *args, **kwargs)
         puts.append(key)
         if len(puts) == 1:  # the bucket now holds one object of OBJECTS
             half.set()
             release.wait(30)
         return out
 
-    monkeypatch.setattr(backend_class, "put_object", put_then_pause)
+    monkeypatch.setattr(store.BucketStore, "_hold", hold_then_pause)
     loader = app.start_loading()
     assert half.wait(10)
     listing, listed = _in_thread(lambda: _keys(endpoint))

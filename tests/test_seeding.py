@@ -12,7 +12,9 @@ import contextlib
 import errno
 import hashlib
 import json
+import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -22,11 +24,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from werkzeug.serving import make_server
 
 from sparkify_helpers import emulator
 from sparkify_helpers.copy.fetch import S3Object, cache_path
-from sparkify_helpers.emulator import seeding, store
+from sparkify_helpers.emulator import seeding, store, storeindex
 from sparkify_helpers.emulator.serve import TOKEN_HEADER, TokenApp
 from sparkify_helpers.errors import EmulatorError
 
@@ -77,7 +80,9 @@ def _listing(info: emulator.EmulatorInfo) -> dict[str, tuple[int, str]]:
 
 
 def _temp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob(".*") if p.is_file() and p.name != store.LOCK_FILE]
+    """Hidden files but the store's lock, indexes and source checksums."""
+    kept = re.compile(r"\.lock|\..+\.(index|sources)\.json")
+    return [p for p in folder.rglob(".*") if p.is_file() and not kept.fullmatch(p.name)]
 
 
 @pytest.fixture
@@ -173,6 +178,53 @@ def test_the_seeded_bucket_survives_a_restart_of_the_emulator(world):
     assert _listing(again) == expected  # loaded before any seeding
     summary = seed(again)
     assert (summary.uploaded, summary.removed) == (0, 0)
+
+
+def test_a_restarted_emulator_serves_the_stored_objects_unchanged(world):
+    """After a restart the objects come from the store (read from disk only when asked for):
+    GET, a ranged GET, HEAD, ListObjectsV2 and CopyObject see the seeded bytes, ETags and
+    sizes; LastModified is when the object was stored."""
+    source, start, seed, tmp_path = world
+    seed(start())
+    files = _files(source)
+    emulator.stop(tmp_path / "state-a")
+    info = start()
+    s3 = _s3(info)
+    assert _listing(info) == {k: (len(d), _md5(d)) for k, d in files.items()}
+    for key, data in list(files.items())[:5]:
+        got = s3.get_object(Bucket=BUCKET, Key=key)
+        assert got["Body"].read() == data and got["ETag"] == f'"{_md5(data)}"'
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert (head["ContentLength"], head["ETag"]) == (len(data), f'"{_md5(data)}"')
+        kept = tmp_path / "store" / REGION / BUCKET / key
+        assert head["LastModified"].timestamp() == int(kept.stat().st_mtime)
+        part = s3.get_object(Bucket=BUCKET, Key=key, Range="bytes=2-9")["Body"].read()
+        assert part == data[2:10]
+    key, data = "song_data/A/TR00003.json", files["song_data/A/TR00003.json"]
+    s3.copy_object(Bucket=BUCKET, Key="copied.json", CopySource={"Bucket": BUCKET, "Key": key})
+    copied = s3.get_object(Bucket=BUCKET, Key="copied.json")
+    assert copied["Body"].read() == data and copied["ETag"] == f'"{_md5(data)}"'
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"overwritten")  # a plain PUT replaces it
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"overwritten"
+
+
+def test_a_stored_object_whose_file_is_gone_answers_an_error_naming_it(world):
+    source, start, seed, tmp_path = world
+    seed(start())
+    emulator.stop(tmp_path / "state-a")
+    info = start()
+    key = "song_data/A/TR00011.json"
+    kept = tmp_path / "store" / REGION / BUCKET / key
+    kept.unlink()
+    with pytest.raises(ClientError) as caught:
+        _s3(info).get_object(Bucket=BUCKET, Key=key)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InternalError"
+    assert f"s3://{BUCKET}/{key} ({kept}) was deleted outside the emulator" in error["Message"]
+    summary = seed(info)  # the next seeding puts it back
+    assert (summary.uploaded, summary.removed) == (1, 0)
+    body = _s3(info).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert body == kept.read_bytes() == (source / key).read_bytes()
 
 
 def test_a_second_emulator_on_a_held_store_keeps_its_bucket_in_memory(world):
@@ -357,3 +409,38 @@ def test_a_second_run_scope_on_the_same_source_writes_nothing_and_leaves_no_proc
     region = local_target.settings.aws.region
     assert _files(paths.bucket_store_dir() / region / bucket) == _files(source)
     assert emulator.status_all() == []
+
+
+def test_a_full_disk_while_writing_the_index_still_seeds_and_says_so_in_the_log(
+    in_process_server, tmp_path, monkeypatch, caplog
+):
+    """The index is a cache: when it cannot be written the seeding still succeeds (every
+    object is stored), the emulator logs why, and the next load reads the files instead."""
+    info, root = in_process_server
+    source = _bucket_like(tmp_path / "source", 30)
+    real_replace = os.replace
+
+    def no_room_for_the_index(src, dst):
+        if str(dst).endswith(".json") and Path(dst).parent == root / REGION:
+            raise OSError(errno.ENOSPC, "No space left on device", str(src))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(storeindex.os, "replace", no_room_for_the_index)
+    with caplog.at_level(logging.WARNING):
+        summary = emulator.seed_bucket(info, source, BUCKET, REGION, progress=False)
+    files = _files(source)
+    assert (summary.objects, summary.uploaded) == (len(files), len(files))
+    assert "could not write the index of s3://seed-test" in caplog.text
+    assert "No space left on device" in caplog.text
+    assert _temp_files(root) == []
+    assert not storeindex.index_path(root, REGION, BUCKET).exists()
+    assert _files(root / REGION / BUCKET) == files
+    monkeypatch.setattr(storeindex.os, "replace", real_replace)
+    backend = store.s3_backend()
+    backend.reset()
+    again = store.BucketStore(root, backend)
+    assert again.load() == len(files)  # read and hashed: no index to trust
+    assert {k: backend.get_object(BUCKET, k).etag for k in files} == {
+        k: f'"{_md5(d)}"' for k, d in files.items()
+    }
+    assert storeindex.read_index(storeindex.index_path(root, REGION, BUCKET)).keys() == set(files)

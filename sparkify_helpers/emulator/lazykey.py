@@ -5,8 +5,9 @@ is a ``FakeKey`` whose ``value`` is read from the store's kept file when somethi
 (GET, a ranged GET, CopyObject, UploadPartCopy, S3 Select, pickling); its ETag, size and
 LastModified (the kept file's mtime) come from the store's index, so listing and HEAD never
 read the file. Before handing out bytes it checks that the kept file is still the one it
-was registered with (size, mtime_ns, inode): a file gone or changed behind the store's back
-answers an ``InternalError`` naming it, never other bytes under the stored ETag. Setting
+was registered with (its size, mtime_ns and inode, then the MD5 of what it read): a file gone
+or changed behind the store's back answers an ``InternalError`` naming it, never other bytes
+under the stored ETag. Setting
 ``value`` (moto's ``__setstate__``) makes it an ordinary in-memory key.
 
 :class:`Registrar` puts such keys into a bucket. It is used only on the moto version it was
@@ -88,6 +89,7 @@ class LazyKey(FakeKey):
 
     path: str | None = None
     kept: Kept | None = None
+    damaged = False  # its kept file was found gone or changed: the next seeding rewrites it
 
     @property
     def value(self) -> bytes:
@@ -108,6 +110,13 @@ class LazyKey(FakeKey):
 
     def _read(self, path: str, kept: Kept) -> bytes:
         try:
+            return self._checked(path, kept)
+        except KeptFileError:
+            self.damaged = True
+            raise
+
+    def _checked(self, path: str, kept: Kept) -> bytes:
+        try:
             with open(path, "rb") as handle:
                 st = os.fstat(handle.fileno())
                 if (st.st_size, st.st_mtime_ns, st.st_ino) != kept[:3]:
@@ -115,7 +124,10 @@ class LazyKey(FakeKey):
                 data = handle.read()
         except FileNotFoundError:
             raise KeptFileError(self.bucket_name or "", self.name, path, "was deleted") from None
-        if len(data) != kept.size:
+        if (
+            len(data) != kept.size
+            or hashlib.md5(data, usedforsecurity=False).hexdigest() != kept.md5
+        ):
             raise KeptFileError(self.bucket_name or "", self.name, path, "was changed")
         return data
 
@@ -146,6 +158,8 @@ class Registrar:
             return False
         proto = self.proto
         lazy = object.__new__(LazyKey)  # not tracked by moto: there are no bytes to dispose
+        metadata = object.__new__(LowercaseDict)  # its constructor costs 10 µs
+        metadata.store = proto._metadata.store.copy()
         state = proto.__dict__.copy()
         state.update(
             name=key,
@@ -155,7 +169,7 @@ class Registrar:
             last_modified=_utc(kept.mtime_ns),
             _etag=kept.md5,
             contentsize=kept.size,
-            _metadata=LowercaseDict({"Content-Type": "binary/octet-stream"}),
+            _metadata=metadata,
             _value_buffer=tempfile.SpooledTemporaryFile(proto._max_buffer_size),  # noqa: SIM115 (as moto)
             lock=threading.Lock(),
             _version_id="null",

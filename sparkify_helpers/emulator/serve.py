@@ -221,11 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     serving: list[TokenApp] = []  # the app, once it exists (a signal may come before)
 
     def stop(signum: int, frame: Any) -> None:
-        # Nothing is saved on exit (the store writes each object as it arrives), so skip the
-        # interpreter's teardown of moto's state (2-3 s): wait for a seeding write in hand to
-        # finish (its objects are whole), flush the log, and exit at once.
+        # The store writes each object as it arrives, so skip the interpreter's teardown of
+        # moto's state (2-3 s): wait for a seeding write in hand to finish (its objects are
+        # whole), write the store's index if it changed since, flush the log, exit at once.
         if serving:  # held through the exit: no seeding request starts after this
-            serving[0].lock.acquire(timeout=STOP_WAIT_S)
+            if serving[0].lock.acquire(timeout=STOP_WAIT_S):
+                serving[0].store.save()
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()

@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import hashlib
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,18 @@ def _read(path: str) -> tuple[bytes, os.stat_result]:
         return handle.read(), st
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused (it would walk every new key many times)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _md5(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
@@ -105,8 +119,11 @@ def _kept_holds(path: str, kept: Kept | None, md5: str) -> bool:
 
 
 def _holds(held: Any, size: int, md5: str) -> bool:
-    """Whether moto's key ``held`` has that size and MD5 (neither reads a lazy key's file)."""
-    return bool(held.size == size and held.etag == f'"{md5}"')
+    """Whether moto's key ``held`` has that size and MD5 (neither reads a lazy key's file),
+    and is not a lazy key whose kept file was found damaged."""
+    return bool(held.size == size and held.etag == f'"{md5}"') and not getattr(
+        held, "damaged", False
+    )
 
 
 def _result(
@@ -155,6 +172,12 @@ class BucketStore:
         store._lock_handle = handle
         return store
 
+    def close(self) -> None:
+        """Release the store's lock (the server holds it until it exits)."""
+        if self._lock_handle is not None:
+            self._lock_handle.close()
+            self._lock_handle = None
+
     def _bucket_dir(self, bucket: str, region: str) -> Path | None:
         return None if self.root is None else self.root / region / bucket
 
@@ -201,7 +224,8 @@ class BucketStore:
                 if _TMP_RE.match(path.name) and path.is_file():
                     path.unlink(missing_ok=True)
             for bucket_dir in sorted(p for p in region_dir.iterdir() if p.is_dir()):
-                loaded += self._load_bucket(region_dir.name, bucket_dir)
+                with _no_gc():  # tens of thousands of keys: the cycle collector's passes
+                    loaded += self._load_bucket(region_dir.name, bucket_dir)
         self.save()
         return loaded
 
