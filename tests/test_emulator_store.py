@@ -217,9 +217,9 @@ def test_a_lazy_key_whose_kept_file_was_deleted_or_changed_says_so_and_seeding_r
     kept.write_bytes(kept.read_bytes().upper())  # same size, mtime put back
     os.utime(kept, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     with pytest.raises(lazykey.KeptFileError, match=r"TR005.json \(.*\) was deleted outside"):
-        _held("song_data/TR005.json").value
+        _ = _held("song_data/TR005.json").value
     with pytest.raises(lazykey.KeptFileError, match="TR006.json .* was changed outside"):
-        _held("song_data/TR006.json").value
+        _ = _held("song_data/TR006.json").value
     out = {item["key"]: item for item in _seed(again, source)}
     assert [k for k, item in out.items() if item["uploaded"]] == [  # found damaged: rewritten
         "song_data/TR005.json",

@@ -224,9 +224,9 @@ def main(argv: list[str] | None = None) -> None:
         # The store writes each object as it arrives, so skip the interpreter's teardown of
         # moto's state (2-3 s): wait for a seeding write in hand to finish (its objects are
         # whole), write the store's index if it changed since, flush the log, exit at once.
-        if serving:  # held through the exit: no seeding request starts after this
-            if serving[0].lock.acquire(timeout=STOP_WAIT_S):
-                serving[0].store.save()
+        # the lock is held through the exit: no seeding request starts after this
+        if serving and serving[0].lock.acquire(timeout=STOP_WAIT_S):
+            serving[0].store.save()
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
