@@ -27,6 +27,7 @@ from typing import Any
 from sparkify_helpers.copy.fetch import S3Object, cache_path
 from sparkify_helpers.emulator.process import EmulatorInfo
 from sparkify_helpers.emulator.serve import TOKEN_HEADER
+from sparkify_helpers.emulator.store import relative_files
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.progress import bar as progress_bar
 
@@ -52,17 +53,18 @@ class SeedSummary:
     removed: int = 0  # in the bucket but not in the source
 
 
-def _source_files(source_dir: Path) -> list[Path]:
-    """Every file under a bucket-like directory, or ConfigError describing the layout."""
+def _source_keys(source_dir: Path) -> list[str]:
+    """Every file under a bucket-like directory as its key (its path relative to the
+    directory, sorted), or ConfigError describing the layout."""
     layout = "song_data/, log_data/ and log_json_path.json, as in s3://udacity-dend/"
     if not source_dir.is_dir():
         raise ConfigError(
             f"{source_dir}: source directory not found; point it at a folder holding {layout}"
         )
-    files = sorted(p for p in source_dir.rglob("*") if p.is_file())
-    if not files or not any((source_dir / d).is_dir() for d in ("song_data", "log_data")):
+    keys = relative_files(source_dir)
+    if not keys or not any((source_dir / d).is_dir() for d in ("song_data", "log_data")):
         raise ConfigError(f"{source_dir}: no song_data/ or log_data/ inside; expected {layout}")
-    return files
+    return keys
 
 
 def _warm_cache(
@@ -181,8 +183,7 @@ def seed_bucket(
     """
     root = Path(source_dir).expanduser().resolve()
     name = bucket
-    files = _source_files(root)
-    keys = [f.relative_to(root).as_posix() for f in files]
+    keys = _source_keys(root)
     cache = Path(cache_dir) if cache_dir is not None else None
     began = time.monotonic()
     if cache is not None:
@@ -190,7 +191,7 @@ def seed_bucket(
     uploaded: list[dict[str, Any]] = []
     size = 0
     with progress_bar(
-        total=len(files), desc=f"seed s3://{name}", unit="file", disable=not progress
+        total=len(keys), desc=f"seed s3://{name}", unit="file", disable=not progress
     ) as bar:
         for start in range(0, len(keys), BATCH):
             batch = keys[start : start + BATCH]
@@ -211,7 +212,7 @@ def seed_bucket(
             _drop_cached(cache, bucket, item["key"], item["etag"])
     summary = SeedSummary(
         bucket,
-        len(files),
+        len(keys),
         size,
         round(time.monotonic() - began, 3),
         len(uploaded),

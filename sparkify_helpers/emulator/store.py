@@ -79,6 +79,23 @@ def _key_parts(key: str) -> list[str]:
     return parts
 
 
+def relative_files(top: Path | str) -> list[str]:
+    """Every file under ``top`` (symlinks to files too, symlinked folders not entered), as
+    sorted ``/``-separated paths relative to it; plain strings, not pathlib (20,000 files)."""
+    found = []
+    stack = [("", os.fspath(top))]
+    while stack:
+        prefix, where = stack.pop()
+        with os.scandir(where) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file():
+                    found.append(prefix + entry.name)
+    found.sort()
+    return found
+
+
 def _read(path: str) -> tuple[bytes, os.stat_result]:
     """A file's bytes and its stat as it was when opened."""
     with open(path, "rb") as handle:
@@ -235,16 +252,14 @@ class BucketStore:
         assert self.root is not None
         known = read_index(index_path(self.root, region, bucket))
         found = []
-        cut = len(str(folder)) + 1
-        for where, _, names in os.walk(folder):
-            for name in names:
-                path = os.path.join(where, name)
-                if _TMP_RE.match(name):
-                    os.unlink(path)
-                else:
-                    found.append((path[cut:].replace(os.sep, "/"), path))
+        for key in relative_files(folder):
+            path = os.path.join(folder, key)
+            if _TMP_RE.match(key.rsplit("/", 1)[-1]):
+                os.unlink(path)
+            else:
+                found.append((key, path))
         index = {}
-        for key, path in sorted(found):
+        for key, path in found:
             kept = known.get(key)
             data = None
             if not _intact(path, kept):
@@ -281,13 +296,14 @@ class BucketStore:
         """
         self._ensure_bucket(bucket, region)
         folder = self._bucket_dir(bucket, region)
-        seen = self._seen(bucket, region, str(source))
+        top, shelf = str(source), (str(folder) if folder is not None else None)
+        seen = self._seen(bucket, region, top)
         index = self._index.setdefault((region, bucket), {})
         results = []
         for key in keys:
             _key_parts(key)
-            path = os.path.join(source, key)  # plain strings: pathlib costs more than the read
-            kept = os.path.join(folder, key) if folder is not None else None
+            path = os.path.join(top, key)  # plain strings: pathlib costs more than the read
+            kept = os.path.join(shelf, key) if shelf is not None else None
             held = self.backend.get_object(bucket, key)
             known = seen.get(key)
             try:
@@ -306,7 +322,7 @@ class BucketStore:
             previous = held.etag.strip('"') if held is not None else None
             same = held is not None and _holds(held, len(data), etag)
             if kept is not None and not (same and _kept_holds(kept, index.get(key), etag)):
-                write_atomic(Path(kept), data)
+                write_atomic(kept, data)
                 index[key] = kept_of(os.stat(kept), etag)
                 self._dirty.add(("index", region, bucket))
                 self._hold(bucket, key, kept, index[key], data)
@@ -361,12 +377,13 @@ class BucketStore:
                 del table[key]  # type: ignore[union-attr]
                 self._dirty.add((kind, region, bucket))
         if folder is not None and folder.is_dir():
-            for path in [p for p in folder.rglob("*") if p.is_file()]:
-                if path.relative_to(folder).as_posix() not in wanted:
-                    path.unlink(missing_ok=True)
-            for sub in sorted((p for p in folder.rglob("*") if p.is_dir()), reverse=True):
-                if not any(sub.iterdir()):
-                    sub.rmdir()
+            stray = [key for key in relative_files(folder) if key not in wanted]
+            for key in stray:
+                os.unlink(os.path.join(folder, key))
+            if stray:  # remove the folders that emptied
+                for where, _, _ in os.walk(folder, topdown=False):
+                    if where != str(folder) and not os.listdir(where):
+                        os.rmdir(where)
         self.save()
         return removed
 

@@ -14,6 +14,7 @@ vouched for is read again, so a cache can make the store slower, never wrong.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -64,16 +65,23 @@ def sources_path(root: Path, region: str, bucket: str) -> Path:
     return root / region / f".{bucket}.sources.json"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` under a temporary name, then rename; no temp file remains."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
+def write_atomic(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` under a temporary name, then rename; no temp file remains.
+    Its folder is made when missing."""
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
     try:
-        with open(tmp, "wb") as handle:
+        try:
+            handle = open(tmp, "wb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            handle = open(tmp, "wb")  # noqa: SIM115
+        with handle:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
         raise
 
 
