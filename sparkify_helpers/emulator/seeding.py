@@ -68,14 +68,14 @@ def _source_keys(source_dir: Path) -> list[str]:
 
 
 def _warm_cache(
-    cache_dir: Path, bucket: str, key: str, source: Path, etag: str, kept: str | None = None
+    cache_dir: Path, bucket: str, key: str, root: Path, etag: str, kept: str | None = None
 ) -> None:
     """Put a seeded file where the COPY cache looks for it (keyed by the object's ETag).
 
     A hard link to the emulator's persisted copy ``kept`` when there is one (the store
-    replaces its files by rename, so the link keeps this ETag's bytes); else a copy of
-    ``source`` under a temporary name, then renamed; the temporary file is removed on any
-    failure (a full disk, an interrupt).
+    replaces its files by rename, so the link keeps this ETag's bytes); else a copy of the
+    source file ``root/key`` under a temporary name, then renamed; the temporary file is
+    removed on any failure (a full disk, an interrupt).
     """
     target = cache_path(cache_dir, S3Object(bucket, key, 0, etag), False)
     if target.exists():
@@ -91,7 +91,7 @@ def _warm_cache(
             pass  # another file system, or links not allowed: copy instead
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}{TMP_SUFFIX}")
     try:
-        shutil.copyfile(source, tmp)  # a copy, not a link: the source may be rewritten later
+        shutil.copyfile(root / key, tmp)  # a copy, not a link: the source may be rewritten
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -203,8 +203,7 @@ def seed_bucket(
                 if cache is not None:
                     if item["previous"]:
                         _drop_cached(cache, bucket, item["key"], item["previous"])
-                    source = root / item["key"]
-                    _warm_cache(cache, bucket, item["key"], source, item["etag"], item["path"])
+                    _warm_cache(cache, bucket, item["key"], root, item["etag"], item["path"])
             bar.update(len(batch))
     removed = _post(info, "prune", {"bucket": bucket, "region": region, "keep": keys})
     if cache is not None:
