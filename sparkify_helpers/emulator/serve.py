@@ -12,10 +12,11 @@ Seeding goes through two routes of its own (:mod:`.store`), which take the token
 ``X-Sparkify-Emulator-Token`` header: ``POST /sparkify-emulator/put-files`` (JSON ``bucket``,
 ``region``, ``source``, ``keys``) and ``POST /sparkify-emulator/prune`` (``bucket``, ``region``,
 ``keep``). With ``SPARKIFY_EMULATOR_STORE=<dir>`` the seeded objects persist in that folder
-and are loaded into the bucket in a background thread once the server answers: the seeding
-routes, and every request for a bucket the folder holds, wait until the load is done (a
-failed load answers them 503 with its reason), so no request sees a half-loaded bucket;
-other requests (IAM, EC2, ...) proceed.
+and are loaded into the bucket (held without their bytes, see :mod:`.store`) in a background
+thread once the server answers: the seeding routes, and every request for a bucket the folder
+holds, wait until the load is done (a failed load answers them 503 with its reason), so no
+request sees a half-loaded bucket; other requests (IAM, EC2, ...) proceed. A stop writes the
+store's index if a seeding changed it since it was last written.
 
 Once started, the server also warms moto's backends for notebook 01 (:mod:`.warmup`) in
 ``SPARKIFY_EMULATOR_REGION`` (default ``us-west-2``) while it has no request in hand, and
