@@ -158,9 +158,11 @@ def test_a_removed_file_leaves_the_bucket_the_store_and_the_cache(world):
     elsewhere = tmp_path / "store" / "us-east-1" / BUCKET / "old.json"  # region changed since
     elsewhere.parent.mkdir(parents=True)
     elsewhere.write_text("{}")
+    old_index = tmp_path / "store" / "us-east-1" / f".{BUCKET}.index.json"
+    old_index.write_text('{"version": 1, "entries": {}}')
     summary = seed(info)
     assert (summary.uploaded, summary.removed) == (0, 1)
-    assert not elsewhere.parent.exists()
+    assert not elsewhere.parent.exists() and not old_index.exists()
     assert key not in _listing(info)
     assert not (tmp_path / "store" / REGION / BUCKET / key).exists()
     assert not cache_path(tmp_path / "cache", S3Object(BUCKET, key, 0, etag), False).exists()

@@ -23,6 +23,7 @@ memory only. Temporary files left by a killed server are removed at the next loa
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import gc
@@ -33,7 +34,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ def _read(path: str) -> tuple[bytes, os.stat_result]:
         return handle.read(), st
 
 
-@contextmanager
+@contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
     """The cyclic garbage collector paused (it would walk every new key many times)."""
     enabled = gc.isenabled()
@@ -366,26 +366,37 @@ class BucketStore:
             for other in self.root.glob(f"*/{bucket}"):
                 if other.is_dir() and other != folder:
                     shutil.rmtree(other)
-                    index_path(self.root, other.parent.name, bucket).unlink(missing_ok=True)
-                    sources_path(self.root, other.parent.name, bucket).unlink(missing_ok=True)
-                    self._index.pop((other.parent.name, bucket), None)
-                    self._sources.pop((other.parent.name, bucket), None)
-        for kind, table in (("index", self._index.get((region, bucket))), ("sources", None)):
-            if kind == "sources" and (region, bucket) in self._sources:
-                table = self._sources[(region, bucket)][1]  # type: ignore[assignment]
-            for key in [k for k in table or () if k not in wanted]:
-                del table[key]  # type: ignore[union-attr]
+                    self._forget(other.parent.name, bucket)
+        sources = self._sources.get((region, bucket))
+        for kind, table in (
+            ("index", self._index.get((region, bucket), {})),
+            ("sources", sources[1] if sources is not None else {}),
+        ):
+            gone = [key for key in table if key not in wanted]
+            for key in gone:
+                del table[key]
+            if gone:
                 self._dirty.add((kind, region, bucket))
         if folder is not None and folder.is_dir():
             stray = [key for key in relative_files(folder) if key not in wanted]
             for key in stray:
-                os.unlink(os.path.join(folder, key))
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(folder, key))
             if stray:  # remove the folders that emptied
                 for where, _, _ in os.walk(folder, topdown=False):
                     if where != str(folder) and not os.listdir(where):
                         os.rmdir(where)
         self.save()
         return removed
+
+    def _forget(self, region: str, bucket: str) -> None:
+        """Drop the index and source checksums of a bucket no longer kept under ``region``."""
+        assert self.root is not None
+        index_path(self.root, region, bucket).unlink(missing_ok=True)
+        sources_path(self.root, region, bucket).unlink(missing_ok=True)
+        self._index.pop((region, bucket), None)
+        self._sources.pop((region, bucket), None)
+        self._dirty -= {("index", region, bucket), ("sources", region, bucket)}
 
     def save(self) -> None:
         """Write the indexes and source checksums that changed. A failure (a full disk) is
