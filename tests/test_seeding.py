@@ -260,18 +260,33 @@ def test_seeding_routes_refuse_a_caller_without_the_token(world):
 def test_kill_9_of_the_emulator_while_seeding_leaves_whole_objects_and_no_temp_file(
     world, monkeypatch
 ):
+    """The store's index, written by the first seeding, is stale after the killed second
+    one (it rewrote objects, then died before writing the index): the next server trusts
+    no entry whose file changed, and sweeps the temporary files."""
     source, start, seed, tmp_path = world
-    for i in range(60, 2500):
-        (source / "song_data" / "A" / f"TR{i:05d}.json").write_text(json.dumps({"n": i}) * 50)
     info = start()
-    monkeypatch.setattr(seeding, "BATCH", 2500)  # one long request
-    killer = threading.Timer(0.5, os.kill, (info.pid, signal.SIGKILL))
+    seed(info)  # writes the index
+    for i in range(0, 4000):  # the first 60 change size, the others are new
+        (source / "song_data" / "A" / f"TR{i:05d}.json").write_text(json.dumps({"n": i}) * 50)
+    monkeypatch.setattr(seeding, "BATCH", 5000)  # one long request
+    kept_dir = tmp_path / "store" / REGION / BUCKET
+    sign = kept_dir / "song_data" / "A" / "TR00061.json"  # the changed ones are rewritten
+
+    def kill_once_storing_new_files() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not sign.exists():
+            time.sleep(0.005)
+        os.kill(info.pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_once_storing_new_files)
     killer.start()
     with pytest.raises(EmulatorError, match="seeding s3://seed-test"):
         seed(info)
     killer.join()
     emulator.stop(tmp_path / "state-a")
-    kept_dir = tmp_path / "store" / REGION / BUCKET
+    changed = "song_data/A/TR00000.json"
+    stale = storeindex.read_index(storeindex.index_path(tmp_path / "store", REGION, BUCKET))
+    assert stale[changed].md5 != _md5((kept_dir / changed).read_bytes())  # the premise
     again = start()  # the next server sweeps them and loads only whole objects
     assert _temp_files(tmp_path / "store") == []
     files = _files(source)
