@@ -14,10 +14,14 @@ import json
 import logging
 import os
 import pickle
+import threading
 from pathlib import Path
 
+import boto3
 import pytest
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.s3.models import FakeKey
+from werkzeug.serving import make_server
 
 from sparkify_helpers.emulator import lazykey, store, storeindex
 
@@ -263,3 +267,33 @@ def test_on_another_moto_version_the_store_loads_the_bytes_into_moto(world, monk
     assert [k for k, item in out.items() if item["uploaded"]] == ["song_data/TR001.json"]
     assert type(_held("song_data/TR001.json")) is FakeKey
     assert _held("song_data/TR001.json").value == b'{"new": 1}'
+
+
+def test_listing_and_head_over_http_read_no_kept_file(world, opened_paths):
+    """What moto answers for ListObjectsV2 and HeadObject comes from the index; only a GET
+    reads the kept file."""
+    source, _, open_store = world
+    first = {item["key"]: item for item in _seed(open_store(), source)}
+    open_store()
+    http = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app))
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{http.server_port}")
+        opened_paths.clear()
+        listed = s3.list_objects_v2(Bucket=BUCKET)["Contents"]
+        assert {o["Key"]: (o["Size"], o["ETag"]) for o in listed} == {
+            k: (i["size"], f'"{i["etag"]}"') for k, i in first.items()
+        }
+        key = "song_data/TR004.json"
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert (head["ContentLength"], head["ETag"]) == (
+            first[key]["size"],
+            f'"{first[key]["etag"]}"',
+        )
+        assert opened_paths == []
+        assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == (source / key).read_bytes()
+        assert opened_paths == [first[key]["path"]]
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
