@@ -297,3 +297,19 @@ def test_listing_and_head_over_http_read_no_kept_file(world, opened_paths):
     finally:
         http.shutdown()
         thread.join(timeout=10)
+
+
+def test_a_versioned_bucket_holds_its_objects_in_memory(world):
+    """A lazy key stands for the one version a kept file holds: in a bucket that keeps
+    versions the store puts the bytes into moto instead."""
+    source, _, open_store = world
+    bucket_store = open_store()
+    store.s3_backend().create_bucket(BUCKET, REGION)
+    store.s3_backend().put_bucket_versioning(BUCKET, "Enabled")
+    first = {item["key"]: item for item in _seed(bucket_store, source)}
+    held = _held("song_data/TR001.json")
+    assert type(held) is FakeKey
+    assert (held.etag, held.value) == (
+        f'"{first["song_data/TR001.json"]["etag"]}"',
+        (source / "song_data/TR001.json").read_bytes(),
+    )
