@@ -313,3 +313,14 @@ def test_a_versioned_bucket_holds_its_objects_in_memory(world):
         f'"{first["song_data/TR001.json"]["etag"]}"',
         (source / "song_data/TR001.json").read_bytes(),
     )
+
+
+def test_a_lazy_key_whose_kept_file_cannot_be_read_says_why(world):
+    source, root, open_store = world
+    _seed(open_store(), source)
+    open_store()
+    kept = root / REGION / BUCKET / "song_data/TR008.json"
+    kept.unlink()
+    kept.mkdir()  # root reads any file: a folder in its place cannot be read
+    with pytest.raises(lazykey.KeptFileError, match=r"TR008.json \(.*\) cannot be read \(Is a"):
+        _ = _held("song_data/TR008.json").value

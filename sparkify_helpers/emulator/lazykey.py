@@ -73,14 +73,18 @@ _ATTRS = frozenset(
 )
 
 
+_CHANGED = "was changed outside the emulator"
+_DELETED = "was deleted outside the emulator"
+
+
 class KeptFileError(S3ClientError):
     """A lazily held object whose kept file is gone or was changed outside the store."""
 
     def __init__(self, bucket: str, key: str, path: str, what: str) -> None:
         super().__init__(
             "InternalError",
-            f"the emulator's stored copy of s3://{bucket}/{key} ({path}) {what} outside the "
-            "emulator; seed the bucket again (sparkify run) to restore it",
+            f"the emulator's stored copy of s3://{bucket}/{key} ({path}) {what}; seed the "
+            "bucket again (sparkify run) to restore it",
         )
 
 
@@ -120,15 +124,18 @@ class LazyKey(FakeKey):
             with open(path, "rb") as handle:
                 st = os.fstat(handle.fileno())
                 if (st.st_size, st.st_mtime_ns, st.st_ino) != kept[:3]:
-                    raise KeptFileError(self.bucket_name or "", self.name, path, "was changed")
+                    raise KeptFileError(self.bucket_name or "", self.name, path, _CHANGED)
                 data = handle.read()
         except FileNotFoundError:
-            raise KeptFileError(self.bucket_name or "", self.name, path, "was deleted") from None
+            raise KeptFileError(self.bucket_name or "", self.name, path, _DELETED) from None
+        except OSError as exc:  # unreadable: say so, as S3's InternalError
+            what = f"cannot be read ({exc.strerror})"
+            raise KeptFileError(self.bucket_name or "", self.name, path, what) from exc
         if (
             len(data) != kept.size
             or hashlib.md5(data, usedforsecurity=False).hexdigest() != kept.md5
         ):
-            raise KeptFileError(self.bucket_name or "", self.name, path, "was changed")
+            raise KeptFileError(self.bucket_name or "", self.name, path, _CHANGED)
         return data
 
 
