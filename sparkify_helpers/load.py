@@ -48,7 +48,7 @@ from sparkify_helpers.copy.load_errors import empty_load_errors
 from sparkify_helpers.errors import DataCheckError, WarehouseError
 from sparkify_helpers.run_folder import RunFolder, write_cause
 from sparkify_helpers.warehouse import Warehouse
-from sparkify_helpers.warehouse.base import results_frame
+from sparkify_helpers.warehouse.base import StatementResult, results_frame
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +57,14 @@ EMPTY_LOAD_FILES = "copy/05_empty_load_files.sql"
 DROP_STAGING = "refresh/00_drop_staging.sql"  # full refresh, in 02_create_tables
 REFRESH_SOURCE = "full refresh"  # the statements of refresh.py, in logs and reports
 CONTROL_TABLE = "create/40_sparkify_publishes.sql"
+# the control table of a warehouse made before it had the column, brought up to date
+CONTROL_UPGRADE = ("checks_digest", "upgrade/40_sparkify_publishes_checks_digest.sql")
 STAGE, TRANSFORM, PUBLISH = "stage", "transform", "publish"
 LAST_PUBLISH_QUERY = (
     "SELECT run_id, published_at FROM sparkify_publishes ORDER BY published_at DESC LIMIT 1"
+)
+CHECKS_DIGEST_QUERY = (
+    "SELECT checks_digest FROM sparkify_publishes ORDER BY published_at DESC LIMIT 1"
 )
 
 
@@ -305,13 +310,35 @@ def held_load(previous: tuple[str, datetime] | None) -> str:
     return f"the warehouse still holds the load of run {run_id} ({published:%Y-%m-%d %H:%M:%S} UTC)"
 
 
-def publish_parameters(run_id: str, *, full_refresh: bool = False) -> dict[str, str]:
-    """What ``sql/publish`` is rendered with: the run id, the time now (UTC), the refresh flag."""
+def publish_parameters(
+    run_id: str, *, full_refresh: bool = False, checks_digest: str = ""
+) -> dict[str, str]:
+    """What ``sql/publish`` is rendered with: the run id, the time now (UTC), the refresh flag
+    and the fingerprint of the data checks the publish passed."""
     return {
         "run_id": run_id,
         "published_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f"),
         "full_refresh": "true" if full_refresh else "false",
+        "checks_digest": checks_digest,
     }
+
+
+def _upgrade_control_table(warehouse: Warehouse) -> list[StatementResult]:
+    """Add the control table's newer column to a table created before it existed."""
+    column, upgrade = CONTROL_UPGRADE
+    if column in warehouse.query("SELECT * FROM sparkify_publishes LIMIT 0").columns:
+        return []
+    return warehouse.run_file(paths.sql_dir() / upgrade)
+
+
+def _checks_changed(warehouse: Warehouse, digest: str) -> bool:
+    """Whether the latest publish passed other data checks than ``digest`` (or is older
+    than the fingerprint): then the rows it left were never checked by the current ones."""
+    frame = warehouse.query(CHECKS_DIGEST_QUERY)
+    changed = frame.empty or frame["checks_digest"].iloc[0] != digest
+    if changed:
+        log.info("the data checks changed since the last publish: this one checks every row")
+    return changed
 
 
 def publish(
@@ -326,8 +353,9 @@ def publish(
 
     On a full refresh the new star tables are built beside the old ones, transformed and
     checked there, and swapped in before the commit (see the module's docstring). A full
-    refresh and a first load check every row; a later load checks the rows it merged (and
-    their relations to the rest), the rest having been checked when it was published. A failed
+    refresh, a first load and the first load after the data checks changed check every row;
+    a later load checks the rows it merged (and their relations to the rest), the rest having
+    been checked when it was published. A failed
     check (``DataCheckError``), a failed statement or an interrupt rolls everything back;
     the error names the load the warehouse still holds.
     ``quality.csv`` is written either way. When ``staged`` staged nothing new, nothing is
@@ -339,11 +367,13 @@ def publish(
         return _nothing_published()
     previous = last_publish(warehouse)
     note = held_load(previous)
-    params = publish_parameters(run_id, full_refresh=full_refresh)
+    digest = quality.checks_digest()
+    params = publish_parameters(run_id, full_refresh=full_refresh, checks_digest=digest)
     results = []
     try:
         with warehouse.transaction():
             results += warehouse.run_file(paths.sql_dir() / CONTROL_TABLE)
+            results += _upgrade_control_table(warehouse)
             if full_refresh:
                 results += warehouse.run_statements([(REFRESH_SOURCE, refresh.build_beside())])
                 with warehouse.addressing(refresh.new_names()):
@@ -352,7 +382,8 @@ def publish(
                 results += warehouse.run_statements([(REFRESH_SOURCE, refresh.swap())])
             else:
                 results += warehouse.run_files([step.path for step in steps(TRANSFORM)])
-                checks = check(warehouse, run, note, whole_tables=previous is None)
+                whole = previous is None or _checks_changed(warehouse, digest)
+                checks = check(warehouse, run, note, whole_tables=whole)
             results += warehouse.run_files([step.path for step in steps(PUBLISH)], params)
     except DataCheckError:
         log.error("load of run %s not published; %s", run_id, note)

@@ -8,11 +8,15 @@ A check may read ``'{{whole_tables}}'`` (:data:`SCOPE_PARAMETER`): ``true`` on a
 refresh, a first load, or when called on its own, where it checks every row; ``false`` on an
 incremental publish, where it checks the rows that publish could insert or change (the keys
 of its MERGE sources, ``sparkify_merge_*``, and the staged play times) against the whole
-tables. Everything published before passed the checks when it was published.
+tables. Everything published before passed the checks when it was published, the checks
+as they were then: a publish records :func:`checks_digest`, and the next incremental publish
+checks every row when the checks changed since (a check added or tightened has not seen the
+rows published before it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +68,15 @@ class QualityReport:
     def to_csv(self, run: RunFolder) -> Path:
         """Write the run's ``quality.csv``."""
         return run.write_csv(run.quality, self.results)
+
+
+def checks_digest(folder: str | Path | None = None) -> str:
+    """A fingerprint of the data checks: their files' names and text (16 hex digits)."""
+    folder = Path(folder) if folder else paths.sql_dir() / "checks"
+    digest = hashlib.sha256()
+    for sql_file in sqlfiles.read_sql_folder(folder):
+        digest.update(sql_file.path.name.encode() + b"\0" + sql_file.path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def run_checks(

@@ -15,6 +15,7 @@ that a source row matches or adds, so the source table bounds what it can change
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -170,3 +171,52 @@ def test_an_incremental_publish_checks_its_own_rows_and_the_whole_tables_every_r
     assert whole.loc["41_songplays_level_valid", "status"] == "fail"
     assert whole.loc["41_songplays_level_valid", "failures"] == 1
     assert list(whole.reset_index().columns) == quality.QUALITY_COLUMNS
+
+
+def _tightened_checks(monkeypatch, tmp_path: Path) -> None:
+    """The project's SQL as a later version has it: one data check's text changed (any change
+    to ``sql/checks`` changes ``quality.checks_digest``)."""
+    sql = tmp_path / "later-sql"
+    shutil.copytree(paths.sql_dir(), sql)
+    check = sql / "checks" / "41_songplays_level_valid.sql"
+    check.write_text(check.read_text() + "-- tightened in a later version\n")
+    monkeypatch.setattr(paths, "sql_dir", lambda: sql)
+
+
+def test_the_first_publish_after_the_checks_changed_checks_every_row(
+    history, sample_dir, monkeypatch, tmp_path
+):
+    """A row published under older checks (here an old play changed outside any publish) is
+    out of an incremental publish's scope while the checks stay as they were; once they
+    change, the next publish checks every row, finds it, and publishes nothing."""
+    with history.target("wh").open_warehouse() as dw:
+        dw.run_sql("UPDATE songplays SET level = 'gold' WHERE songplay_id = 1")
+    for suffix in ("", ".wal"):  # the same warehouse twice: one per version of the checks
+        if (tmp_path / f"wh.duckdb{suffix}").exists():
+            shutil.copy(tmp_path / f"wh.duckdb{suffix}", tmp_path / f"same.duckdb{suffix}")
+    history.put(_last_day(sample_dir))
+    history.load("same")  # the checks unchanged: the old play is not this publish's
+    assert history.query("same", "SELECT COUNT(*) AS n FROM sparkify_publishes")["n"][0] == 2
+    _tightened_checks(monkeypatch, tmp_path)
+    _refused(history, "41_songplays_level_valid")
+
+
+def test_a_control_table_made_before_checks_digest_is_upgraded_and_checked_whole(
+    history, sample_dir, caplog
+):
+    """A warehouse made by an older version has no ``checks_digest`` column: the publish adds
+    it in its transaction (``sql/upgrade``), checks every row (which checks the rows before
+    passed is unknown), and records the digest; the load after that is scoped again."""
+    digest = quality.checks_digest()
+    query = "SELECT run_id, checks_digest FROM sparkify_publishes ORDER BY published_at"
+    assert history.query("wh", query).values.tolist() == [["wh-1", digest]]
+    with history.target("wh").open_warehouse() as dw:
+        dw.run_sql("ALTER TABLE sparkify_publishes DROP COLUMN checks_digest")
+    history.put(_last_day(sample_dir))
+    caplog.set_level("INFO", logger="sparkify_helpers.load")
+    history.load("wh")
+    assert "the data checks changed since the last publish" in caplog.text
+    assert history.query("wh", query).values.tolist() == [["wh-1", None], ["wh-2", digest]]
+    caplog.clear()
+    history.load("wh", date="2018-11-30")  # a backfill: scoped, the checks unchanged
+    assert "the data checks changed" not in caplog.text

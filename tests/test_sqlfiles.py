@@ -151,7 +151,7 @@ def test_checks_have_a_severity_and_analytics_a_title():
 
 
 def test_only_copy_publish_the_row_drop_check_and_the_checks_scope_have_placeholders():
-    for folder in ("create", "insert", "analytics", "refresh"):
+    for folder in ("create", "insert", "analytics", "refresh", "upgrade"):
         assert all(not placeholders(f.text) for f in read_sql_folder(sql_dir() / folder))
     checks = {
         f.name: placeholders(f.text)
@@ -165,7 +165,7 @@ def test_only_copy_publish_the_row_drop_check_and_the_checks_scope_have_placehol
     assert set(map(tuple, checks.values())) == {("whole_tables",)}
     publish = read_sql_folder(sql_dir() / "publish")
     assert {n for f in publish for n in placeholders(f.text)} == {
-        "run_id", "published_at", "full_refresh",
+        "run_id", "published_at", "full_refresh", "checks_digest",
     }  # fmt: skip
     copy_files = read_sql_folder(sql_dir() / "copy")
     used = {name for f in copy_files for name in placeholders(f.text)}
