@@ -6,6 +6,7 @@ as its first frame and shows nothing in the offline HTML."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import time
@@ -65,11 +66,19 @@ def _is_terminal(stream: IO[str]) -> bool:
 
 
 def _in_notebook() -> bool:
-    """True inside a Jupyter kernel with widgets, where tqdm.auto picks its widget bar."""
-    from tqdm.auto import tqdm as auto_tqdm
-    from tqdm.notebook import tqdm as notebook_tqdm
+    """True inside a Jupyter kernel with widgets, where tqdm.auto picks its widget bar.
 
-    return issubclass(auto_tqdm, notebook_tqdm)
+    tqdm.autonotebook's own test (an IPython shell started by a kernel app, ipywidgets there),
+    made without importing ipywidgets: that import costs a quarter of a second, and a notebook
+    under ``sparkify run`` draws lines, not widgets.
+    """
+    ipython = sys.modules.get("IPython")
+    try:
+        shell = ipython.get_ipython() if ipython is not None else None
+        in_kernel = shell is not None and "IPKernelApp" in shell.config
+        return in_kernel and importlib.util.find_spec("ipywidgets") is not None
+    except Exception:  # as tqdm.autonotebook: any failure means no widget bar  # noqa: BLE001
+        return False
 
 
 def bar(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from jupyter_client.manager import start_new_kernel
+
 from sparkify_helpers import paths, progress
 from sparkify_helpers.aws.cluster import finish_bar
 
@@ -98,3 +100,27 @@ def test_every_bar_of_the_package_is_made_by_progress_bar():
         if path.name != "progress.py" and "tqdm(" in path.read_text()
     ]
     assert made_elsewhere == []
+
+
+def test_a_kernel_is_told_apart_as_tqdm_auto_does_without_importing_ipywidgets():
+    """In a real Jupyter kernel ``_in_notebook`` answers True before ipywidgets is imported
+    and agrees with tqdm.auto's own choice; in this plain process it answers False."""
+    assert progress._in_notebook() is False
+    manager, client = start_new_kernel(kernel_name="python3")
+    probe = {
+        "ours": "__import__('sparkify_helpers.progress').progress._in_notebook()",
+        "widgets_before": "'ipywidgets' in __import__('sys').modules",
+    }
+    try:
+        found = client.execute_interactive("", user_expressions=probe, timeout=60)
+        after = client.execute_interactive(
+            "from tqdm.auto import tqdm as _auto\nfrom tqdm.notebook import tqdm as _nb",
+            user_expressions={"tqdm": "issubclass(_auto, _nb)"},
+            timeout=60,
+        )
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    shown = {k: v["data"]["text/plain"] for k, v in found["content"]["user_expressions"].items()}
+    assert shown == {"ours": "True", "widgets_before": "False"}
+    assert after["content"]["user_expressions"]["tqdm"]["data"]["text/plain"] == "True"

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import sqlalchemy
 from pydantic import SecretStr
 
 from sparkify_helpers import datagen, emulator, paths, run_lock
@@ -24,7 +24,9 @@ from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.targets.base import RunScope, Target
 from sparkify_helpers.warehouse.local import LocalWarehouse, open_duckdb
-from sparkify_helpers.warehouse.sql_engine import local_engine
+
+if TYPE_CHECKING:  # SQLAlchemy (and duckdb_engine) load when %sql connects, not before
+    import sqlalchemy
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,11 @@ LOCAL_STAGING_FOLDER = "sparkify-staging"  # the load's manifests, in the emulat
 EMULATOR_KEYS = AwsKeyPair(
     access_key_id=SecretStr("testing"), secret_access_key=SecretStr("testing")
 )
+# one session per region for this process: its keys never change, and a session builds its
+# event hooks and endpoint data once for all its clients (a new one per client costs ~20 ms);
+# boto3 sessions are not thread-safe, so clients are made under the lock
+_SESSIONS: dict[str, boto3.Session] = {}
+_SESSIONS_LOCK = threading.RLock()
 SOURCE_LAYOUT = "song_data/, log_data/ and log_json_path.json (the public bucket's layout)"
 
 
@@ -81,7 +88,16 @@ class LocalTarget(Target):
         return info.endpoint_url
 
     def aws_session(self) -> boto3.Session:
-        return key_pair_session(self.settings.aws.region, EMULATOR_KEYS)
+        """The emulator's session of this region, shared by this process's local targets."""
+        region = self.settings.aws.region
+        with _SESSIONS_LOCK:
+            if region not in _SESSIONS:
+                _SESSIONS[region] = key_pair_session(region, EMULATOR_KEYS)
+            return _SESSIONS[region]
+
+    def aws_client(self, service: str, **config: Any) -> Any:
+        with _SESSIONS_LOCK:  # the shared session makes one client at a time
+            return super().aws_client(service, **config)
 
     def open_warehouse(self, *, read_only: bool = False) -> LocalWarehouse:
         return LocalWarehouse(self, read_only=read_only)
@@ -89,6 +105,8 @@ class LocalTarget(Target):
     def sql_connection(self, *, headless: bool = False) -> sqlalchemy.Engine:
         """A read-only SQLAlchemy engine on the DuckDB file that translates Redshift SQL
         (a missing or held file says what to do)."""
+        from sparkify_helpers.warehouse.sql_engine import local_engine
+
         return local_engine(Path(self.settings.local.warehouse_path))
 
     def check_source(self, source: str | None) -> str | None:

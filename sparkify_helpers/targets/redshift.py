@@ -6,16 +6,19 @@ import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-import sqlalchemy as sa
 
 from sparkify_helpers import paths, run_lock
 from sparkify_helpers.aws.session import chain_session, key_pair_session
 from sparkify_helpers.errors import ClusterStateError, ConfigError
 from sparkify_helpers.targets.base import RunScope, Target, no_scope
-from sparkify_helpers.warehouse.redshift import RedshiftWarehouse, create_engine
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a Redshift connection is made, not before
+    import sqlalchemy as sa
+
+    from sparkify_helpers.warehouse.redshift import RedshiftWarehouse
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +46,16 @@ class RedshiftTarget(Target):
         return chain_session(settings.aws.region, settings.aws.profile)
 
     def open_warehouse(self, *, read_only: bool = False) -> RedshiftWarehouse:
+        from sparkify_helpers.warehouse.redshift import RedshiftWarehouse
+
         return RedshiftWarehouse(self)
 
     def sql_connection(self, *, headless: bool = False) -> sa.Engine | None:
         if headless:
             log.info("Headless run on Redshift: the ad hoc %%sql cells are skipped.")
             return None
+        from sparkify_helpers.warehouse.redshift import create_engine
+
         return create_engine(self)
 
     def check_source(self, source: str | None) -> str | None:
@@ -68,6 +75,8 @@ class RedshiftTarget(Target):
 
     @contextmanager
     def _run_lock(self, run_id: str) -> Iterator[dict[str, Any]]:
+        from sparkify_helpers.warehouse.redshift import create_engine
+
         what = f"the Redshift warehouse of cluster {self.settings.cluster.identifier}"
         try:
             engine = create_engine(self)
