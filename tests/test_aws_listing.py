@@ -99,3 +99,48 @@ def test_an_element_the_reader_does_not_know_leaves_the_answer_to_botocore():
     listing._before_parse(response_dict=response, customized_response_dict=customized)
     assert customized == {}
     assert response["body"] == body
+
+
+def _before_parse(body: bytes) -> tuple[dict, dict]:
+    """The answer and botocore's customized dict after the fast client's before-parse hooks."""
+    client = new_client(new_session("us-west-2"), "s3", None)
+    operation = client.meta.service_model.operation_model("ListObjectsV2")
+    response = {"status_code": 200, "body": body, "headers": {}}
+    customized: dict = {}
+    client.meta.events.emit(
+        "before-parse.s3.ListObjectsV2",
+        operation_model=operation,
+        response_dict=response,
+        customized_response_dict=customized,
+    )
+    return response, customized
+
+
+LISTING = (
+    b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="x"><Name>b</Name>'
+    b"<Contents><Key>k</Key><Size>3</Size></Contents>"
+    b"<Contents><Key>l</Key><Size>4</Size></Contents>"
+    b"<IsTruncated>false</IsTruncated></ListBucketResult>"
+)
+
+
+def test_a_whole_listing_is_read_once_and_stays_a_200():
+    response, customized = _before_parse(LISTING)
+    assert response["status_code"] == 200
+    assert [c["Key"] for c in customized["Contents"]] == ["k", "l"]
+    assert b"<Contents>" not in response["body"]  # botocore's check read only the rest
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        LISTING[: LISTING.rfind(b"</Contents>") + len(b"</Contents>") + 5],  # cut after objects
+        LISTING[: LISTING.find(b"<Size>4")],  # cut inside the objects
+        b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code></Error>',
+    ],
+)
+def test_a_truncated_or_error_200_answer_is_still_retried_as_botocore_does(body):
+    """S3 may send a 200 whose body is cut or is an <Error>: botocore makes it a 500 (retried);
+    so it does with the fast reader first (``_handle_200_error`` runs on what is left)."""
+    response, _ = _before_parse(body)
+    assert response["status_code"] == 500

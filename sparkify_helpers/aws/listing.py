@@ -13,6 +13,13 @@ them out of the body botocore still parses (the rest: ``IsTruncated``, the conti
 token, ``EncodingType``). botocore's after-call
 handlers run as before (they URL-decode the keys). Anything unexpected (an element it does
 not know, an error answer) is left to botocore whole.
+
+botocore first checks every S3 answer for an error inside a 200 answer (``_handle_200_error``:
+it parses the whole body, half the cost of reading a listing). The handler takes its place,
+first on ``before-parse.s3.*``: it takes a listing's objects out, then runs botocore's check on
+what is left (a truncated answer is still malformed there, an ``<Error>`` answer has no
+objects and is checked whole). A botocore without that check gets the handler on the listing
+alone.
 """
 
 from __future__ import annotations
@@ -20,9 +27,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from botocore import handlers as botocore_handlers
+
 from sparkify_helpers.aws import timestamps
 
 EVENT = "before-parse.s3.ListObjectsV2"
+S3_EVENT = "before-parse.s3.*"
+# botocore's check for an error inside a 200 answer (private: absent, the handler goes after it)
+_CHECK_200 = getattr(botocore_handlers, "_handle_200_error", None)
 _HANDLER_ID = "sparkify-fast-list-objects-v2"
 _OPEN, _CLOSE = b"<Contents>", b"</Contents>"
 _TEXT = frozenset({"Key", "ETag", "StorageClass", "ChecksumType"})
@@ -32,7 +44,22 @@ _OWNER = frozenset({"ID", "DisplayName"})
 def speed_up_listing(events: Any) -> None:
     """Make the clients of ``events`` (a botocore session, or one client's ``meta.events``)
     read their ListObjectsV2 answers with :func:`_read_contents`."""
-    events.register(EVENT, _before_parse, unique_id=_HANDLER_ID)
+    if _CHECK_200 is None:
+        events.register(EVENT, _before_parse, unique_id=_HANDLER_ID)
+        return
+    if hasattr(events, "get_component"):  # a session: its emitter has register_first
+        events = events.get_component("event_emitter")
+    events.unregister(S3_EVENT, _CHECK_200)
+    events.register_first(S3_EVENT, _before_parse_s3, unique_id=_HANDLER_ID)
+
+
+def _before_parse_s3(operation_model: Any, response_dict: dict, **kwargs: Any) -> None:
+    """First on every S3 answer: a listing's objects are taken out, then botocore's check for
+    an error inside a 200 answer reads what is left."""
+    if operation_model.name == "ListObjectsV2":
+        _before_parse(response_dict=response_dict, **kwargs)
+    assert _CHECK_200 is not None
+    _CHECK_200(operation_model=operation_model, response_dict=response_dict, **kwargs)
 
 
 def _item(element: ET.Element) -> dict[str, Any] | None:
