@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
-from bs4 import BeautifulSoup
 
 from sparkify_helpers import report, run_story
 from sparkify_helpers.analytics import QUESTIONS, sentence_path
@@ -61,6 +60,8 @@ def offline(page: str) -> str:
     """The page without scripts that fetch from the network (nbconvert's lab template links
     require.js and MathJax, and imports Mermaid, from a CDN; the executed notebooks need none
     of them), so it opens the same on a machine with no network."""
+    from bs4 import BeautifulSoup  # here: a notebook importing the package does not need it
+
     soup = BeautifulSoup(page, features="html.parser")
     for script in soup.find_all("script"):
         src = str(script.get("src") or "")
