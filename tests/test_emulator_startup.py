@@ -277,6 +277,7 @@ def test_a_started_emulator_warms_the_region_it_is_given(tmp_path, aws_env) -> N
             time.sleep(0.2)
         text = log_file.read_text()
         assert "warmed iam/global, ec2/eu-west-1, redshift/eu-west-1 in" in text
+        assert "WARNING" not in text.replace("WARNING: This is a development server", "")
         ec2 = boto3.client("ec2", endpoint_url=info.endpoint_url, region_name="eu-west-1")
         assert ec2.describe_vpcs()["Vpcs"][0]["IsDefault"] is True
     finally:

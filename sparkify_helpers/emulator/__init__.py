@@ -1,5 +1,15 @@
 """The local AWS emulator: moto's server as a process (:mod:`.process`, run by :mod:`.serve`),
-bucket seeding (:mod:`.seeding`) and the seeded bucket kept between runs (:mod:`.store`)."""
+bucket seeding (:mod:`.seeding`) and the seeded bucket kept between runs (:mod:`.store`).
+
+:mod:`.seeding` (the client side, which imports the COPY package and with it pandas) is
+imported on first use of its names, so the server process (``python -m
+sparkify_helpers.emulator.serve``, which runs this file first) does not pay for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sparkify_helpers.emulator.process import (
     LOG_FILE,
@@ -15,7 +25,11 @@ from sparkify_helpers.emulator.process import (
     stop,
     stop_all,
 )
-from sparkify_helpers.emulator.seeding import SeedSummary, seed_bucket
+
+if TYPE_CHECKING:
+    from sparkify_helpers.emulator.seeding import SeedSummary, seed_bucket
+
+_LAZY = {"SeedSummary": "seeding", "seed_bucket": "seeding"}
 
 __all__ = [
     "LOG_FILE",
@@ -33,3 +47,12 @@ __all__ = [
     "stop",
     "stop_all",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :data:`_LAZY`, imported from their module on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,7 +20,8 @@ store's index if a seeding changed it since it was last written.
 
 Once started, the server also warms moto's backends for notebook 01 (:mod:`.warmup`) in
 ``SPARKIFY_EMULATOR_REGION`` (default ``us-west-2``) while it has no request in hand, and
-it serves ListObjectsV2 through its own renderer (:mod:`.listing`).
+it serves ListObjectsV2 through its own renderer (:mod:`.listing`), without work of moto's
+that its answers never use (:mod:`.motostart`).
 """
 
 from __future__ import annotations
@@ -211,7 +212,10 @@ def main(argv: list[str] | None = None) -> None:
     if parent:
         die_with_parent(int(parent))
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    from sparkify_helpers.emulator import motostart
 
+    # botocore's data parsed once while moto loads and the warm-up runs (undone after it)
+    unshare_loader = motostart.share_botocore_loader()
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -240,6 +244,7 @@ def main(argv: list[str] | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     listing.install()  # ListObjectsV2 rendered without moto's generic serializer
+    motostart.install_account_lookup()  # IAM's other partitions made only when used
     store = BucketStore.open(os.environ.get(STORE_ENV) or None, s3_backend())
     moto_app = DomainDispatcherApplication(create_backend_app)
     moto_app.debug = True  # type: ignore[attr-defined]  # as moto.server does
@@ -247,7 +252,8 @@ def main(argv: list[str] | None = None) -> None:
     serving.append(app)
     if store.root is not None:
         app.start_loading()
-    warmup.start(ACCOUNT_ID, [os.environ.get(REGION_ENV) or DEFAULT_REGION], app.wait_idle)
+    region = os.environ.get(REGION_ENV) or DEFAULT_REGION
+    warmup.start(ACCOUNT_ID, [region], app.wait_idle, finished=unshare_loader)
     run_simple(
         args.host,
         args.port,

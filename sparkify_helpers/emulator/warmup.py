@@ -1,10 +1,10 @@
 """moto's first call to a service, paid in the background while the emulator starts.
 
 A fresh moto server makes each service's backend on its first request: IAM loads AWS's
-managed policies (about 0.5 s per partition, and the second request makes the IAM backends
-of all six partitions while it maps its access key to an account; the emulator loads the
-policies so roles can attach them), EC2 sets up the default VPC and security groups (about
-1 s), and each service's botocore model is parsed.
+managed policies (about 0.15 s of CPU; the emulator loads them so roles can attach them;
+:mod:`.motostart` spares it the backends of the five other partitions that moto's request
+path would make), EC2 sets up the default VPC and security groups (about 1 s), and each
+service's botocore model is parsed.
 Notebook 01 waits for all of that. :func:`start` does it in a daemon thread right after the
 server starts answering, in the server's idle moments (between seeding requests, while the
 run starts its kernel), so it overlaps with them without slowing them down.
@@ -37,10 +37,12 @@ def warm(
     """Make the backends of :data:`SERVICES` for ``account`` in ``regions`` and parse their
     models, one step at a time, each after ``idle()`` returns; the ``service/region`` names
     warmed."""
+    import moto.iam.models
     from moto.backends import get_backend as typed_get_backend
     from moto.core.utils import get_service_model
-    from moto.iam.models import get_account_id_from
     from moto.utilities.utils import PARTITION_NAMES
+
+    from sparkify_helpers.emulator.motostart import account_of
 
     get_backend: Any = typed_get_backend  # typed per literal service name
     done = []
@@ -52,20 +54,25 @@ def warm(
             idle()
             get_backend(service)[account][region]  # noqa: B018 (creates it, under moto's lock)
             done.append(f"{service}/{region}")
-    # Every request maps its access key to an account through get_account_id_from, which
-    # makes the IAM backend of each partition (each loading the managed policies) once an
-    # account exists: the same accessor, a partition per step.
+    if moto.iam.models.get_account_id_from is account_of:  # looks in the backends made
+        return done
+    # moto's own get_account_id_from (every request) makes the IAM backend of each partition
+    # (each loading the managed policies) once an account exists: a partition per step.
     for partition in PARTITION_NAMES:
         idle()
         get_backend("iam")[account][partition]  # noqa: B018
-    get_account_id_from("sparkify-warmup")
+    moto.iam.models.get_account_id_from("sparkify-warmup")
     return done
 
 
 def start(
-    account: str, regions: Iterable[str], idle: Callable[[], None] = lambda: None
+    account: str,
+    regions: Iterable[str],
+    idle: Callable[[], None] = lambda: None,
+    finished: Callable[[], None] = lambda: None,
 ) -> threading.Thread:
     """:func:`warm` in a daemon thread (started); logs what it warmed and how long it took.
+    ``finished`` is called when it ends, whether it succeeded or not.
     ``idle`` (the server's :meth:`~.serve.TokenApp.wait_idle`) holds each step until the
     server has no request in hand, so the warm-up takes no time from one (moto runs under
     one GIL with the seeding and the store's load)."""
@@ -78,6 +85,8 @@ def start(
         except Exception:  # a service's first request will meet the same problem, and say it
             log.exception("warming moto's backends failed (requests create them as needed)")
             return
+        finally:
+            finished()
         log.info("warmed %s in %.2f s", ", ".join(done), time.monotonic() - began)
 
     thread = threading.Thread(target=run, name="moto-warmup", daemon=True)
