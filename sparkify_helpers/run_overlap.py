@@ -8,20 +8,89 @@ each notebook's HTML copy is rendered (:meth:`Overlap.render`) while the next no
 runs, and what the run started is stopped (:meth:`Overlap.end`) while the run writes its
 report. :meth:`Overlap.wait` joins it all and raises the first error a step raised, so the
 run still ends only when nothing it started runs, and a failure still surfaces.
+
+Some of those imports do work at import time that the run never uses: :func:`defer_imports`
+makes such a module load only when one of its functions is first called (:data:`DEFERRED`).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
+import sys
 import threading
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Overlap"]
+__all__ = ["DEFERRED", "Overlap", "defer_imports"]
+
+# module -> the functions other modules import from it by name. jsonschema (imported by
+# nbformat, so by papermill and nbconvert) imports rfc3987_syntax for its "iri" format checks;
+# rfc3987_syntax builds three Earley parsers at import: 1.5 s of CPU here, in every run,
+# for a format check the run's notebooks never ask for.
+DEFERRED: dict[str, tuple[str, ...]] = {"rfc3987_syntax": ("is_valid_syntax",)}
+_loading = threading.Lock()
+
+
+class _DeferredModule(types.ModuleType):
+    """Stands in ``sys.modules`` for a module not loaded yet: its named functions and any other
+    attribute load the real module (which then replaces this one) and answer from it."""
+
+    def __init__(self, spec: importlib.machinery.ModuleSpec, functions: tuple[str, ...]) -> None:
+        super().__init__(spec.name)
+        self.__spec__, self.__loader__, self.__file__ = spec, spec.loader, spec.origin
+        if spec.submodule_search_locations is not None:  # a package, as the import system asks
+            self.__path__ = list(spec.submodule_search_locations)
+        for function in functions:
+            setattr(self, function, self._forward(function))
+
+    def _forward(self, function: str) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            return getattr(self._real(), function)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = function
+        return call
+
+    def _real(self) -> types.ModuleType:
+        module = sys.modules.get(self.__name__)
+        if module is not None and module is not self:
+            return module
+        with _loading:
+            module = sys.modules.get(self.__name__)
+            if module is not None and module is not self:
+                return module
+            spec = self.__spec__
+            assert spec is not None and spec.loader is not None  # found by defer_imports
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[self.__name__] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules[self.__name__] = self
+                raise
+            return module
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # what the import system probes for: as a module without it
+            raise AttributeError(name)
+        return getattr(self._real(), name)
+
+
+def defer_imports(deferred: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Put a stand-in for each module of ``deferred`` (default :data:`DEFERRED`) that is
+    installed and not imported yet: importing it, or a function of it, costs nothing; the
+    first call of such a function loads the module and answers as the module would."""
+    for name, functions in (DEFERRED if deferred is None else deferred).items():
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            sys.modules[name] = _DeferredModule(spec, functions)
 
 
 class Overlap:
@@ -35,7 +104,9 @@ class Overlap:
         self._warming: threading.Thread | None = None
 
     def warm_up(self, modules: tuple[str, ...]) -> None:
-        """Import ``modules`` in a thread; one that fails is left for its importer to raise."""
+        """Import ``modules`` in a thread (:data:`DEFERRED` ones deferred, see
+        :func:`defer_imports`); one that fails is left for its importer to raise."""
+        defer_imports()
 
         def run() -> None:
             for name in modules:

@@ -80,3 +80,36 @@ def test_importing_the_runner_leaves_the_notebook_machinery_to_the_warm_up():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "[]"
+
+
+def test_a_deferred_module_loads_at_its_first_call_and_answers_as_the_module_does():
+    """rfc3987_syntax (imported by jsonschema, itself imported by nbformat) is not loaded by
+    the run's imports; jsonschema's "iri" format check still loads it and gives its answers."""
+    code = (
+        "import sys\n"
+        "from sparkify_helpers.run_overlap import defer_imports\n"
+        "defer_imports()\n"
+        "import nbformat, jsonschema\n"
+        "print('rfc3987_syntax.syntax_helpers' in sys.modules)\n"
+        "checker = jsonschema.FormatChecker()\n"
+        "print(checker.conforms('http://a b', 'iri'), checker.conforms('http://\\u00e4.de/', 'iri'))\n"
+        "import rfc3987_syntax\n"
+        "print('rfc3987_syntax.syntax_helpers' in sys.modules, rfc3987_syntax.RFC3987_SYNTAX_PARSER_TYPE)\n"
+    )
+    lines = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert lines == ["False", "False True", "True earley"]
+
+
+def test_defer_imports_leaves_alone_a_module_already_imported_or_not_installed():
+    code = (
+        "import sys, json\n"
+        "from sparkify_helpers.run_overlap import defer_imports\n"
+        "defer_imports({'json': ('dumps',), 'no_such_module_here': ('f',)})\n"
+        "print(sys.modules['json'] is json, 'no_such_module_here' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found.strip() == "True False"
