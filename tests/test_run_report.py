@@ -76,3 +76,20 @@ def test_an_interrupted_run_says_so_and_which_signal(tmp_path):
     assert 'Status <span class="interrupted">interrupted</span>' in page
     assert "interrupted by SIGTERM: the notebooks after the one it stopped did not run" in page
     assert '<td><span class="interrupted">interrupted</span></td>' in page
+
+
+def test_offline_drops_every_script_that_fetches_from_the_network_and_keeps_the_rest():
+    page = (
+        "<html><head><SCRIPT src='https://cdn.example/require.js'></SCRIPT>"
+        '<script type="text/x-mathjax-config">MathJax.Hub.Config({});</script>'
+        '<script type="module">import m from "https://cdn.example/mermaid.js";</script>'
+        "</head><body><p>a &lt;script&gt; in text</p>"
+        '<script src="http://cdn.example/x.js" defer></script>'
+        '<script src="local.js"></script><script>\nvar a = 1 > 0;\n</script></body></html>'
+    )
+    kept = run_report.offline(page)
+    assert kept == (
+        '<html><head><script type="text/x-mathjax-config">MathJax.Hub.Config({});</script>'
+        "</head><body><p>a &lt;script&gt; in text</p>"
+        '<script src="local.js"></script><script>\nvar a = 1 > 0;\n</script></body></html>'
+    )
