@@ -92,9 +92,11 @@ def test_a_deferred_module_loads_at_its_first_call_and_answers_as_the_module_doe
         "import nbformat, jsonschema\n"
         "print('rfc3987_syntax.syntax_helpers' in sys.modules)\n"
         "checker = jsonschema.FormatChecker()\n"
-        "print(checker.conforms('http://a b', 'iri'), checker.conforms('http://\\u00e4.de/', 'iri'))\n"
+        "print(checker.conforms('http://a b', 'iri'),"
+        " checker.conforms('http://\\u00e4.de/', 'iri'))\n"
         "import rfc3987_syntax\n"
-        "print('rfc3987_syntax.syntax_helpers' in sys.modules, rfc3987_syntax.RFC3987_SYNTAX_PARSER_TYPE)\n"
+        "print('rfc3987_syntax.syntax_helpers' in sys.modules,"
+        " rfc3987_syntax.RFC3987_SYNTAX_PARSER_TYPE)\n"
     )
     lines = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

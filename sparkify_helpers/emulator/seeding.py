@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sparkify_helpers.copy.fetch import S3Object, cache_path
 from sparkify_helpers.emulator.process import EmulatorInfo
 from sparkify_helpers.emulator.serve import TOKEN_HEADER
 from sparkify_helpers.emulator.store import relative_files
@@ -67,6 +66,13 @@ def _source_keys(source_dir: Path) -> list[str]:
     return keys
 
 
+def _cache_path(cache_dir: Path, bucket: str, key: str, etag: str) -> Path:
+    """Where the local COPY caches this object version (:func:`copy.fetch.cache_path`)."""
+    from sparkify_helpers.copy.fetch import S3Object, cache_path  # pandas: not before seeding
+
+    return cache_path(cache_dir, S3Object(bucket, key, 0, etag), False)
+
+
 def _warm_cache(
     cache_dir: Path, bucket: str, key: str, root: Path, etag: str, kept: str | None = None
 ) -> None:
@@ -77,7 +83,7 @@ def _warm_cache(
     source file ``root/key`` under a temporary name, then renamed; the temporary file is
     removed on any failure (a full disk, an interrupt).
     """
-    target = cache_path(cache_dir, S3Object(bucket, key, 0, etag), False)
+    target = _cache_path(cache_dir, bucket, key, etag)
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +170,7 @@ def _post(info: EmulatorInfo, route: str, payload: dict[str, Any]) -> list[dict[
 
 def _drop_cached(cache_dir: Path, bucket: str, key: str, etag: str) -> None:
     """Remove the cache entry of an object version the bucket no longer holds."""
-    cache_path(cache_dir, S3Object(bucket, key, 0, etag), False).unlink(missing_ok=True)
+    _cache_path(cache_dir, bucket, key, etag).unlink(missing_ok=True)
 
 
 def seed_bucket(

@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import boto3
 
 from sparkify_helpers.aws.session import new_client
 from sparkify_helpers.config import Settings
-from sparkify_helpers.warehouse import Warehouse
+
+if TYPE_CHECKING:  # loaded by the target that opens one (pandas, sqlglot): not for a run's start
+    from sparkify_helpers.warehouse import Warehouse
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,15 @@ from pydantic import SecretStr
 from sparkify_helpers import datagen, emulator, paths, run_lock
 from sparkify_helpers.aws.session import key_pair_session
 from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
+from sparkify_helpers.duckdb_file import open_duckdb
 from sparkify_helpers.errors import ConfigError, EmulatorError
 from sparkify_helpers.targets.base import RunScope, Target
-from sparkify_helpers.warehouse.local import LocalWarehouse, open_duckdb
 
-if TYPE_CHECKING:  # SQLAlchemy (and duckdb_engine) load when %sql connects, not before
+if TYPE_CHECKING:  # the warehouse's modules (pandas, sqlglot, SQLAlchemy) load when opened:
+    # ``sparkify run`` starts its emulator without them
     import sqlalchemy
+
+    from sparkify_helpers.warehouse.local import LocalWarehouse
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,8 @@ class LocalTarget(Target):
             return super().aws_client(service, **config)
 
     def open_warehouse(self, *, read_only: bool = False) -> LocalWarehouse:
+        from sparkify_helpers.warehouse.local import LocalWarehouse
+
         return LocalWarehouse(self, read_only=read_only)
 
     def sql_connection(self, *, headless: bool = False) -> sqlalchemy.Engine:

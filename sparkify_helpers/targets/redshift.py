@@ -15,7 +15,7 @@ from sparkify_helpers.aws.session import chain_session, key_pair_session
 from sparkify_helpers.errors import ClusterStateError, ConfigError
 from sparkify_helpers.targets.base import RunScope, Target, no_scope
 
-if TYPE_CHECKING:  # SQLAlchemy is imported when a Redshift connection is made, not before
+if TYPE_CHECKING:  # loaded when a warehouse or engine is made, not to choose the target
     import sqlalchemy as sa
 
     from sparkify_helpers.warehouse.redshift import RedshiftWarehouse

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from sparkify_helpers.aws import AwsAccess
 from sparkify_helpers.catalog import read_catalog
 from sparkify_helpers.copy.fetch import MAX_WORKERS
 from sparkify_helpers.copy.sqltext import scalar
-from sparkify_helpers.errors import CopyError, WarehouseError, WarehouseLockedError
+from sparkify_helpers.duckdb_file import open_duckdb
+from sparkify_helpers.errors import CopyError, WarehouseError
 from sparkify_helpers.warehouse import system_views, table_design
 from sparkify_helpers.warehouse.base import (
     ROW_COUNT_KINDS,
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 SCHEMA_CHANGING_KINDS = frozenset({"CREATE", "DROP", "ALTER"})
 MEMORY_LIMIT_ENV = "SPARKIFY_DUCKDB_MEMORY_LIMIT"
 MEMORY_LIMIT_CAP = 4 << 30
-_LOCK_PID = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
 def catalog_or_none():
@@ -39,31 +38,6 @@ def catalog_or_none():
         return read_catalog()
     except WarehouseError:
         return None
-
-
-def open_duckdb(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open a DuckDB file; a file held by another process raises WarehouseLockedError."""
-    path = Path(path)
-    if read_only and not path.exists():
-        raise WarehouseError(
-            f"The local warehouse {path} does not exist yet: run `sparkify run` "
-            "(or notebooks 02 and 03) to build it first."
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.ConnectionException as exc:
-        mode = "read-only" if read_only else "read-write"
-        raise WarehouseLockedError(
-            f"The local warehouse {path} is already open in this process with another mode "
-            f"than {mode} (e.g. a %sql connection). Close it first (`%sql --close NAME`, "
-            "or `.close()` on the other connection), then try again."
-        ) from exc
-    except duckdb.IOException as exc:
-        match = _LOCK_PID.search(str(exc))
-        if not match:
-            raise WarehouseError(f"Cannot open the local warehouse {path}: {exc}") from exc
-        raise WarehouseLockedError(lock_message(path, int(match["pid"]), match["exe"])) from exc
 
 
 def memory_limit() -> str:
@@ -106,28 +80,6 @@ def apply_memory_settings(con: duckdb.DuckDBPyConnection) -> None:
             con.execute("SET temp_directory = ?", [str(spill)])
         except duckdb.Error as exc:
             log.warning("keeping DuckDB's spill folder %s (%s)", current, exc)
-
-
-def lock_message(path: Path, pid: int, exe: str) -> str:
-    """Explain who holds the DuckDB file and what to do about it."""
-    holder = _describe_process(pid) or exe
-    return (
-        f"The local warehouse {path} is in use by process {pid} ({holder}). "
-        "DuckDB lets one process write a file at a time. Close that connection first: "
-        "restart the kernel of the notebook that has it open (or run `%sql --close` there), "
-        f"or stop the process (`kill {pid}`), or point this run at another file with "
-        "`--warehouse PATH`."
-    )
-
-
-def _describe_process(pid: int) -> str | None:
-    try:
-        import psutil
-
-        proc = psutil.Process(pid)
-        return " ".join(proc.cmdline()[:4]) or proc.name()
-    except Exception:  # psutil missing, process gone or not ours: fall back to DuckDB's text
-        return None
 
 
 def live_schema(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
