@@ -57,6 +57,8 @@ def kernel(name: str | None) -> None:
 
 def backfill(date: str | None, since: str | None, until: str | None, *, full_refresh: bool) -> None:
     """Refuse a malformed ``--date`` / ``--since`` / ``--until``, or one with ``--full-refresh``."""
+    if not (date or since or until):  # no backfill: nothing to check (and no ledger to import:
+        return  # it loads the warehouse's modules, which a run's start does without)
     from sparkify_helpers.ledger import days_of
 
     days = days_of(date or "", since or "", until or "")

@@ -14,8 +14,10 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # a frame is handed in: ``sparkify run`` starts without importing pandas
+    import pandas as pd
 
 RUN_JSON = "run.json"
 ROW_COUNTS = "row_counts.csv"

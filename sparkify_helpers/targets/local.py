@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from pydantic import SecretStr
 
-from sparkify_helpers import datagen, emulator, paths, run_lock
+from sparkify_helpers import emulator, paths, run_lock
 from sparkify_helpers.aws.session import key_pair_session
 from sparkify_helpers.config import ENDPOINT_ENV, AwsKeyPair
 from sparkify_helpers.duckdb_file import open_duckdb
@@ -53,6 +53,8 @@ def generated_source(events: int, seed: int) -> Path:
     manifest = folder / "_generated.json"
     done = manifest.exists() and json.loads(manifest.read_text()).get("complete") is True
     if not done:
+        from sparkify_helpers import datagen  # numpy: only when there is a dataset to make
+
         log.info("%s", datagen.generate(folder, events=events, seed=seed, progress=False))
     return folder
 
