@@ -115,3 +115,18 @@ def test_defer_imports_leaves_alone_a_module_already_imported_or_not_installed()
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert found.strip() == "True False"
+
+
+def test_the_collector_pauses_while_the_run_imports_and_is_as_before_once_the_run_ends():
+    """During the warm-up the collector is off; once warmed, it is on and what the imports
+    hold is frozen; after ``wait`` nothing is frozen (a test calling the runner goes on as
+    before)."""
+    import gc
+
+    overlap = Overlap()
+    overlap.warm_up(("json.tool",))
+    assert not gc.isenabled()
+    overlap.warmed()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    overlap.wait()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
