@@ -10,13 +10,12 @@ import dataclasses
 import functools
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 import pytest
+from fresh_process import python_output
 
 from sparkify_helpers import adhoc, analytics, charts, insights, paths, workbook
 from sparkify_helpers.charts import cache as chart_cache
@@ -532,8 +531,6 @@ def test_a_chart_from_the_cache_needs_no_matplotlib_figure_in_a_fresh_process(tm
         "print(a.png_path, 'matplotlib.figure' in sys.modules)\n"
     )
     env = {**os.environ, "SPARKIFY_CHART_CACHE_DIR": str(cache.folder)}
-    out = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = python_output(script, env).split()
     assert out == [str(tmp_path / "b" / "plays_by_hour.png"), "False"]
     assert Path(out[0]).read_bytes() == drawn.png_path.read_bytes()

@@ -5,12 +5,10 @@ does not import the client side of seeding (pandas)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import boto3
 import botocore.session
 import pytest
+from fresh_process import python_output
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
@@ -94,8 +92,6 @@ def test_the_server_process_does_not_import_seeding_or_pandas() -> None:
         "from sparkify_helpers import emulator\n"
         "print(emulator.seed_bucket.__module__, emulator.SeedSummary.__name__)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split("\n")
+    out = python_output(code).split("\n")
     assert out[0] == "[]"
     assert out[1] == "sparkify_helpers.emulator.seeding SeedSummary"

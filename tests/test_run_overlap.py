@@ -4,12 +4,12 @@ threads, their results and errors handed back to the run's thread."""
 from __future__ import annotations
 
 import importlib
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from fresh_process import python_output
 
 from sparkify_helpers.run_overlap import Overlap
 
@@ -76,9 +76,7 @@ def test_importing_the_runner_leaves_the_notebook_machinery_to_the_warm_up():
         "import sys, sparkify_helpers.runner as r; "
         "print(sorted(m for m in r.LATER_IMPORTS if m in sys.modules))"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    found = python_output(code)
     assert found.strip() == "[]"
 
 
@@ -98,9 +96,7 @@ def test_a_deferred_module_loads_at_its_first_call_and_answers_as_the_module_doe
         "print('rfc3987_syntax.syntax_helpers' in sys.modules,"
         " rfc3987_syntax.RFC3987_SYNTAX_PARSER_TYPE)\n"
     )
-    lines = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    lines = python_output(code).splitlines()
     assert lines == ["False", "False True", "True earley"]
 
 
@@ -111,9 +107,7 @@ def test_defer_imports_leaves_alone_a_module_already_imported_or_not_installed()
         "defer_imports({'json': ('dumps',), 'no_such_module_here': ('f',)})\n"
         "print(sys.modules['json'] is json, 'no_such_module_here' in sys.modules)\n"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    found = python_output(code)
     assert found.strip() == "True False"
 
 
