@@ -135,33 +135,34 @@ def run_workbook(options: RunOptions) -> RunResult:
         target.check_ready()
         overlap = Overlap()
         overlap.warm_up(LATER_IMPORTS)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        warehouse = Path(settings.local.warehouse_path)
-        config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
-        values: tuple[str | bool, ...] = (
-            config_path, run_id, str(run_dir), source or "", str(warehouse), options.full_refresh,
-        )  # fmt: skip
-        base = dict(zip(BASE_PARAMETERS, values, strict=True))
-        backfill = {k: v for k, v in options.days().items() if v}  # the days, if any
-        recorded = {**base, **backfill}
-        result = RunResult(run_id, run_dir, recorded, started_at)
-        # one kernel for the run's notebooks (started once the environment is set); an idle
-        # one exits while the emulator stops and the report is written, and is waited for here
-        folder = options.notebook_dir or paths.notebooks_dir()
-        with _run_kernel(folder) as kernel:
-            try:
-                # the notebooks read the run's start time from run.json
-                if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
-                    _run_notebooks(result, target, source, base, options, kernel, overlap)
-            except RunInterrupted as exc:
-                result.interrupted_by = exc.signal_name
-            finally:
-                signals.defer()  # a signal now is noted, the run's files are still written
-                result.interrupted_by = result.interrupted_by or signals.received
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            warehouse = Path(settings.local.warehouse_path)
+            config_path = str(Path(settings.config_path).resolve()) if settings.config_path else ""
+            values: tuple[str | bool, ...] = (
+                config_path, run_id, str(run_dir), source or "", str(warehouse),
+                options.full_refresh,
+            )  # fmt: skip
+            base = dict(zip(BASE_PARAMETERS, values, strict=True))
+            backfill = {k: v for k, v in options.days().items() if v}  # the days, if any
+            recorded = {**base, **backfill}
+            result = RunResult(run_id, run_dir, recorded, started_at)
+            # one kernel for the run's notebooks (started once the environment is set); an idle
+            # one exits while the emulator stops and the report is written, and is waited for here
+            folder = options.notebook_dir or paths.notebooks_dir()
+            with _run_kernel(folder) as kernel:
                 try:
-                    _finish(result, out, overlap)
+                    # the notebooks read the run's start time from run.json
+                    if _recorded(result, result.run.run_json, lambda: _write_run_json(result)):
+                        _run_notebooks(result, target, source, base, options, kernel, overlap)
+                except RunInterrupted as exc:
+                    result.interrupted_by = exc.signal_name
                 finally:
-                    overlap.wait()  # the emulator has stopped (its error, if any, raised)
+                    signals.defer()  # a signal now is noted, the run's files are still written
+                    result.interrupted_by = result.interrupted_by or signals.received
+                    _finish(result, out, overlap)
+        finally:
+            overlap.wait()  # imports, renders, the emulator's stop (its error, if any, raised)
     return result
 
 

@@ -124,3 +124,25 @@ def test_the_collector_pauses_while_the_run_imports_and_is_as_before_once_the_ru
     assert gc.isenabled() and gc.get_freeze_count() > 0
     overlap.wait()
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_run_that_fails_before_its_kernel_starts_leaves_the_collector_as_it_found_it(
+    run_env, monkeypatch
+):
+    """The warm-up pauses the collector; a run that raises before its notebooks (here the
+    kernel's socket folder cannot be made) still resumes it and freezes nothing."""
+    import contextlib
+    import gc
+
+    from sparkify_helpers import runner
+
+    @contextlib.contextmanager
+    def no_kernel(folder):
+        raise OSError("no room for the kernel's sockets")
+        yield
+
+    monkeypatch.setattr(runner, "_run_kernel", no_kernel)
+    options = runner.RunOptions(out=str(run_env / "runs"), warehouse=str(run_env / "wh.duckdb"))
+    with pytest.raises(OSError, match="no room"):
+        runner.run_workbook(options)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
