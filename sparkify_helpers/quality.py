@@ -75,7 +75,7 @@ def checks_digest(folder: str | Path | None = None) -> str:
     folder = Path(folder) if folder else paths.sql_dir() / "checks"
     digest = hashlib.sha256()
     for sql_file in sqlfiles.read_sql_folder(folder):
-        digest.update(sql_file.path.name.encode() + b"\0" + sql_file.path.read_bytes() + b"\0")
+        digest.update(f"{sql_file.path.name}\0{sql_file.text}\0".encode())
     return digest.hexdigest()[:16]
 
 

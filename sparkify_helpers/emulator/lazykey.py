@@ -18,7 +18,6 @@ written against (the attributes of a ``FakeKey`` are checked too); elsewhere
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 import tempfile
 import threading
@@ -28,7 +27,7 @@ from moto.s3.exceptions import S3ClientError
 from moto.s3.models import FakeKey
 from moto.utilities.utils import LowercaseDict
 
-from sparkify_helpers.emulator.storeindex import Kept
+from sparkify_helpers.emulator.storeindex import Kept, md5_hex
 
 MOTO_VERSION = "5.2.6"
 # A FakeKey's attributes in moto 5.2.6: a clone sets or copies exactly these (checked).
@@ -106,12 +105,6 @@ class LazyKey(FakeKey):
         self.path = None  # held in memory from now on
         FakeKey.value.fset(self, new_value)  # type: ignore[attr-defined]
 
-    @property
-    def etag(self) -> str:
-        if self._etag is None and self.path is not None:
-            self._etag = hashlib.md5(self.value, usedforsecurity=False).hexdigest()
-        return FakeKey.etag.fget(self)  # type: ignore[attr-defined]
-
     def _read(self, path: str, kept: Kept) -> bytes:
         try:
             return self._checked(path, kept)
@@ -123,7 +116,7 @@ class LazyKey(FakeKey):
         try:
             with open(path, "rb") as handle:
                 st = os.fstat(handle.fileno())
-                if (st.st_size, st.st_mtime_ns, st.st_ino) != kept[:3]:
+                if not kept.matches(st):
                     raise KeptFileError(self.bucket_name or "", self.name, path, _CHANGED)
                 data = handle.read()
         except FileNotFoundError:
@@ -131,10 +124,7 @@ class LazyKey(FakeKey):
         except OSError as exc:  # unreadable: say so, as S3's InternalError
             what = f"cannot be read ({exc.strerror})"
             raise KeptFileError(self.bucket_name or "", self.name, path, what) from exc
-        if (
-            len(data) != kept.size
-            or hashlib.md5(data, usedforsecurity=False).hexdigest() != kept.md5
-        ):
+        if len(data) != kept.size or md5_hex(data) != kept.md5:
             raise KeptFileError(self.bucket_name or "", self.name, path, _CHANGED)
         return data
 

@@ -27,7 +27,6 @@ import contextlib
 import errno
 import fcntl
 import gc
-import hashlib
 import logging
 import os
 import re
@@ -43,6 +42,7 @@ from sparkify_helpers.emulator.storeindex import (
     Seen,
     index_path,
     kept_of,
+    md5_hex,
     read_index,
     read_sources,
     seen_of,
@@ -115,10 +115,6 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
 def _intact(path: str, kept: Kept | None) -> bool:
     """Whether the kept file ``path`` still has the stat its index entry ``kept`` records."""
     if kept is None:
@@ -127,7 +123,7 @@ def _intact(path: str, kept: Kept | None) -> bool:
         st = os.stat(path)
     except OSError:
         return False
-    return (st.st_size, st.st_mtime_ns, st.st_ino) == kept[:3]
+    return kept.matches(st)
 
 
 def _kept_holds(path: str, kept: Kept | None, md5: str) -> bool:
@@ -264,7 +260,7 @@ class BucketStore:
             data = None
             if not _intact(path, kept):
                 data, st = _read(path)
-                kept = kept_of(st, _md5(data))
+                kept = kept_of(st, md5_hex(data))
             assert kept is not None
             index[key] = kept
             self._hold(bucket, key, path, kept, data)
@@ -317,7 +313,7 @@ class BucketStore:
                 data, st = _read(path)
             except OSError as exc:
                 raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
-            etag = _md5(data)
+            etag = md5_hex(data)
             self._remember(seen, key, st, etag, bucket, region)
             previous = held.etag.strip('"') if held is not None else None
             same = held is not None and _holds(held, len(data), etag)

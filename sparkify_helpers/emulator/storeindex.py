@@ -15,6 +15,7 @@ vouched for is read again, so a cache can make the store slower, never wrong.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -38,6 +39,10 @@ class Kept(NamedTuple):
     ino: int
     md5: str
 
+    def matches(self, st: os.stat_result) -> bool:
+        """Whether a file's stat is the one recorded (size, mtime, inode)."""
+        return (st.st_size, st.st_mtime_ns, st.st_ino) == (self.size, self.mtime_ns, self.ino)
+
 
 class Seen(NamedTuple):
     """A source file as it was when last read, and the MD5 of what was read."""
@@ -47,6 +52,11 @@ class Seen(NamedTuple):
     ctime_ns: int
     ino: int
     md5: str
+
+
+def md5_hex(data: bytes) -> str:
+    """The MD5 of ``data`` as S3 gives a single-part PUT's ETag (hex, unquoted)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def kept_of(st: os.stat_result, md5: str) -> Kept:

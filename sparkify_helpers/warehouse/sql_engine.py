@@ -31,9 +31,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
 
 from sparkify_helpers import dialect
+from sparkify_helpers.duckdb_file import open_duckdb
 from sparkify_helpers.errors import TranslationError
 from sparkify_helpers.warehouse import system_views
-from sparkify_helpers.warehouse.local import catalog_or_none, live_schema, open_duckdb
+from sparkify_helpers.warehouse.local import catalog_or_none, live_schema
 
 READS = frozenset({"SELECT", "WITH", "EXPLAIN", "VALUES", "("})
 LISTINGS = frozenset({"SHOW", "DESCRIBE", "DESC"})
