@@ -282,3 +282,33 @@ def test_a_started_emulator_warms_the_region_it_is_given(tmp_path, aws_env) -> N
         assert ec2.describe_vpcs()["Vpcs"][0]["IsDefault"] is True
     finally:
         emulator.stop(state)
+
+
+def test_a_stop_during_the_load_does_not_wait_for_it(server, monkeypatch) -> None:
+    """A stop waits for a seeding write in hand (test_seeding), not for the store's load,
+    which holds the seeding lock but writes nothing: the emulator exits at once, and the next
+    load reads again what this one had not."""
+    app, endpoint, bucket_store = server
+    paused, release = threading.Event(), threading.Event()
+    real_hold = store.BucketStore._hold
+
+    def hold_then_pause(self, *args, **kwargs):
+        out = real_hold(self, *args, **kwargs)
+        paused.set()
+        release.wait(60)
+        return out
+
+    saved: list[bool] = []
+    monkeypatch.setattr(store.BucketStore, "_hold", hold_then_pause)
+    monkeypatch.setattr(bucket_store, "save", lambda: saved.append(True))
+    monkeypatch.setattr("sparkify_helpers.emulator.serve.STOP_WAIT_S", 120.0)
+    loader = app.start_loading()
+    try:
+        assert paused.wait(10)
+        settling = threading.Thread(target=app.settle_for_exit)
+        settling.start()
+        settling.join(30)  # a stop waiting for the lock would wait STOP_WAIT_S (120 s)
+        assert not settling.is_alive() and loader.is_alive() and saved == []
+    finally:
+        release.set()
+        loader.join(10)

@@ -72,6 +72,14 @@ class TokenApp:
         self._last = 0.0  # when the last one ended (monotonic)
         self._count_lock = threading.Lock()
 
+    def settle_for_exit(self) -> None:
+        """Before the process exits: wait for a seeding write in hand to finish (its objects
+        are whole), then write the store's index if it changed; the seeding lock stays held,
+        so no seeding request starts after this. A load still running holds that lock but
+        writes nothing: it is not waited for (the next load reads again what it had not)."""
+        if self.loaded.is_set() and self.lock.acquire(timeout=STOP_WAIT_S):
+            self.store.save()
+
     def start_loading(self) -> threading.Thread:
         """Load the store's buckets in a background thread (started), holding the seeding lock;
         until it is done, requests for those buckets wait."""
@@ -227,11 +235,9 @@ def main(argv: list[str] | None = None) -> None:
 
     def stop(signum: int, frame: Any) -> None:
         # The store writes each object as it arrives, so skip the interpreter's teardown of
-        # moto's state (2-3 s): wait for a seeding write in hand to finish (its objects are
-        # whole), write the store's index if it changed since, flush the log, exit at once.
-        # the lock is held through the exit: no seeding request starts after this
-        if serving and serving[0].lock.acquire(timeout=STOP_WAIT_S):
-            serving[0].store.save()
+        # moto's state (2-3 s): settle the store, flush the log, exit at once
+        if serving:
+            serving[0].settle_for_exit()
         logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
